@@ -1,0 +1,1 @@
+"""scones: classify every image dropped into a bucket as bicycle or motorcycle."""

@@ -1,0 +1,3 @@
+"""Registers every command module on the app (import order is the help order)."""
+
+from service.cli import predict  # noqa: F401

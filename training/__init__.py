@@ -1,0 +1,1 @@
+"""Data staging, training, export and evaluation of the classifier (needs the `train` extra)."""
