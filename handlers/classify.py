@@ -1,0 +1,30 @@
+"""Classify: normalised image → label, confidence and probabilities."""
+
+import time
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from service import steps
+from service.backends import get_classifier
+from service.models import ClassifyInput
+from service.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+@event_parser(model=ClassifyInput)
+def handler(event: ClassifyInput, context: LambdaContext) -> dict[str, Any]:
+    logger.set_correlation_id(event.image.key)
+    tracer.put_annotation("key", event.image.key)
+    started = time.perf_counter()
+    prediction = steps.classify(event.image, get_classifier())
+    metrics.add_metric(
+        name="InferenceLatency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
+    )
+    tracer.put_annotation("label", prediction.label)
+    logger.info("classified", label=prediction.label, confidence=prediction.confidence)
+    return prediction.model_dump(mode="json")

@@ -1,0 +1,34 @@
+"""Serialize: S3 "Object Created" event → a small payload with the normalised image."""
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from service import steps
+from service.errors import SconesError
+from service.events import ObjectCreatedEvent, event_time, object_ref
+from service.observability import logger, metrics, tracer
+from service.settings import get_settings
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+@event_parser(model=ObjectCreatedEvent)  # type: ignore[arg-type]
+def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+    ref = object_ref(event)
+    logger.set_correlation_id(ref.key)
+    logger.append_keys(bucket=ref.bucket, key=ref.key)
+    tracer.put_annotation("key", ref.key)
+    metrics.add_metric(name="ImagesReceived", unit=MetricUnit.Count, value=1)
+    try:
+        image = steps.serialize(ref, event_time(event), get_settings())
+    except SconesError as error:
+        metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)
+        logger.warning("rejected", error=error.code, reason=str(error))
+        raise
+    metrics.add_metric(name="ImageBytes", unit=MetricUnit.Bytes, value=image.size or 0)
+    logger.info("serialized", format=image.format, width=image.width, height=image.height)
+    return image.model_dump(mode="json")

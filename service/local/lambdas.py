@@ -1,0 +1,90 @@
+"""Runs the Lambda handlers in-process when the local stack's Lambda service is invoked.
+
+moto's Lambda would need Docker; with `use_docker: false` every invoke reaches `LambdaSimpleBackend.invoke`, which
+only echoes the payload. Replacing that one method makes an invoke run the function's real handler, with the
+function's handler path from the deployed template, and report errors the way Lambda does (Step Functions then
+sees the exception's class name as the error).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that Powertools and the handlers read."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    _deadline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def resolve_handler(path: str) -> Handler:
+    module_name, _, attribute = path.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def run_handler(handler_path: str, payload: bytes | str | None, context: LambdaContext) -> tuple[bytes, bool]:
+    """Returns (response payload, whether the function errored), shaped as Lambda's Invoke answers."""
+    try:
+        event = json.loads(payload) if payload else {}
+        result = resolve_handler(handler_path)(event, context)
+        return json.dumps(result).encode(), False
+    except Exception as error:  # the function's failure is the caller's data, as on Lambda
+        body = {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "requestId": context.aws_request_id,
+            "stackTrace": traceback.format_tb(error.__traceback__),
+        }
+        return json.dumps(body).encode(), True
+
+
+def _invoke(
+    self: LambdaSimpleBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: Any,
+) -> bytes:
+    function = self.get_function(function_name, qualifier)
+    context = LambdaContext(
+        function_name=function.function_name,
+        invoked_function_arn=function.function_arn,
+        memory_limit_in_mb=int(function.memory_size),
+        timeout_seconds=int(function.timeout),
+    )
+    payload, errored = run_handler(function.handler, body, context)
+    if errored:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    return payload
+
+
+def install() -> None:
+    LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]

@@ -1,0 +1,82 @@
+"""Deploys infra/template.yaml into the local stack's CloudFormation, then applies what moto's CloudFormation skips."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from service.local.template import local_cloudformation_template
+from service.stack_info import StackInfo
+
+STACK_NAME = "scones"
+
+
+def _substitute_definitions(template: dict[str, Any]) -> dict[str, Any]:
+    """moto's CloudFormation ignores DefinitionSubstitutions: express them as the equivalent Fn::Sub."""
+    for resource in template["Resources"].values():
+        if resource["Type"] != "AWS::StepFunctions::StateMachine":
+            continue
+        props = resource["Properties"]
+        substitutions = props.pop("DefinitionSubstitutions", None)
+        if substitutions:
+            props["DefinitionString"] = {"Fn::Sub": [props["DefinitionString"], substitutions]}
+    return template
+
+
+def _eventbridge_buckets(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        notification = resource.get("Properties", {}).get("NotificationConfiguration", {})
+        if resource["Type"] == "AWS::S3::Bucket" and "EventBridgeConfiguration" in notification:
+            found[logical_id] = notification
+    return found
+
+
+def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None = None) -> StackInfo:
+    parameters = parameters or {}
+    template = _substitute_definitions(local_cloudformation_template(parameters, region))
+    session = boto3.session.Session(region_name=region)
+    cloudformation = session.client("cloudformation", endpoint_url=endpoint_url)
+    cloudformation.create_stack(
+        StackName=STACK_NAME,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        raise RuntimeError(f"local stack did not deploy: {stack['StackStatus']} {stack.get('StackStatusReason')}")
+
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName=STACK_NAME)["StackResources"]
+    }
+    s3 = session.client("s3", endpoint_url=endpoint_url)
+    for logical_id, notification in _eventbridge_buckets(template).items():
+        s3.put_bucket_notification_configuration(
+            Bucket=physical[logical_id],
+            NotificationConfiguration={"EventBridgeConfiguration": {}},
+        )
+        del notification  # the template's property is the switch; its (empty) content is what S3 takes
+    return stack_info(endpoint_url, region)
+
+
+def stack_info(endpoint_url: str, region: str) -> StackInfo:
+    """Reads the resource names from the deployed stack's outputs (the template declares them)."""
+    cloudformation = boto3.client("cloudformation", endpoint_url=endpoint_url, region_name=region)
+    stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return StackInfo.from_outputs(endpoint_url=endpoint_url, region=region, outputs=outputs)
+
+
+def function_environment(endpoint_url: str, region: str) -> dict[str, str]:
+    """The environment the template gives the functions (resolved by CloudFormation), for in-process handlers."""
+    lambda_client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
+    merged: dict[str, str] = {}
+    for function in lambda_client.list_functions()["Functions"]:
+        merged.update(function.get("Environment", {}).get("Variables", {}))
+    # Each function names its own service; in one process they share the product's name.
+    merged["POWERTOOLS_SERVICE_NAME"] = "scones"
+    return merged

@@ -1,0 +1,90 @@
+"""The local stack's process: a moto server with Step Functions execution on, the template deployed into it,
+EventBridge delivering to Step Functions, and the Lambda handlers running in-process.
+
+Run through `scones up`; `python -m service.local.server --port N --state-file F` is what `--detach` starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+
+import requests
+
+REGION = "us-east-1"
+
+
+def _prepare_environment(port: int) -> str:
+    endpoint = f"http://127.0.0.1:{port}"
+    # The handlers and moto's Step Functions interpreter both talk to this server through boto3.
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": endpoint,
+            "MOTO_PORT": str(port),
+            # Traces have no daemon to go to locally.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    return endpoint
+
+
+def start(port: int, parameters: dict[str, str] | None = None) -> tuple[object, dict[str, object]]:
+    """Starts the server in this process and deploys the stack; returns the server and the stack's status."""
+    endpoint = _prepare_environment(port)
+
+    from moto.server import ThreadedMotoServer
+
+    from service.local import eventbridge, lambdas
+    from service.local.provision import function_environment, provision
+
+    lambdas.install()
+    eventbridge.install(endpoint, REGION)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    requests.post(
+        f"{endpoint}/moto-api/config",
+        json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
+        timeout=10,
+    ).raise_for_status()
+    info = provision(endpoint, REGION, parameters)
+    os.environ.update(function_environment(endpoint, REGION))
+    status = {"pid": os.getpid(), "port": port, **info.model_dump()}
+    return server, status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--state-file", type=Path, required=True)
+    parser.add_argument("--parameter", action="append", default=[], help="Key=Value template parameter")
+    args = parser.parse_args()
+    parameters = dict(item.split("=", 1) for item in args.parameter)
+
+    server, status = start(args.port, parameters)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    # Written last and atomically: its presence means "ready".
+    partial = args.state_file.with_suffix(".tmp")
+    partial.write_text(json.dumps(status, indent=2), encoding="utf-8")
+    partial.replace(args.state_file)
+    print(f"scones local stack ready on {status['endpoint_url']}", flush=True)
+    try:
+        stop.wait()
+    finally:
+        args.state_file.unlink(missing_ok=True)
+        server.stop()  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()
