@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 Route = Literal["accept", "review"]
 Source = Literal["model", "human"]
@@ -15,6 +15,16 @@ Source = Literal["model", "human"]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def format_utc(moment: datetime) -> str:
+    """One fixed-width UTC format, so that stored times sort and compare as strings (the table's index)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+UtcDatetime = Annotated[datetime, PlainSerializer(format_utc, return_type=str, when_used="json")]
 
 
 class Frozen(BaseModel):
@@ -38,7 +48,7 @@ class SerializedImage(ObjectRef):
     width: int
     height: int
     pixels_png_b64: str = Field(description="The model-sized RGB image as a base64 PNG.")
-    uploaded_at: datetime
+    uploaded_at: UtcDatetime
 
 
 class Prediction(Frozen):
@@ -71,11 +81,11 @@ class ResultRecord(Frozen):
     threshold: float
     etag: str | None = None
     version_id: str | None = None
-    uploaded_at: datetime
-    completed_at: datetime = Field(default_factory=utc_now)
+    uploaded_at: UtcDatetime
+    completed_at: UtcDatetime = Field(default_factory=utc_now)
     # Set when a person decided (source == "human").
     reviewer: str | None = None
-    reviewed_at: datetime | None = None
+    reviewed_at: UtcDatetime | None = None
     model_label: str | None = None
     model_confidence: float | None = None
 

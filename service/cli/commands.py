@@ -1,3 +1,3 @@
 """Registers every command module on the app (import order is the help order)."""
 
-from service.cli import predict  # noqa: F401
+from service.cli import results, stack, upload  # noqa: F401

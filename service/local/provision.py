@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import boto3
@@ -14,14 +15,28 @@ STACK_NAME = "scones"
 
 
 def _substitute_definitions(template: dict[str, Any]) -> dict[str, Any]:
-    """moto's CloudFormation ignores DefinitionSubstitutions: express them as the equivalent Fn::Sub."""
+    """moto's CloudFormation ignores DefinitionSubstitutions: splice the values in with an equivalent Fn::Join.
+
+    (Not Fn::Sub: moto evaluates it with string.Template, which would turn the context paths "$$.Execution.Id"
+    into "$.Execution.Id".)
+    """
     for resource in template["Resources"].values():
         if resource["Type"] != "AWS::StepFunctions::StateMachine":
             continue
         props = resource["Properties"]
-        substitutions = props.pop("DefinitionSubstitutions", None)
-        if substitutions:
-            props["DefinitionString"] = {"Fn::Sub": [props["DefinitionString"], substitutions]}
+        substitutions = props.pop("DefinitionSubstitutions", None) or {}
+        definition = props["DefinitionString"]
+        if isinstance(definition, dict) and "Fn::Join" in definition:
+            # The translator writes the definition as a Fn::Join of its lines.
+            separator, lines = definition["Fn::Join"]
+            definition = separator.join(lines)
+        pieces = re.split(r"\$\{([A-Za-z0-9_]+)\}", definition)
+        # re.split alternates literal text and captured names.
+        parts = [
+            piece if i % 2 == 0 else substitutions.get(piece, "${" + piece + "}")
+            for i, piece in enumerate(pieces)
+        ]
+        props["DefinitionString"] = {"Fn::Join": ["", parts]}
     return template
 
 
@@ -47,11 +62,14 @@ def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None 
     )
     stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
-        raise RuntimeError(f"local stack did not deploy: {stack['StackStatus']} {stack.get('StackStatusReason')}")
+        raise RuntimeError(
+            f"local stack did not deploy: {stack['StackStatus']} {stack.get('StackStatusReason')}"
+        )
 
     physical = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in cloudformation.describe_stack_resources(StackName=STACK_NAME)["StackResources"]
+        for r in cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
+        if "LogicalResourceId" in r and "PhysicalResourceId" in r
     }
     s3 = session.client("s3", endpoint_url=endpoint_url)
     for logical_id, notification in _eventbridge_buckets(template).items():
@@ -60,7 +78,28 @@ def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None 
             NotificationConfiguration={"EventBridgeConfiguration": {}},
         )
         del notification  # the template's property is the switch; its (empty) content is what S3 takes
+    _register_for_execution(region)
     return stack_info(endpoint_url, region)
+
+
+def _register_for_execution(region: str) -> None:
+    """moto keeps executable state machines in a second backend that its CloudFormation does not write to:
+    register the deployed definitions there, under the same names (hence the same ARNs)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.stepfunctions.models import stepfunctions_backends
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    deployed = stepfunctions_backends[DEFAULT_ACCOUNT_ID][region]
+    executable = stepfunctions_parser_backends[DEFAULT_ACCOUNT_ID][region]
+    known = {machine.arn for machine in executable.state_machines}
+    for machine in deployed.state_machines:
+        if machine.arn not in known:
+            executable.create_state_machine(
+                name=machine.name,
+                definition=machine.definition,
+                roleArn=machine.roleArn,
+                sm_type=machine.type,
+            )
 
 
 def stack_info(endpoint_url: str, region: str) -> StackInfo:
@@ -76,7 +115,8 @@ def function_environment(endpoint_url: str, region: str) -> dict[str, str]:
     lambda_client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
     merged: dict[str, str] = {}
     for function in lambda_client.list_functions()["Functions"]:
-        merged.update(function.get("Environment", {}).get("Variables", {}))
+        variables = function.get("Environment", {}).get("Variables", {})
+        merged.update({name: str(value) for name, value in variables.items()})
     # Each function names its own service; in one process they share the product's name.
     merged["POWERTOOLS_SERVICE_NAME"] = "scones"
     return merged

@@ -1,0 +1,87 @@
+"""`scones up`, `scones status`, `scones down`: the embedded local stack."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.cli import app
+from service.cli.target import PortOption
+from service.local import stack
+
+console = Console()
+
+
+@app.command()
+def up(
+    port: PortOption = stack.DEFAULT_PORT,
+    detach: Annotated[bool, typer.Option("--detach", "-d", help="Return once the stack is ready.")] = False,
+    parameter: Annotated[
+        list[str] | None, typer.Option("--parameter", help="Template parameter Key=Value (repeatable).")
+    ] = None,
+) -> None:
+    """Start a local stack: moto server, the template deployed, the handlers in-process."""
+    parameters = dict(item.split("=", 1) for item in parameter or [])
+    try:
+        found = stack.up(port, parameters=parameters)
+    except stack.StackError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    _print_status(found)
+    if detach:
+        return
+    console.print("Press Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(1)
+            stack.status(port)
+    except KeyboardInterrupt:
+        pass
+    except stack.StackError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    finally:
+        stack.down(port)
+        console.print("Stopped.")
+
+
+@app.command()
+def status(
+    port: PortOption = stack.DEFAULT_PORT,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Endpoint and resource names of the local stack."""
+    try:
+        found = stack.status(port)
+    except stack.StackError as error:
+        if as_json:
+            print(json.dumps({"error": str(error)}))
+        else:
+            console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    if as_json:
+        print(found.model_dump_json(indent=2))
+    else:
+        _print_status(found)
+
+
+@app.command()
+def down(port: PortOption = stack.DEFAULT_PORT) -> None:
+    """Stop the local stack."""
+    if stack.down(port):
+        console.print(f"Stopped the local stack on port {port}.")
+    else:
+        console.print(f"No local stack on port {port}.")
+
+
+def _print_status(found: stack.LocalStackStatus) -> None:
+    table = Table(title=f"scones local stack (pid {found.pid})", show_header=False)
+    for name, value in found.model_dump().items():
+        if name != "pid":
+            table.add_row(name, str(value))
+    console.print(table)

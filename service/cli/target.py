@@ -1,0 +1,51 @@
+"""Which stack a command talks to: a local stack on a port, or the stack deployed to AWS."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+import boto3
+import typer
+
+from service.local.stack import DEFAULT_PORT, StackError, status
+from service.stack_info import StackInfo
+
+PortOption = Annotated[
+    int,
+    typer.Option("--port", "-p", envvar="SCONES_PORT", help="Port of the local stack."),
+]
+AwsStackOption = Annotated[
+    str | None,
+    typer.Option(
+        "--aws-stack",
+        envvar="SCONES_AWS_STACK",
+        help="Use the CloudFormation stack of this name in your AWS account instead of the local stack.",
+    ),
+]
+
+
+def resolve(port: int = DEFAULT_PORT, aws_stack: str | None = None) -> StackInfo:
+    if aws_stack:
+        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        cloudformation = boto3.client("cloudformation", region_name=region)
+        stack = cloudformation.describe_stacks(StackName=aws_stack)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        return StackInfo.from_outputs(endpoint_url=None, region=region, outputs=outputs)
+    try:
+        return status(port)
+    except StackError as error:
+        raise typer.BadParameter(str(error), param_hint="--port") from error
+
+
+def client(info: StackInfo, service: str) -> Any:
+    """A boto3 client for the stack: the local endpoint with local credentials, or the user's AWS session."""
+    if info.endpoint_url:
+        return boto3.client(
+            service,
+            endpoint_url=info.endpoint_url,
+            region_name=info.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+    return boto3.client(service, region_name=info.region)

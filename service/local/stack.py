@@ -1,0 +1,153 @@
+"""Starting, finding and stopping local stacks (one per port), from the user's side."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from service.stack_info import StackInfo
+
+DEFAULT_PORT = 4566
+
+
+class StackError(RuntimeError):
+    """The local stack could not be started, found or stopped."""
+
+
+class LocalStackStatus(StackInfo):
+    pid: int
+    port: int
+
+
+class _StateFiles(BaseModel):
+    state: Path
+    log: Path
+
+
+def state_dir() -> Path:
+    base = os.environ.get("SCONES_STATE_DIR") or os.environ.get("XDG_STATE_HOME")
+    root = Path(base) if base else Path.home() / ".local" / "state"
+    path = root / "scones" if not os.environ.get("SCONES_STATE_DIR") else root
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _files(port: int) -> _StateFiles:
+    return _StateFiles(state=state_dir() / f"stack-{port}.json", log=state_dir() / f"stack-{port}.log")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def status(port: int = DEFAULT_PORT) -> LocalStackStatus:
+    files = _files(port)
+    if not files.state.exists():
+        raise StackError(f"No local stack on port {port}: start one with `scones up --port {port}`.")
+    found = LocalStackStatus.model_validate_json(files.state.read_text(encoding="utf-8"))
+    if not _alive(found.pid):
+        files.state.unlink(missing_ok=True)
+        raise StackError(f"The local stack on port {port} is no longer running (pid {found.pid}).")
+    return found
+
+
+def up(
+    port: int = DEFAULT_PORT, timeout: float = 120.0, parameters: dict[str, str] | None = None
+) -> LocalStackStatus:
+    """Starts a stack in the background and returns once it is ready to take uploads."""
+    files = _files(port)
+    if files.state.exists():
+        try:
+            return status(port)
+        except StackError:
+            pass
+    if _port_in_use(port):
+        raise StackError(f"Port {port} is already in use by another program.")
+    command = [
+        sys.executable,
+        "-m",
+        "service.local.server",
+        "--port",
+        str(port),
+        "--state-file",
+        str(files.state),
+    ]
+    for key, value in (parameters or {}).items():
+        command += ["--parameter", f"{key}={value}"]
+    with files.log.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # survives the terminal that started it
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if files.state.exists():
+            found = LocalStackStatus.model_validate_json(files.state.read_text(encoding="utf-8"))
+            if found.pid == process.pid:
+                return found
+        if process.poll() is not None:
+            tail = files.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            raise StackError(f"The local stack exited while starting (status {process.returncode}):\n{tail}")
+        time.sleep(0.1)
+    process.terminate()
+    raise StackError(f"The local stack did not become ready within {timeout:.0f} s; see {files.log}.")
+
+
+def down(port: int = DEFAULT_PORT, timeout: float = 20.0) -> bool:
+    """Stops the stack on `port`; returns False if there was none."""
+    files = _files(port)
+    if not files.state.exists():
+        return False
+    found = json.loads(files.state.read_text(encoding="utf-8"))
+    pid = int(found["pid"])
+    if _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            _reap(pid)
+            time.sleep(0.05)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+            _reap(pid)
+    files.state.unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Collects the exit status when this process started the stack (else the pid lingers as a zombie)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def log_path(port: int = DEFAULT_PORT) -> Path:
+    return _files(port).log
