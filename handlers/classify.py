@@ -7,10 +7,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from service import steps
+from service import metric_names, steps
 from service.backends import get_classifier
 from service.models import ClassifyInput
-from service.observability import logger, metrics, tracer
+from service.observability import count_with_dimension, logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -19,12 +19,13 @@ from service.observability import logger, metrics, tracer
 @event_parser(model=ClassifyInput)
 def handler(event: ClassifyInput, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(event.image.key)
+    logger.append_keys(bucket=event.image.bucket, key=event.image.key)
     tracer.put_annotation("key", event.image.key)
     started = time.perf_counter()
     prediction = steps.classify(event.image, get_classifier())
-    metrics.add_metric(
-        name="InferenceLatency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000
-    )
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    metrics.add_metric(name=metric_names.INFERENCE_LATENCY, unit=MetricUnit.Milliseconds, value=elapsed_ms)
+    count_with_dimension(metric_names.IMAGES_CLASSIFIED, metric_names.LABEL_DIMENSION, prediction.label)
     tracer.put_annotation("label", prediction.label)
-    logger.info("classified", label=prediction.label, confidence=prediction.confidence)
+    logger.info("classified", label=prediction.label, confidence=prediction.confidence, latency_ms=elapsed_ms)
     return prediction.model_dump(mode="json")

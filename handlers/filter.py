@@ -6,7 +6,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from service import steps
+from service import metric_names, steps
 from service.models import FilterInput
 from service.observability import logger, metrics, tracer
 from service.settings import get_settings
@@ -18,13 +18,12 @@ from service.settings import get_settings
 @event_parser(model=FilterInput)
 def handler(event: FilterInput, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(event.image.key)
+    logger.append_keys(bucket=event.image.bucket, key=event.image.key)
     decision = steps.decide(event.image, event.prediction, steps.threshold(get_settings()))
+    tracer.put_annotation("key", event.image.key)
     tracer.put_annotation("route", decision.route)
-    metrics.add_metric(
-        name="ImagesAccepted" if decision.route == "accept" else "ImagesSentToReview",
-        unit=MetricUnit.Count,
-        value=1,
-    )
-    metrics.add_metric(name="Confidence", unit=MetricUnit.Percent, value=event.prediction.confidence * 100)
+    routed = metric_names.IMAGES_ACCEPTED if decision.route == "accept" else metric_names.IMAGES_SENT_TO_REVIEW
+    metrics.add_metric(name=routed, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=metric_names.CONFIDENCE, unit=MetricUnit.Percent, value=event.prediction.confidence * 100)
     logger.info("decided", route=decision.route, threshold=decision.record.threshold)
     return decision.model_dump(mode="json")

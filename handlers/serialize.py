@@ -6,10 +6,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from service import steps
+from service import metric_names, steps
 from service.errors import SconesError
 from service.events import ObjectCreatedEvent, event_time, object_ref
-from service.observability import logger, metrics, tracer
+from service.observability import count_with_dimension, logger, metrics, tracer
 from service.settings import get_settings
 
 
@@ -22,13 +22,13 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(ref.key)
     logger.append_keys(bucket=ref.bucket, key=ref.key)
     tracer.put_annotation("key", ref.key)
-    metrics.add_metric(name="ImagesReceived", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=metric_names.IMAGES_RECEIVED, unit=MetricUnit.Count, value=1)
     try:
         image = steps.serialize(ref, event_time(event), get_settings())
     except SconesError as error:
-        metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)
+        count_with_dimension(metric_names.IMAGES_REJECTED, metric_names.ERROR_CODE_DIMENSION, error.code)
         logger.warning("rejected", error=error.code, reason=str(error))
         raise
-    metrics.add_metric(name="ImageBytes", unit=MetricUnit.Bytes, value=image.size or 0)
+    metrics.add_metric(name=metric_names.IMAGE_BYTES, unit=MetricUnit.Bytes, value=image.size or 0)
     logger.info("serialized", format=image.format, width=image.width, height=image.height)
     return image.model_dump(mode="json")
