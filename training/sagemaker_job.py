@@ -53,9 +53,7 @@ class ImageClassificationHyperparameters(BaseModel):
 
     num_training_samples: int = Field(gt=0, description="Images in the train channel (the .lst lines).")
     num_classes: int = Field(default=2, ge=2)
-    image_shape: str = Field(
-        default="3,32,32", pattern=r"^[13],\d+,\d+$", description="channels,height,width"
-    )
+    image_shape: str = Field(default="3,32,32", pattern=r"^[13],\d+,\d+$", description="channels,height,width")
     num_layers: NumLayers = 20
     use_pretrained_model: Literal[0, 1] = 0
     epochs: int = Field(default=30, gt=0, le=1000)
@@ -77,9 +75,7 @@ class ImageClassificationHyperparameters(BaseModel):
             samples = self.num_training_samples
             raise ValueError(f"mini_batch_size {self.mini_batch_size} exceeds the {samples} training images")
         if self.use_pretrained_model and self.num_layers not in PRETRAINED_DEPTHS:
-            raise ValueError(
-                f"pretrained weights exist for num_layers {PRETRAINED_DEPTHS}, not {self.num_layers}"
-            )
+            raise ValueError(f"pretrained weights exist for num_layers {PRETRAINED_DEPTHS}, not {self.num_layers}")
         if self.early_stopping and self.early_stopping_min_epochs >= self.epochs:
             minimum = self.early_stopping_min_epochs
             raise ValueError(f"early_stopping_min_epochs {minimum} is not below epochs {self.epochs}")
@@ -135,12 +131,11 @@ class TrainingOutcome(BaseModel):
     model_data: str | None = None
 
 
-def make_session(region: str | None = None, sagemaker_client: Any | None = None) -> Any:
-    """A SageMaker SDK session; tests pass a stubbed `sagemaker_client`."""
+def make_session(region: str | None = None) -> Any:
+    """A SageMaker SDK session on the default AWS credential chain."""
     from sagemaker.session import Session
 
-    boto_session = boto3.session.Session(region_name=region)
-    return Session(boto_session=boto_session, sagemaker_client=sagemaker_client)
+    return Session(boto_session=boto3.session.Session(region_name=region))
 
 
 def algorithm_image(region: str) -> str:
@@ -201,9 +196,7 @@ def start_training(config: TrainingJobConfig, session: Any) -> str:
     return str(estimator.latest_training_job.name)
 
 
-def wait_for_training(
-    job_name: str, session: Any, max_run_seconds: int, poll_seconds: int = 30
-) -> TrainingOutcome:
+def wait_for_training(job_name: str, session: Any, max_run_seconds: int, poll_seconds: int = 30) -> TrainingOutcome:
     """Polls DescribeTrainingJob (first poll at once) until the job ends; refuses anything but Completed."""
     client = session.sagemaker_client
     waiter = client.get_waiter("training_job_completed_or_stopped")
@@ -254,16 +247,12 @@ def deploy_model(config: DeploymentConfig, session: Any, wait: bool = False) -> 
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.sagemaker_job", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m training.sagemaker_job", description=__doc__.split("\n")[0])
     parser.add_argument("--region", help="AWS region (default: the AWS configuration's)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="start a training job on the staged data")
-    train.add_argument(
-        "--data", required=True, help="s3:// prefix printed by `python -m training.data --upload`"
-    )
+    train.add_argument("--data", required=True, help="s3:// prefix printed by `python -m training.data --upload`")
     train.add_argument("--role", required=True, help="SageMaker execution role ARN")
     train.add_argument("--output", required=True, help="s3:// prefix for the model artifacts")
     train.add_argument("--instance-type", default=DEFAULT_TRAINING_INSTANCE, help="a GPU training instance")
@@ -340,10 +329,11 @@ def _train(args: argparse.Namespace, session: Any) -> None:
     print(f"endpoint {deployment.endpoint_name} is being created (capture to {deployment.capture})")
 
 
-def main(argv: Sequence[str] | None = None, sagemaker_client: Any | None = None) -> int:
+def main(argv: Sequence[str] | None = None, session: Any | None = None) -> int:
+    """The command line; `session` (a `sagemaker.session.Session`) replaces the one built from `--region`."""
     parser = _parser()
     args = parser.parse_args(argv)
-    session = make_session(args.region, sagemaker_client)
+    session = session or make_session(args.region)
     try:
         if args.command == "train":
             _train(args, session)
