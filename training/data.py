@@ -151,8 +151,7 @@ def verify_md5(path: Path, expected_md5: str) -> None:
     actual = file_md5(path)
     if actual != expected_md5:
         raise DataStagingError(
-            f"{path} has MD5 {actual}, expected {expected_md5}: "
-            "refusing to read it (corrupt, or not the archive)"
+            f"{path} has MD5 {actual}, expected {expected_md5}: refusing to read it (corrupt, or not the archive)"
         )
 
 
@@ -177,9 +176,7 @@ def download_archive(url: str, cache_dir: Path, expected_md5: str, timeout_s: fl
     return target
 
 
-def _member_filter(
-    tar: tarfile.TarFile, wanted: dict[str, SourceSplit]
-) -> Iterator[tuple[SourceSplit, bytes]]:
+def _member_filter(tar: tarfile.TarFile, wanted: dict[str, SourceSplit]) -> Iterator[tuple[SourceSplit, bytes]]:
     """The raw bytes of each expected member: regular files with the exact expected names, of sane size."""
     found: set[str] = set()
     for member in tar:
@@ -189,9 +186,7 @@ def _member_filter(
         if not member.isfile():
             raise DataStagingError(f"archive member {member.name} is not a regular file")
         if member.size > MAX_MEMBER_BYTES:
-            raise DataStagingError(
-                f"archive member {member.name} is {member.size} bytes, larger than expected"
-            )
+            raise DataStagingError(f"archive member {member.name} is {member.size} bytes, larger than expected")
         handle = tar.extractfile(member)
         if handle is None:
             raise DataStagingError(f"archive member {member.name} cannot be read")
@@ -202,9 +197,7 @@ def _member_filter(
         raise DataStagingError(f"the archive lacks {', '.join(missing)}: not the CIFAR-100 python archive")
 
 
-def read_cifar_archive(
-    archive: Path, expected_md5: str, splits: Sequence[SourceSplit]
-) -> Iterator[_SourceImage]:
+def read_cifar_archive(archive: Path, expected_md5: str, splits: Sequence[SourceSplit]) -> Iterator[_SourceImage]:
     """The bicycle and motorcycle images of the requested splits, straight from the .tar.gz."""
     verify_md5(archive, expected_md5)
     wanted = {CIFAR_MEMBERS[split]: split for split in splits}
@@ -217,9 +210,7 @@ def read_cifar_archive(
 
 def _images_from_batch(batch: object, split: SourceSplit) -> Iterator[_SourceImage]:
     if not isinstance(batch, dict) or not {b"data", b"fine_labels", b"filenames"} <= batch.keys():
-        raise DataStagingError(
-            f"the {split} member is not a CIFAR-100 batch (keys data, fine_labels, filenames)"
-        )
+        raise DataStagingError(f"the {split} member is not a CIFAR-100 batch (keys data, fine_labels, filenames)")
     data = np.asarray(batch[b"data"], dtype=np.uint8)
     fine_labels = list(batch[b"fine_labels"])
     filenames = list(batch[b"filenames"])
@@ -316,9 +307,12 @@ def _staged(name: str, label: int, split: StagedSplit) -> StagedImage:
     return StagedImage(filename=f"{split}/{name}", label=label, class_name=CLASS_NAMES[label], split=split)
 
 
-def lst_lines(rows: Sequence[StagedImage]) -> list[str]:
-    """SageMaker .lst lines: index, label, path relative to the channel's folder; tab-separated."""
-    return [f"{index}\t{row.label}\t{row.basename}" for index, row in enumerate(rows)]
+def lst_lines(rows: Sequence[StagedImage], first_index: int = 0) -> list[str]:
+    """SageMaker .lst lines: image index, label, path relative to the channel's folder; tab-separated.
+
+    The algorithm wants each image index unique across all images, so splits continue one numbering.
+    """
+    return [f"{first_index + offset}\t{row.label}\t{row.basename}" for offset, row in enumerate(rows)]
 
 
 def channel_folders(splits: Iterable[StagedSplit]) -> dict[str, str]:
@@ -364,6 +358,7 @@ def write_layout(
             present.append(split)  # an empty validation channel still exists, so the layout is fixed
     present.sort(key=STAGED_SPLITS.index)
 
+    next_index = 0
     for split in present:
         (config.out / split).mkdir()
         (config.out / f"{split}_lst").mkdir()
@@ -372,7 +367,8 @@ def write_layout(
             source_split: SourceSplit = "test" if split == "test" else "train"
             _write_png(pixels_by_key[(source_split, row.basename)], config.out / row.filename)
         lst = config.out / f"{split}_lst" / f"{split}.lst"
-        lst.write_text("".join(line + "\n" for line in lst_lines(split_rows)), encoding="utf-8")
+        lst.write_text("".join(line + "\n" for line in lst_lines(split_rows, next_index)), encoding="utf-8")
+        next_index += len(split_rows)
 
     with (config.out / "labels.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -380,10 +376,7 @@ def write_layout(
         writer.writerows([row.filename, row.label, row.class_name, row.split] for row in rows)
 
     counts = {
-        split: {
-            name: sum(1 for row in rows if row.split == split and row.class_name == name)
-            for name in CLASS_NAMES
-        }
+        split: {name: sum(1 for row in rows if row.split == split and row.class_name == name) for name in CLASS_NAMES}
         for split in present
     }
     manifest = StagingManifest(
@@ -454,15 +447,12 @@ def parse_args(argv: Sequence[str] | None = None) -> StagingConfig:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--cifar-archive", type=Path, help="a local cifar-100-python.tar.gz")
     source.add_argument("--download", action="store_true", help=f"download the archive from {CIFAR_URL}")
-    source.add_argument(
-        "--png-folder", type=Path, help="a folder with labels.csv and PNGs (the shared layout)"
-    )
+    source.add_argument("--png-folder", type=Path, help="a folder with labels.csv and PNGs (the shared layout)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--splits", default="train", help="archive splits to stage: train or train,test")
-    parser.add_argument(
-        "--val-fraction", type=float, default=0.2, help="share of training images for validation"
-    )
+    parser.add_argument("--val-fraction", type=float, default=0.2, help="share of training images for validation")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--download-url", default=CIFAR_URL, help="a mirror of the archive for --download")
     parser.add_argument("--md5", default=CIFAR_MD5, help="expected archive MD5 (default: the official one)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, help="where --download keeps it")
     parser.add_argument("--overwrite", action="store_true", help="replace a previous staging in --out")
@@ -471,9 +461,7 @@ def parse_args(argv: Sequence[str] | None = None) -> StagingConfig:
     try:
         return _config_from_args(args)
     except ValidationError as error:
-        parser.error(
-            "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in error.errors())
-        )
+        parser.error("; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg']}" for e in error.errors()))
 
 
 def _config_from_args(args: argparse.Namespace) -> StagingConfig:
@@ -481,6 +469,7 @@ def _config_from_args(args: argparse.Namespace) -> StagingConfig:
         out=args.out,
         cifar_archive=args.cifar_archive,
         download=args.download,
+        download_url=args.download_url,
         png_folder=args.png_folder,
         splits=tuple(part.strip() for part in args.splits.split(",") if part.strip()),
         val_fraction=args.val_fraction,
