@@ -1,3 +1,3 @@
 """Registers every command module on the app (import order is the help order)."""
 
-from service.cli import results, stack, upload  # noqa: F401
+from service.cli import metrics, results, stack, upload  # noqa: F401

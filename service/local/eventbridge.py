@@ -41,9 +41,7 @@ def _start_execution(state_machine_arn: str, event: dict[str, Any]) -> None:
     client = boto3.client("stepfunctions", endpoint_url=_endpoint_url, region_name=_region)
     try:
         # A unique name per delivery, as EventBridge gives (StartExecution rejects a reused name).
-        client.start_execution(
-            stateMachineArn=state_machine_arn, name=str(uuid.uuid4()), input=json.dumps(event)
-        )
+        client.start_execution(stateMachineArn=state_machine_arn, name=str(uuid.uuid4()), input=json.dumps(event))
     except Exception:
         log.exception("could not start %s for event %s", state_machine_arn, event.get("id"))
 

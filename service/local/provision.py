@@ -33,8 +33,7 @@ def _substitute_definitions(template: dict[str, Any]) -> dict[str, Any]:
         pieces = re.split(r"\$\{([A-Za-z0-9_]+)\}", definition)
         # re.split alternates literal text and captured names.
         parts = [
-            piece if i % 2 == 0 else substitutions.get(piece, "${" + piece + "}")
-            for i, piece in enumerate(pieces)
+            piece if i % 2 == 0 else substitutions.get(piece, "${" + piece + "}") for i, piece in enumerate(pieces)
         ]
         props["DefinitionString"] = {"Fn::Join": ["", parts]}
     return template
@@ -62,9 +61,7 @@ def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None 
     )
     stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
-        raise RuntimeError(
-            f"local stack did not deploy: {stack['StackStatus']} {stack.get('StackStatusReason')}"
-        )
+        raise RuntimeError(f"local stack did not deploy: {stack['StackStatus']} {stack.get('StackStatusReason')}")
 
     physical = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]

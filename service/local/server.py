@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -43,10 +44,11 @@ def start(port: int, parameters: dict[str, str] | None = None) -> tuple[object, 
 
     from moto.server import ThreadedMotoServer
 
-    from service.local import eventbridge, lambdas
+    from service.local import emf, eventbridge, lambdas
     from service.local.provision import function_environment, provision
 
     lambdas.install()
+    sys.stdout = emf.EmfForwarder(sys.stdout, endpoint, REGION)  # type: ignore[assignment]
     eventbridge.install(endpoint, REGION)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -77,9 +79,7 @@ def status(port: int = DEFAULT_PORT) -> LocalStackStatus:
     return found
 
 
-def up(
-    port: int = DEFAULT_PORT, timeout: float = 120.0, parameters: dict[str, str] | None = None
-) -> LocalStackStatus:
+def up(port: int = DEFAULT_PORT, timeout: float = 120.0, parameters: dict[str, str] | None = None) -> LocalStackStatus:
     """Starts a stack in the background and returns once it is ready to take uploads."""
     files = _files(port)
     if files.state.exists():
@@ -151,3 +151,14 @@ def _reap(pid: int) -> None:
 
 def log_path(port: int = DEFAULT_PORT) -> Path:
     return _files(port).log
+
+
+@contextmanager
+def running(port: int | None = None, parameters: dict[str, str] | None = None) -> Iterator[LocalStackStatus]:
+    """A stack for the duration of a block (demo, tests, benchmarks), on a free port unless one is given."""
+    port = port or free_port()
+    found = up(port, parameters=parameters)
+    try:
+        yield found
+    finally:
+        down(port)

@@ -1,0 +1,162 @@
+"""Each handler on sample events: Serialize against moto's S3, Classify with a model double, Filter alone."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+import numpy as np
+import pytest
+from moto import mock_aws
+from PIL import Image
+
+from handlers import classify, filter, serialize
+from service import preprocessing
+from service.errors import CorruptImage, ObjectTooLarge
+from service.images import decode_png_b64
+from service.local.lambdas import LambdaContext
+from service.models import Decision, Prediction, ResultRecord, SerializedImage
+from tests.corpus import unusual_valid
+from tests.events import eventbridge_event, s3_records_event
+
+BUCKET = "intake"
+
+
+def context(name: str) -> LambdaContext:
+    return LambdaContext(
+        function_name=name,
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+        memory_limit_in_mb=512,
+        timeout_seconds=30,
+    )
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def png(color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("key", ["photo.png", "a dir/été +1%.png", "deep/" * 6 + "x.png"])
+def test_serialize_reads_the_object_named_by_an_eventbridge_event(s3: Any, key: str) -> None:
+    s3.put_object(Bucket=BUCKET, Key=key, Body=png((200, 30, 30)))
+    result = serialize.handler(eventbridge_event(BUCKET, key), context("serialize"))
+    image = SerializedImage.model_validate(result)
+    assert (image.bucket, image.key, image.format, image.width, image.height) == (BUCKET, key, "PNG", 64, 48)
+    small = decode_png_b64(image.pixels_png_b64)
+    assert small.size == (preprocessing.INPUT_SIZE, preprocessing.INPUT_SIZE)
+    assert small.getpixel((5, 5))[0] > 150  # still red
+
+
+def test_serialize_decodes_url_encoded_keys_of_classic_s3_events(s3: Any) -> None:
+    key = "uploads/red flower+1 é.png"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=png((10, 200, 10)))
+    result = serialize.handler(s3_records_event(BUCKET, quote_plus(key, safe="/")), context("serialize"))
+    assert result["key"] == key
+
+
+def test_serialize_keeps_the_state_small_for_a_large_photo(s3: Any) -> None:
+    photo = next(item for item in unusual_valid() if item.name.endswith(".jpg") and len(item.data) > 900_000)
+    s3.put_object(Bucket=BUCKET, Key="big.jpg", Body=photo.data)
+    result = serialize.handler(eventbridge_event(BUCKET, "big.jpg", size=len(photo.data)), context("serialize"))
+    assert len(json.dumps(result)) < 16_000  # Step Functions caps a state at 256 KB
+    assert result["size"] == len(photo.data)
+
+
+def test_serialize_raises_the_error_code_for_a_broken_file(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="broken.jpg", Body=b"\xff\xd8\xff\xe0" + b"\x00" * 40)
+    with pytest.raises(CorruptImage):
+        serialize.handler(eventbridge_event(BUCKET, "broken.jpg"), context("serialize"))
+
+
+def test_serialize_applies_the_size_cap_from_the_environment(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAX_IMAGE_BYTES", "1000")
+    from service.settings import get_settings
+
+    get_settings.cache_clear()
+    s3.put_object(Bucket=BUCKET, Key="large.png", Body=png((1, 2, 3), size=(400, 400)) + b"\x00" * 2000)
+    with pytest.raises(ObjectTooLarge, match="limit"):
+        serialize.handler(eventbridge_event(BUCKET, "large.png"), context("serialize"))
+
+
+class MeanRedClassifier:
+    """A model double: 'motorcycle' in proportion to the image's redness."""
+
+    classes = ("bicycle", "motorcycle")
+    model_version = "double-1"
+
+    def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
+        predictions = []
+        for image in images:
+            assert image.size == (preprocessing.INPUT_SIZE, preprocessing.INPUT_SIZE)
+            red = float(np.asarray(image)[..., 0].mean()) / 255
+            probabilities = {"bicycle": 1 - red, "motorcycle": red}
+            label = max(probabilities, key=probabilities.__getitem__)
+            predictions.append(
+                Prediction(
+                    label=label,
+                    confidence=probabilities[label],
+                    probabilities=probabilities,
+                    model_version=self.model_version,
+                )
+            )
+        return predictions
+
+
+def serialized(color: tuple[int, int, int], key: str = "k.png") -> dict[str, Any]:
+    from service.images import encode_png_b64
+
+    image = Image.new("RGB", (preprocessing.INPUT_SIZE,) * 2, color)
+    return SerializedImage(
+        bucket=BUCKET,
+        key=key,
+        format="PNG",
+        width=32,
+        height=32,
+        size=100,
+        pixels_png_b64=encode_png_b64(image),
+        uploaded_at="2026-11-22T10:00:00Z",
+    ).model_dump(mode="json")
+
+
+def test_classify_returns_the_backends_prediction(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classify, "get_classifier", MeanRedClassifier)
+    result = classify.handler({"image": serialized((255, 0, 0))}, context("classify"))
+    prediction = Prediction.model_validate(result)
+    assert prediction.label == "motorcycle"
+    assert prediction.confidence == pytest.approx(1.0)
+    assert prediction.model_version == "double-1"
+
+
+@pytest.mark.parametrize(("confidence", "route"), [(0.95, "accept"), (0.9, "accept"), (0.89, "review")])
+def test_filter_routes_at_the_configured_threshold(
+    monkeypatch: pytest.MonkeyPatch, confidence: float, route: str
+) -> None:
+    monkeypatch.setenv("CONFIDENCE_THRESHOLD", "0.9")
+    prediction = Prediction(
+        label="bicycle",
+        confidence=confidence,
+        probabilities={"bicycle": confidence, "motorcycle": 1 - confidence},
+        model_version="m1",
+    )
+    event = {"image": serialized((0, 0, 0), key="a b/é.png"), "prediction": prediction.model_dump(mode="json")}
+    decision = Decision.model_validate(filter.handler(event, context("filter")))
+    assert decision.route == route
+    assert decision.record.threshold == 0.9
+    assert decision.record.key == "a b/é.png"
+    # The item is DynamoDB-typed JSON for the state machine's PutItem, and reads back to the same record.
+    assert decision.item["key"] == {"S": "a b/é.png"}
+    assert decision.item["confidence"] == {"N": str(confidence)}
+    assert ResultRecord.from_dynamodb(decision.item) == decision.record
