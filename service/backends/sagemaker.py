@@ -134,9 +134,7 @@ def _map_client_error(error: ClientError, endpoint_name: str) -> ModelUnavailabl
             return ModelUnavailable(
                 f"The model behind SageMaker endpoint {endpoint_name} failed ({original}): {message}"
             )
-        return ModelError(
-            f"The model behind SageMaker endpoint {endpoint_name} rejected the image: {message}"
-        )
+        return ModelError(f"The model behind SageMaker endpoint {endpoint_name} rejected the image: {message}")
     if code in TRANSIENT_ERROR_CODES or http_status >= 500:
         return ModelUnavailable(f"SageMaker endpoint {endpoint_name} is unavailable ({code}): {message}")
     return ModelError(f"SageMaker endpoint {endpoint_name} refused the request ({code}): {message}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Iterator
@@ -24,12 +25,15 @@ CLASSES = ("bicycle", "motorcycle")
 VERSION = "sagemaker-ic-2024-01"
 
 
+@functools.cache
+def _boto_session() -> boto3.session.Session:
+    # Shared, so the service model is loaded once rather than for every test's client.
+    return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+
+
 def _runtime_client(config: Config | None = None) -> Any:
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    )
     # No retries unless a test asks for the production config, so error tests answer at once.
-    return session.client("sagemaker-runtime", config=config or Config(retries={"total_max_attempts": 1}))
+    return _boto_session().client("sagemaker-runtime", config=config or Config(retries={"total_max_attempts": 1}))
 
 
 def _body(payload: bytes) -> StreamingBody:
