@@ -394,7 +394,7 @@ def write_layout(
 def _write_png(pixels: np.ndarray, path: Path) -> None:
     # Pillow writes no timestamp or other varying chunk: the same pixels give the same bytes.
     buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="RGB").save(buffer, format="PNG")
+    Image.fromarray(pixels).save(buffer, format="PNG")  # HxWx3 uint8 is RGB
     path.write_bytes(buffer.getvalue())
 
 
