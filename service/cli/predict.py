@@ -1,0 +1,135 @@
+"""`scones predict`: classify local image files with the shipped model (no AWS, no local stack)."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from PIL import Image
+from rich.console import Console
+from rich.table import Table
+
+from service import preprocessing
+from service.backends.onnx import OnnxClassifier
+from service.cli import app
+from service.errors import ObjectNotFound, ObjectTooLarge, SconesError
+from service.images import format_bytes, load_image
+from service.model_card import load_model_card
+from service.models import Prediction
+from service.policy import route_for
+from service.settings import get_settings
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
+BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Outcome:
+    path: Path
+    prediction: Prediction | None = None
+    error: SconesError | None = None
+
+
+def expand(paths: list[Path]) -> Iterator[Path]:
+    """Files given explicitly (whatever their suffix), and image files found under folders, sorted."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            yield path
+
+
+def read_image(path: Path, max_bytes: int, max_pixels: int) -> Image.Image:
+    """The model-sized image of one file, or a SconesError saying why there is none."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ObjectTooLarge(f"The file is {format_bytes(size)}; the limit is {format_bytes(max_bytes)}.")
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ObjectNotFound(f"There is no file at {path}.") from exc
+    except IsADirectoryError as exc:
+        raise ObjectNotFound(f"{path} is not a file.") from exc
+    except PermissionError as exc:
+        raise ObjectNotFound(f"The file {path} cannot be read (permission denied).") from exc
+    return preprocessing.fit_to_input(load_image(data, max_pixels))
+
+
+def classify(files: list[Path], classifier: OnnxClassifier, max_bytes: int, max_pixels: int) -> Iterator[Outcome]:
+    """Outcomes in input order; readable images go to the model in batches."""
+    for start in range(0, len(files), BATCH_SIZE):
+        chunk = files[start : start + BATCH_SIZE]
+        images: dict[int, Image.Image] = {}
+        errors: dict[int, SconesError] = {}
+        for i, path in enumerate(chunk):
+            try:
+                images[i] = read_image(path, max_bytes, max_pixels)
+            except SconesError as exc:
+                errors[i] = exc
+        predictions = dict(zip(images, classifier.predict(list(images.values())), strict=True))
+        for i, path in enumerate(chunk):
+            yield Outcome(path=path, prediction=predictions.get(i), error=errors.get(i))
+
+
+def as_json(outcome: Outcome, threshold: float) -> str:
+    if outcome.prediction is None:
+        assert outcome.error is not None
+        return json.dumps({"path": str(outcome.path), "error": f"{outcome.error.code}: {outcome.error}"})
+    p = outcome.prediction
+    return json.dumps(
+        {
+            "path": str(outcome.path),
+            "label": p.label,
+            "confidence": p.confidence,
+            "probabilities": p.probabilities,
+            "decision": route_for(p, threshold),
+        },
+        ensure_ascii=False,
+    )
+
+
+@app.command()
+def predict(
+    paths: Annotated[list[Path], typer.Argument(help="Image files, or folders searched recursively for images.")],
+    json_lines: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Accept at this confidence (default: settings, else model card)."),
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help="ONNX model (default: the shipped one).")] = None,
+    card: Annotated[Path | None, typer.Option(help="Its model card (default: the shipped one).")] = None,
+) -> None:
+    """Classify local images as bicycle or motorcycle with the shipped model."""
+    settings = get_settings()
+    model_card = load_model_card(card or settings.model_card_path)
+    classifier = OnnxClassifier(model or settings.model_path, model_card)
+    if threshold is None:
+        threshold = settings.confidence_threshold
+    if threshold is None:
+        threshold = model_card.recommended_threshold
+
+    outcomes = classify(list(expand(paths)), classifier, settings.max_image_bytes, settings.max_image_pixels)
+    failed = 0
+    if json_lines:
+        for outcome in outcomes:
+            failed += outcome.error is not None
+            typer.echo(as_json(outcome, threshold))
+    else:
+        table = Table(title=f"threshold {threshold:.3f}")
+        table.add_column("path", overflow="fold")
+        table.add_column("label")
+        table.add_column("confidence", justify="right")
+        table.add_column("decision or error", overflow="fold")
+        for outcome in outcomes:
+            if outcome.prediction is None:
+                failed += 1
+                error = outcome.error
+                table.add_row(str(outcome.path), "-", "-", f"[red]{error.code if error else ''}: {error}")
+                continue
+            p = outcome.prediction
+            table.add_row(str(outcome.path), p.label, f"{p.confidence:.3f}", route_for(p, threshold))
+        Console().print(table)
+    if failed:
+        raise typer.Exit(code=1)

@@ -1,0 +1,311 @@
+"""Train the bicycle/motorcycle classifier on the CPU, calibrate it, export it to ONNX and write its card.
+
+    python -m training.train --data /path/to/labelled-folder --out models/
+
+Deterministic: the same data, seed, arguments and thread count give identical weights.
+"""
+
+import argparse
+import hashlib
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from torch.nn import functional as F  # noqa: N812 (the usual name)
+
+from service import preprocessing
+from service.model_card import Calibration, DataFingerprint, DataSplit, ModelCard, Training
+from training.dataset import LabelledImage, load_labelled_folder
+from training.metrics import (
+    classification_metrics,
+    expected_calibration_error,
+    fit_temperature,
+    nll,
+    softmax,
+)
+from training.network import ExportedModel, SmallResNet
+from training.thresholds import analyse, plot_thresholds
+
+CLASSES: tuple[str, ...] = ("bicycle", "motorcycle")
+ONNX_OPSET = 18
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Config:
+    epochs: int = 60
+    seed: int = 0
+    val_fraction: float = 0.2
+    width: int = 16
+    members: int = 1
+    batch_size: int = 64
+    lr: float = 0.2
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.1
+    crop_padding: int = 4
+    cutout: int = 8
+    mixup_alpha: float = 0.0
+    threads: int = 2
+
+
+@dataclass
+class TrainResult:
+    model: ExportedModel
+    card: ModelCard
+    onnx_path: Path
+    card_path: Path
+
+
+# --- data ---------------------------------------------------------------------------------------------------
+
+
+def fingerprint(items: list[LabelledImage]) -> DataFingerprint:
+    """sha256 over the sorted (file sha256, label) pairs: independent of file names and order."""
+    pairs = sorted(f"{hashlib.sha256(item.path.read_bytes()).hexdigest()} {item.label}" for item in items)
+    digest = hashlib.sha256("\n".join(pairs).encode()).hexdigest()
+    per_class = {name: sum(item.label == i for item in items) for i, name in enumerate(CLASSES)}
+    return DataFingerprint(sha256=digest, num_images=len(items), per_class=per_class)
+
+
+def stratified_split(labels: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, val): the same share of every class goes to validation, chosen with `seed`."""
+    rng = np.random.default_rng(seed)
+    val: list[int] = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        rng.shuffle(members)
+        val.extend(members[: round(len(members) * val_fraction)].tolist())
+    val_idx = np.sort(np.asarray(val, dtype=int))
+    train_idx = np.setdiff1d(np.arange(len(labels)), val_idx)
+    return train_idx, val_idx
+
+
+def load_arrays(items: list[LabelledImage]) -> tuple[np.ndarray, np.ndarray]:
+    """Images through the serving preprocessing (fit_to_input, to_array), and their labels."""
+    images = []
+    for item in items:
+        with Image.open(item.path) as image:
+            images.append(preprocessing.fit_to_input(image.convert("RGB")))
+    return preprocessing.to_array(images), np.asarray([item.label for item in items], dtype=np.int64)
+
+
+# --- training -----------------------------------------------------------------------------------------------
+
+
+def augment(x: torch.Tensor, config: Config, gen: torch.Generator) -> torch.Tensor:
+    """Random crop of a reflect-padded image, horizontal flip, cutout (a square set to the mean, i.e. 0)."""
+    n, _, h, w = x.shape
+    p = config.crop_padding
+    if p:
+        padded = F.pad(x, (p, p, p, p), mode="reflect")
+        dy = torch.randint(0, 2 * p + 1, (n,), generator=gen)
+        dx = torch.randint(0, 2 * p + 1, (n,), generator=gen)
+        rows = (dy[:, None] + torch.arange(h)[None, :])[:, None, :, None]
+        cols = (dx[:, None] + torch.arange(w)[None, :])[:, None, None, :]
+        x = padded[torch.arange(n)[:, None, None, None], torch.arange(3)[None, :, None, None], rows, cols]
+    flip = torch.rand(n, generator=gen) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    if config.cutout:
+        cy = torch.randint(0, h, (n,), generator=gen)[:, None, None]
+        cx = torch.randint(0, w, (n,), generator=gen)[:, None, None]
+        yy = torch.arange(h)[None, :, None]
+        xx = torch.arange(w)[None, None, :]
+        half = config.cutout // 2
+        hole = ((yy - cy).abs() < half) & ((xx - cx).abs() < half)
+        x = x.masked_fill(hole[:, None], 0.0)
+    return x
+
+
+def train_member(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = SmallResNet(num_classes=len(CLASSES), width=config.width)
+    inputs = torch.from_numpy(x)
+    targets = torch.from_numpy(y)
+    steps_per_epoch = -(-len(x) // config.batch_size)
+    decay, no_decay = [], []
+    for _name, param in model.named_parameters():
+        (no_decay if param.ndim <= 1 else decay).append(param)
+    optimizer = torch.optim.SGD(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.lr,
+        momentum=0.9,
+        nesterov=True,
+    )
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.25
+    )
+    beta = torch.distributions.Beta(config.mixup_alpha, config.mixup_alpha) if config.mixup_alpha else None
+    model.train()
+    for _ in range(config.epochs):
+        order = torch.randperm(len(x), generator=gen)
+        for start in range(0, len(x), config.batch_size):
+            batch = order[start : start + config.batch_size]
+            if len(batch) < 2:  # BatchNorm needs two samples.
+                continue
+            xb = augment(inputs[batch], config, gen)
+            yb = F.one_hot(targets[batch], len(CLASSES)).float()
+            if beta is not None:
+                lam = float(beta.sample())  # seeded by torch.manual_seed
+                mix = torch.randperm(len(batch), generator=gen)
+                xb = lam * xb + (1 - lam) * xb[mix]
+                yb = lam * yb + (1 - lam) * yb[mix]
+            loss = F.cross_entropy(model(xb), yb, label_smoothing=config.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def logits_of(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    return model(torch.from_numpy(x)).numpy().astype(np.float64)
+
+
+# --- export and card ----------------------------------------------------------------------------------------
+
+
+def export_onnx(model: nn.Module, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    example = torch.zeros(2, 3, preprocessing.INPUT_SIZE, preprocessing.INPUT_SIZE)
+    torch.onnx.export(
+        model,
+        (example,),
+        str(path),
+        input_names=["input"],
+        output_names=["logits"],
+        opset_version=ONNX_OPSET,
+        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+        external_data=False,
+    )
+
+
+def code_version() -> str:
+    """The git commit, marked '+dirty' if the training or preprocessing code had uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "training", "service/preprocessing.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit}+dirty" if dirty else commit
+
+
+def configure_determinism(config: Config) -> None:
+    torch.set_num_threads(config.threads)
+    torch.use_deterministic_algorithms(True)
+    np.random.seed(config.seed)
+
+
+def train(data: Path, out: Path, config: Config) -> TrainResult:
+    configure_determinism(config)
+    started = time.perf_counter()
+    items = load_labelled_folder(data)
+    x, y = load_arrays(items)
+    train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
+    members = [train_member(x[train_idx], y[train_idx], config, config.seed + i) for i in range(config.members)]
+    model = ExportedModel(members).eval()
+    seconds = time.perf_counter() - started
+
+    val_logits = logits_of(model, x[val_idx])
+    val_labels = y[val_idx]
+    temperature = fit_temperature(val_logits, val_labels)
+    raw, calibrated = softmax(val_logits), softmax(val_logits, temperature)
+    calibration = Calibration(
+        temperature=temperature,
+        ece_before=expected_calibration_error(raw, val_labels),
+        ece_after=expected_calibration_error(calibrated, val_labels),
+        nll_before=nll(raw, val_labels),
+        nll_after=nll(calibrated, val_labels),
+    )
+    validation = classification_metrics(val_labels, calibrated.argmax(axis=1), CLASSES)
+    analysis, recommended = analyse(calibrated.max(axis=1), calibrated.argmax(axis=1) == val_labels)
+
+    onnx_path, card_path = out / "model.onnx", out / "model_card.json"
+    export_onnx(model, onnx_path)
+    onnx_sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
+    created = datetime.now(UTC)
+    architecture = f"SmallResNet(width={config.width}) x{config.members}, flip-averaged"
+    card = ModelCard(
+        model_version=f"resnet-w{config.width}x{config.members}-{created:%Y%m%d}-{onnx_sha[:8]}",
+        created_at=created,
+        classes=CLASSES,
+        architecture=architecture,
+        input_size=preprocessing.INPUT_SIZE,
+        mean=preprocessing.MEAN,
+        std=preprocessing.STD,
+        preprocessing="service.preprocessing: shorter side to input_size (bicubic), centre crop, normalise",
+        onnx_opset=ONNX_OPSET,
+        onnx_sha256=onnx_sha,
+        data=fingerprint(items),
+        split=DataSplit(
+            seed=config.seed,
+            val_fraction=config.val_fraction,
+            train_size=len(train_idx),
+            val_size=len(val_idx),
+        ),
+        training=Training(
+            seconds=round(seconds, 2),
+            seed=config.seed,
+            threads=config.threads,
+            hyperparameters={k: v for k, v in asdict(config).items() if k not in ("seed", "threads")},
+            torch_version=torch.__version__,
+            code_version=code_version(),
+        ),
+        calibration=calibration,
+        validation=validation,
+        recommended_threshold=recommended,
+        thresholds=analysis,
+    )
+    card_path.write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    plot_thresholds(
+        analysis.table,
+        recommended,
+        out / "thresholds.png",
+        title=f"Validation split ({len(val_idx)} images): auto-accept threshold",
+    )
+    return TrainResult(model=model, card=card, onnx_path=onnx_path, card_path=card_path)
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[Path, Path, Config]:
+    defaults = Config()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="folder with labels.csv and the images")
+    parser.add_argument("--out", type=Path, default=ROOT / "models")
+    for name, value in asdict(defaults).items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    args = vars(parser.parse_args(argv))
+    data, out = args.pop("data"), args.pop("out")
+    return data, out, Config(**args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    data, out, config = parse_args(argv)
+    result = train(data, out, config)
+    card = result.card
+    print(
+        f"trained in {card.training.seconds:.1f}s; validation accuracy {card.validation.accuracy:.3f}; "
+        f"T={card.calibration.temperature:.3f} "
+        f"ECE {card.calibration.ece_before:.3f}->{card.calibration.ece_after:.3f}; "
+        f"threshold {card.recommended_threshold:.3f} coverage {card.thresholds.coverage_at_recommended:.1%} "
+        f"accepted accuracy {card.thresholds.accuracy_at_recommended}; "
+        f"{result.onnx_path.stat().st_size / 1024:.0f} KiB -> {out}"
+    )
+
+
+if __name__ == "__main__":
+    main()
