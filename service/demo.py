@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from service.accounting import Ledger, wait_until_accounted
-from service.cli.metrics import metric_totals
+from service.cli.metrics import MetricSummary, metric_summaries, summaries_table
 from service.cli.results import results_table
 from service.local.stack import LocalStackStatus, running
 from service.paths import SAMPLES_DIR
@@ -44,7 +44,7 @@ def upload_samples(s3: object, bucket: str, folder: Path = SAMPLES_DIR) -> set[s
     return keys
 
 
-def show(ledger: Ledger, totals: dict[str, float]) -> None:
+def show(ledger: Ledger, summaries: dict[str, MetricSummary]) -> None:
     accepted = [o.record for o in ledger.by_place("results") if o.record]
     console.print(results_table(accepted, title="Results table (auto-accepted)"))
 
@@ -66,12 +66,7 @@ def show(ledger: Ledger, totals: dict[str, float]) -> None:
         failed.add_row(failure.key, failure.error, failure.step, failure.reason)
     console.print(failed)
 
-    metrics = Table(title="Metrics (namespace Scones, sums)")
-    metrics.add_column("metric")
-    metrics.add_column("sum", justify="right")
-    for name, total in sorted(totals.items()):
-        metrics.add_row(name, f"{total:g}")
-    console.print(metrics)
+    console.print(summaries_table(summaries, "Metrics (local CloudWatch, namespace Scones)"))
 
 
 def main() -> int:
@@ -91,8 +86,8 @@ def main() -> int:
             keys,
             timeout=90,
         )
-        totals = metric_totals(clients["cloudwatch"], info.metrics_namespace, wait_for=len(keys))
-        show(ledger, totals)
+        summaries = metric_summaries(clients["cloudwatch"], info.metrics_namespace, wait_for=len(keys))
+        show(ledger, summaries)
         missing, duplicated = ledger.missing(keys), ledger.duplicated()
     console.print(f"Stopped the stack. {time.monotonic() - started:.1f} s in all.")
     if missing or duplicated:

@@ -1,4 +1,4 @@
-"""`scones metrics`: the pipeline's CloudWatch metrics, summed."""
+"""`scones metrics`: the pipeline's CloudWatch metrics, summed (counts) or averaged (measurements)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
@@ -18,46 +19,86 @@ from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.local.stack import DEFAULT_PORT
 
 console = Console()
+# Measurements are shown as averages; everything else is a count and shown as a sum.
+MEASUREMENTS = {metric_names.CONFIDENCE, metric_names.INFERENCE_LATENCY, metric_names.IMAGE_BYTES}
 
 
-def metric_totals(
+class MetricSummary(BaseModel):
+    name: str
+    sum: float = 0.0
+    samples: float = 0.0
+
+    @property
+    def average(self) -> float:
+        return self.sum / self.samples if self.samples else 0.0
+
+    @property
+    def shown(self) -> str:
+        return f"avg {self.average:.4g}" if self.name in MEASUREMENTS else f"{self.sum:g}"
+
+
+def settled(summaries: dict[str, MetricSummary]) -> float:
+    """Images both received and routed, as far as the metrics tell."""
+
+    def total(name: str) -> float:
+        return summaries[name].sum if name in summaries else 0.0
+
+    routed = total(metric_names.IMAGES_ACCEPTED) + total(metric_names.IMAGES_SENT_TO_REVIEW)
+    return min(total(metric_names.IMAGES_RECEIVED), routed + total(metric_names.IMAGES_REJECTED))
+
+
+def metric_summaries(
     cloudwatch: Any,
     namespace: str,
     since: datetime | None = None,
     wait_for: int | None = None,
     timeout: float = 15.0,
-) -> dict[str, float]:
-    """Sum of every metric in the namespace (over all its dimension sets) since `since` (default: a day).
+) -> dict[str, MetricSummary]:
+    """Every metric in the namespace, over all its dimension sets, since `since` (default: a day).
 
-    With `wait_for`, polls until ImagesReceived reaches that count: metrics arrive a moment after the records.
+    With `wait_for`, polls until that many images were received and routed (accepted, sent to review or rejected):
+    metrics arrive a moment after the records.
     """
     deadline = time.monotonic() + timeout
     while True:
-        totals = _totals(cloudwatch, namespace, since or datetime.now(UTC) - timedelta(days=1))
-        if wait_for is None or totals.get(metric_names.IMAGES_RECEIVED, 0) >= wait_for:
-            return totals
-        if time.monotonic() >= deadline:
-            return totals
+        summaries = _summaries(cloudwatch, namespace, since or datetime.now(UTC) - timedelta(days=1))
+        if wait_for is None or settled(summaries) >= wait_for or time.monotonic() >= deadline:
+            return summaries
         time.sleep(0.5)
 
 
-def _totals(cloudwatch: Any, namespace: str, since: datetime) -> dict[str, float]:
-    totals: dict[str, float] = {}
+def _summaries(cloudwatch: Any, namespace: str, since: datetime) -> dict[str, MetricSummary]:
     now = datetime.now(UTC) + timedelta(minutes=1)
     period = max(60, int((now - since).total_seconds()) // 60 * 60)
+    series = {}
     for page in cloudwatch.get_paginator("list_metrics").paginate(Namespace=namespace):
         for metric in page["Metrics"]:
-            points = cloudwatch.get_metric_statistics(
-                Namespace=namespace,
-                MetricName=metric["MetricName"],
-                Dimensions=metric.get("Dimensions", []),
-                StartTime=since,
-                EndTime=now,
-                Period=period,
-                Statistics=["Sum"],
-            )["Datapoints"]
-            totals[metric["MetricName"]] = totals.get(metric["MetricName"], 0.0) + sum(p["Sum"] for p in points)
-    return totals
+            dimensions = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))
+            series[(metric["MetricName"], dimensions)] = metric  # one entry per series, however often listed
+    summaries: dict[str, MetricSummary] = {}
+    for (name, _), metric in sorted(series.items()):
+        points = cloudwatch.get_metric_statistics(
+            Namespace=namespace,
+            MetricName=name,
+            Dimensions=metric.get("Dimensions", []),
+            StartTime=since,
+            EndTime=now,
+            Period=period,
+            Statistics=["Sum", "SampleCount"],
+        )["Datapoints"]
+        found = summaries.setdefault(name, MetricSummary(name=name))
+        found.sum += sum(p["Sum"] for p in points)
+        found.samples += sum(p["SampleCount"] for p in points)
+    return summaries
+
+
+def summaries_table(summaries: dict[str, MetricSummary], title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, summary in sorted(summaries.items()):
+        table.add_row(name, summary.shown)
+    return table
 
 
 @app.command()
@@ -67,15 +108,10 @@ def metrics(
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
-    """Sums of the pipeline's metrics (images received, accepted, sent to review, rejected...)."""
+    """The pipeline's metrics: counts summed, confidence/latency/bytes averaged."""
     info = resolve(port, aws_stack)
-    totals = metric_totals(client(info, "cloudwatch"), info.metrics_namespace, since=parse_moment(since))
+    summaries = metric_summaries(client(info, "cloudwatch"), info.metrics_namespace, since=parse_moment(since))
     if as_json:
-        print(json.dumps(totals, sort_keys=True))
+        print(json.dumps({name: s.model_dump() for name, s in summaries.items()}, sort_keys=True))
         return
-    table = Table(title=f"Metrics in {info.metrics_namespace} since {since}")
-    table.add_column("metric")
-    table.add_column("sum", justify="right")
-    for name, total in sorted(totals.items()):
-        table.add_row(name, f"{total:g}")
-    console.print(table)
+    console.print(summaries_table(summaries, f"Metrics in {info.metrics_namespace} since {since}"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 import time
 import traceback
 import uuid
@@ -74,6 +75,11 @@ def _invoke(
     response_headers: Any,
 ) -> bytes:
     function = self.get_function(function_name, qualifier)
+    with _container_lock(function.function_name):
+        return _run(function, body, response_headers)
+
+
+def _run(function: Any, body: Any, response_headers: Any) -> bytes:
     context = LambdaContext(
         function_name=function.function_name,
         invoked_function_arn=function.function_arn,
@@ -84,6 +90,20 @@ def _invoke(
     if errored:
         response_headers["x-amz-function-error"] = "Unhandled"
     return payload
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _container_lock(function_name: str) -> threading.Lock:
+    """One invocation at a time per function, as in one Lambda container.
+
+    The handlers keep Powertools' Logger, Metrics and the model in module globals, which Lambda never shares
+    between concurrent invocations; running two at once in one process would mix their logs and metrics.
+    """
+    with _locks_guard:
+        return _locks.setdefault(function_name, threading.Lock())
 
 
 def install() -> None:

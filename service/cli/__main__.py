@@ -1,0 +1,5 @@
+"""`python -m service.cli` is `scones`."""
+
+from service.cli import main
+
+main()
