@@ -268,9 +268,7 @@ def _unidentified(data: bytes) -> SconesError:
         return CorruptImage(f"The file starts like a {accepted} image but its header is damaged.")
     head = data[:64]
     if head[4:8] == b"ftyp" and head[8:12] in {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"}:
-        return UnsupportedImageFormat(
-            f"The object is a HEIC/HEIF image; accepted formats are {_ACCEPTED_SENTENCE}."
-        )
+        return UnsupportedImageFormat(f"The object is a HEIC/HEIF image; accepted formats are {_ACCEPTED_SENTENCE}.")
     other = _pillow_format(data)
     if other:
         article = "an" if other[0] in "AEFHILMNORSX" else "a"  # as the letter is spoken: "an ICO", "a PSD"
@@ -281,9 +279,7 @@ def _unidentified(data: bytes) -> SconesError:
     if text is not None:
         lowered = text[:1024].lower()
         if "<svg" in lowered:
-            return UnsupportedImageFormat(
-                f"The object is an SVG drawing; accepted formats are {_ACCEPTED_SENTENCE}."
-            )
+            return UnsupportedImageFormat(f"The object is an SVG drawing; accepted formats are {_ACCEPTED_SENTENCE}.")
         kind = "HTML" if "<html" in lowered or "<!doctype html" in lowered else "text"
         return NotAnImage(f"The object is {kind}, not an image ({format_bytes(len(data))}).")
     return NotAnImage(f"The object is not an image in any accepted format ({_ACCEPTED_SENTENCE}).")

@@ -14,9 +14,7 @@ from service.policy import route_for
 from service.settings import Settings
 
 
-def serialize(
-    ref: ObjectRef, uploaded_at: datetime, settings: Settings, s3: Any | None = None
-) -> SerializedImage:
+def serialize(ref: ObjectRef, uploaded_at: datetime, settings: Settings, s3: Any | None = None) -> SerializedImage:
     """Reads the object (size cap first), decodes and validates it, and shrinks it to the model's input."""
     data, meta = images.read_object_capped(
         s3 or client("s3"), ref.bucket, ref.key, settings.max_image_bytes, version_id=ref.version_id

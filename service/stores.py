@@ -72,9 +72,7 @@ class ResultsTable:
         records = []
         while True:
             page = reader(**kwargs)
-            records.extend(
-                ResultRecord.model_validate(json.loads(json.dumps(i, default=float))) for i in page["Items"]
-            )
+            records.extend(ResultRecord.model_validate(json.loads(json.dumps(i, default=float))) for i in page["Items"])
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -102,9 +100,7 @@ class Queue:
             QueueUrl=self.url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
-        )
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def peek(self, limit: int = 1000) -> list[dict[str, Any]]:
         """Every visible message's body, made visible again at once so nothing is consumed."""
@@ -122,9 +118,7 @@ class Queue:
                     bodies.setdefault(message["MessageId"], json.loads(message["Body"]))
         finally:
             for handle in handles:
-                self._sqs.change_message_visibility(
-                    QueueUrl=self.url, ReceiptHandle=handle, VisibilityTimeout=0
-                )
+                self._sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=handle, VisibilityTimeout=0)
         return list(bodies.values())[:limit]
 
     def messages(self) -> Iterator[dict[str, Any]]:

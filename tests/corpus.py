@@ -77,9 +77,7 @@ def _noise(width: int, height: int, seed: int, amplitude: int = 255) -> Image.Im
         return Image.fromarray(rng.integers(0, 256, size=(height, width, 3), dtype=np.uint8))
     y, x = np.mgrid[0:height, 0:width]
     base = np.stack([x * 255 // width, y * 255 // height, (x + y) * 255 // (width + height)], axis=-1)
-    noisy = base.astype(np.int16) + rng.integers(
-        -amplitude, amplitude + 1, size=(height, width, 3), dtype=np.int16
-    )
+    noisy = base.astype(np.int16) + rng.integers(-amplitude, amplitude + 1, size=(height, width, 3), dtype=np.int16)
     return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
 
 
@@ -92,12 +90,7 @@ def png_claiming(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     # One short compressed row is enough: the header alone must get the file refused.
     idat = zlib.compress(b"\x00" * 1024)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", ihdr)
-        + _png_chunk(b"IDAT", idat)
-        + _png_chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
 
 
 def over_cap(size: int, name: str = "huge.png") -> CorpusItem:
@@ -200,9 +193,7 @@ def bad_inputs() -> tuple[CorpusItem, ...]:
             ImageTooManyPixels.__name__,
             "a PNG claiming 81 million pixels: above the service's cap, below Pillow's own",
         ),
-        CorpusItem(
-            "icon.ico", _save(Image.new("RGB", (16, 16), RED), "ICO"), UnsupportedImageFormat.__name__, "ICO"
-        ),
+        CorpusItem("icon.ico", _save(Image.new("RGB", (16, 16), RED), "ICO"), UnsupportedImageFormat.__name__, "ICO"),
         CorpusItem("photo.heic", heic, UnsupportedImageFormat.__name__, "the start of a HEIC file"),
     )
 
@@ -222,9 +213,7 @@ def unusual_valid() -> tuple[CorpusItem, ...]:
         CorpusItem("gray.png", _save(gray, "PNG"), OK, "8-bit grayscale (L)", "PNG", (24, 16)),
         CorpusItem("palette.gif", _palette_gif(), OK, "a 4-colour palette GIF", "GIF", (24, 16)),
         CorpusItem("animated.gif", _animated_gif(), OK, "3 frames, red first", "GIF", (24, 16)),
-        CorpusItem(
-            "cmyk.jpg", _save(_cmyk_red(), "JPEG", quality=95), OK, "a red CMYK JPEG", "JPEG", (24, 16)
-        ),
+        CorpusItem("cmyk.jpg", _save(_cmyk_red(), "JPEG", quality=95), OK, "a red CMYK JPEG", "JPEG", (24, 16)),
         CorpusItem(
             "transparent.png",
             _save(_rgba_half_transparent(), "PNG"),
@@ -244,20 +233,14 @@ def unusual_valid() -> tuple[CorpusItem, ...]:
         CorpusItem("gray16.png", _save(_gray16(), "PNG"), OK, "16-bit grayscale (I;16)", "PNG", (24, 16)),
         CorpusItem("gray16.tif", _save(_gray16(), "TIFF"), OK, "16-bit grayscale TIFF", "TIFF", (24, 16)),
         CorpusItem("float.tif", _float_tiff(), OK, "32-bit float TIFF (F), values 0-1", "TIFF", (24, 16)),
-        CorpusItem(
-            "halves.webp", _save(halves, "WEBP", lossless=True), OK, "lossless WebP", "WEBP", (24, 16)
-        ),
+        CorpusItem("halves.webp", _save(halves, "WEBP", lossless=True), OK, "lossless WebP", "WEBP", (24, 16)),
         CorpusItem("halves.bmp", _save(halves, "BMP"), OK, "24-bit BMP", "BMP", (24, 16)),
         CorpusItem("bilevel.bmp", _save(bilevel, "BMP"), OK, "1-bit BMP", "BMP", (24, 16)),
-        CorpusItem(
-            "halves.tif", _save(halves, "TIFF", compression="tiff_lzw"), OK, "LZW TIFF", "TIFF", (24, 16)
-        ),
+        CorpusItem("halves.tif", _save(halves, "TIFF", compression="tiff_lzw"), OK, "LZW TIFF", "TIFF", (24, 16)),
         CorpusItem("rotated.jpg", rotated, OK, "EXIF orientation 6", "JPEG", (16, 24)),
         CorpusItem("photo-1mb.jpg", one_mb, OK, "a 1600x1200 photo of about 1 MB", "JPEG", (1600, 1200)),
         CorpusItem("photo-large.jpg", multi_mb, OK, "a 2000x1500 photo of a few MB", "JPEG", (2000, 1500)),
-        CorpusItem(
-            "upload", _save(halves, "JPEG", quality=95), OK, "a JPEG with no extension", "JPEG", (24, 16)
-        ),
+        CorpusItem("upload", _save(halves, "JPEG", quality=95), OK, "a JPEG with no extension", "JPEG", (24, 16)),
     )
 
 

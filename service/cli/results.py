@@ -37,9 +37,7 @@ def parse_moment(text: str) -> datetime:
 
 @app.command()
 def results(
-    label: Annotated[
-        str | None, typer.Option(help="Only this label (served by the label/time index).")
-    ] = None,
+    label: Annotated[str | None, typer.Option(help="Only this label (served by the label/time index).")] = None,
     since: Annotated[str | None, typer.Option(help="ISO time or age (15m, 2h, 7d).")] = None,
     until: Annotated[str | None, typer.Option(help="ISO time or age.")] = None,
     min_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
