@@ -9,7 +9,7 @@ from service.model_card import ThresholdAnalysis, ThresholdRow
 TARGET_ACCURACY = 0.99
 # 0.50..0.99 in steps of 0.01, then finer up to 0.999 where the confident tail lives.
 THRESHOLDS: tuple[float, ...] = tuple(
-    [round(0.50 + 0.01 * i, 3) for i in range(50)] + [round(0.990 + 0.001 * i, 3) for i in range(10)]
+    [round(0.50 + 0.01 * i, 3) for i in range(49)] + [round(0.990 + 0.001 * i, 3) for i in range(10)]
 )
 
 

@@ -9,6 +9,7 @@ import argparse
 import hashlib
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,6 +123,18 @@ def augment(x: torch.Tensor, config: Config, gen: torch.Generator) -> torch.Tens
     return x
 
 
+def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
+    """LR multiplier: linear warm-up to 1 over the first `warmup` share of steps, then linear decay to 0."""
+    peak = max(1, round(total_steps * warmup))
+
+    def factor(step: int) -> float:
+        if step < peak:
+            return (step + 1) / peak
+        return max(0.0, (total_steps - step) / max(1, total_steps - peak))
+
+    return factor
+
+
 def train_member(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> nn.Module:
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -138,9 +151,7 @@ def train_member(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> nn.
         momentum=0.9,
         nesterov=True,
     )
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.25
-    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle(config.epochs * steps_per_epoch))
     beta = torch.distributions.Beta(config.mixup_alpha, config.mixup_alpha) if config.mixup_alpha else None
     model.train()
     for _ in range(config.epochs):
@@ -182,7 +193,7 @@ def export_onnx(model: nn.Module, path: Path) -> None:
         input_names=["input"],
         output_names=["logits"],
         opset_version=ONNX_OPSET,
-        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+        dynamic_shapes=({0: torch.export.Dim.DYNAMIC},),
         external_data=False,
     )
 
