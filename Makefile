@@ -30,3 +30,8 @@ format: setup
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache
+
+# The Lambda artifact for infra/template.yaml (python3.12, arm64) in build/lambda, without Docker.
+.PHONY: package
+package: setup
+	$(PY) scripts/package_lambda.py

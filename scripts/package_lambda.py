@@ -1,0 +1,205 @@
+"""Build the Lambda artifact (the three functions share it) without Docker.
+
+    python scripts/package_lambda.py                     # for the template: python3.12 on arm64 (Amazon Linux 2023)
+    python scripts/package_lambda.py --platform manylinux_2_28_x86_64 --python-version 3.11 --out /tmp/artifact
+
+The runtime dependencies are `[project] dependencies` of pyproject.toml, installed as binary wheels for the target
+platform; then `handlers/`, `service/` (less the local stack and the CLI, which need moto and typer) and the model
+go beside them. The import closure of the handlers is checked against what the artifact holds, so a handler that
+starts importing a CLI-only package fails the build rather than the first invocation. boto3 is included although
+Lambda ships one: aws-xray-sdk pulls botocore in anyway, and the deployed SDK is then the one that was tested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PLATFORM = "manylinux_2_34_aarch64"  # Lambda's python3.12 runtime: Amazon Linux 2023, glibc 2.34, arm64
+DEFAULT_PYTHON = "3.12"
+# The local stack and the command line run on a laptop only; nothing the handlers import may come from here.
+EXCLUDED_PACKAGES = ("service/local", "service/cli")
+MODEL_FILES = ("models/model.onnx", "models/model_card.json")
+# A fixed timestamp keeps the zip byte-identical for identical contents.
+ZIP_EPOCH = (2024, 1, 1, 0, 0, 0)
+
+
+class PackagingError(RuntimeError):
+    """The artifact could not be built or would not run."""
+
+
+def runtime_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    with pyproject.open("rb") as handle:
+        return list(tomllib.load(handle)["project"]["dependencies"])
+
+
+def compatible_platforms(platform: str) -> list[str]:
+    """`manylinux_2_34_aarch64` -> that tag and every older manylinux tag for the architecture.
+
+    pip only widens the legacy `manylinux2014` spelling itself; wheels tagged e.g. `manylinux_2_28` (onnxruntime's)
+    would otherwise be refused for a newer target.
+    """
+    match = re.fullmatch(r"manylinux_2_(\d+)_(\w+)", platform)
+    if not match:
+        return [platform]
+    newest, arch = int(match.group(1)), match.group(2)
+    tags = [f"manylinux_2_{minor}_{arch}" for minor in range(newest, 16, -1)]
+    return [*tags, f"manylinux2014_{arch}"]
+
+
+def install_dependencies(target: Path, platform: str, python_version: str, requirements: list[str]) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        # The target directory is its own environment: the venv's packages are no concern of it.
+        "--no-warn-conflicts",
+        "--target",
+        str(target),
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "--only-binary=:all:",
+        # Byte-code compiled by this interpreter would be stale for the target's; Lambda compiles on import.
+        "--no-compile",
+    ]
+    for tag in compatible_platforms(platform):
+        command += ["--platform", tag]
+    subprocess.run([*command, *requirements], check=True)
+    # Console scripts are of no use inside a function.
+    shutil.rmtree(target / "bin", ignore_errors=True)
+
+
+def _ignore_excluded(directory: str, names: list[str]) -> set[str]:
+    relative = Path(directory).resolve().relative_to(ROOT).as_posix()
+    ignored = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+    ignored |= {n for n in names if f"{relative}/{n}" in EXCLUDED_PACKAGES}
+    return ignored
+
+
+def copy_sources(target: Path) -> None:
+    for package in ("handlers", "service"):
+        shutil.copytree(ROOT / package, target / package, ignore=_ignore_excluded)
+    for name in MODEL_FILES:
+        source = ROOT / name
+        if not source.is_file():
+            raise PackagingError(f"{name} is missing: train and export the model first.")
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target / name)
+
+
+def _imports(path: Path) -> Iterator[str]:
+    """Absolute module names a source file imports (relative imports are not used in this code base)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+            # `from service import steps` imports the module service.steps.
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def _module_file(target: Path, module: str) -> Path | None:
+    base = target.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def check_import_closure(target: Path) -> None:
+    """Every module the handlers reach must be stdlib, our own code in the artifact, or an installed package."""
+    own = {"handlers", "service"}
+    pending = [p for p in (target / "handlers").glob("*.py")]
+    seen: set[Path] = set()
+    missing: dict[str, set[str]] = {}
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for module in _imports(path):
+            top = module.split(".")[0]
+            if top in own:
+                found = _module_file(target, module)
+                if found is not None:
+                    pending.append(found)
+                elif _module_file(target, module.rpartition(".")[0]) is None:
+                    # Neither a module nor a name inside a package that is there.
+                    missing.setdefault(module, set()).add(path.relative_to(target).as_posix())
+            elif top not in sys.stdlib_module_names and not _installed(target, top):
+                missing.setdefault(module, set()).add(path.relative_to(target).as_posix())
+    if missing:
+        lines = [f"  {module} (imported by {', '.join(sorted(by))})" for module, by in sorted(missing.items())]
+        raise PackagingError("The handlers import modules the artifact does not hold:\n" + "\n".join(lines))
+
+
+def _installed(target: Path, top: str) -> bool:
+    return (target / top).is_dir() or any(target.glob(f"{top}.*.so")) or (target / f"{top}.py").is_file()
+
+
+def directory_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def write_zip(source: Path, destination: Path) -> int:
+    destination.unlink(missing_ok=True)
+    with zipfile.ZipFile(destination, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o755 if path.stat().st_mode & 0o111 else 0o644) << 16
+            archive.writestr(info, path.read_bytes(), compresslevel=6)
+    return destination.stat().st_size
+
+
+def build(out: Path, platform: str, python_version: str, make_zip: bool = True) -> tuple[int, int | None]:
+    """Builds the artifact directory `out` (and `out`.zip); returns (unzipped bytes, zipped bytes)."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    install_dependencies(out, platform, python_version, runtime_dependencies())
+    copy_sources(out)
+    check_import_closure(out)
+    unzipped = directory_size(out)
+    zipped = write_zip(out, out.with_suffix(".zip")) if make_zip else None
+    return unzipped, zipped
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:.1f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--platform", default=DEFAULT_PLATFORM, help=f"wheel platform tag (default {DEFAULT_PLATFORM})")
+    parser.add_argument("--python-version", default=DEFAULT_PYTHON, help=f"target Python (default {DEFAULT_PYTHON})")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "lambda", help="artifact directory")
+    parser.add_argument("--no-zip", action="store_true", help="skip writing <out>.zip")
+    args = parser.parse_args()
+    try:
+        unzipped, zipped = build(args.out.resolve(), args.platform, args.python_version, make_zip=not args.no_zip)
+    except (PackagingError, subprocess.CalledProcessError) as error:
+        sys.exit(f"package_lambda: {error}")
+    print(f"artifact: {args.out}")
+    print(f"unzipped: {unzipped:,} bytes ({_mib(unzipped)}; Lambda's limit is 250 MiB)")
+    if zipped is not None:
+        print(f"zipped:   {zipped:,} bytes ({_mib(zipped)}) -> {args.out.with_suffix('.zip')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The Lambda artifact: built by scripts/package_lambda.py for this machine, then imported from the artifact alone."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import platform
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "bicycle-1.png"
+
+
+def _load_packager() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("package_lambda", ROOT / "scripts" / "package_lambda.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+packager = _load_packager()
+
+
+def _this_platform() -> str:
+    libc, version = platform.libc_ver()
+    assert libc == "glibc", "the artifact test builds manylinux wheels for this machine"
+    major, minor = version.split(".")[:2]
+    return f"manylinux_{major}_{minor}_{platform.machine()}"
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("artifact") / "lambda"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "package_lambda.py"),
+            "--platform",
+            _this_platform(),
+            "--python-version",
+            f"{sys.version_info.major}.{sys.version_info.minor}",
+            "--out",
+            str(out),
+            # Zipping 170 MB costs ~15 s; the zip writer is tested on a small tree below.
+            "--no-zip",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "unzipped:" in result.stdout
+    return out
+
+
+def test_dependencies_come_from_pyproject() -> None:
+    deps = packager.runtime_dependencies()
+    names = {d.split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip() for d in deps}
+    assert {"aws-lambda-powertools", "pydantic", "onnxruntime", "pillow", "numpy"} <= names
+    assert not names & {"torch", "moto", "typer", "rich"}
+
+
+def test_newer_manylinux_targets_accept_older_wheels() -> None:
+    tags = packager.compatible_platforms("manylinux_2_34_aarch64")
+    assert tags[0] == "manylinux_2_34_aarch64"
+    assert "manylinux_2_28_aarch64" in tags and "manylinux_2_17_aarch64" in tags
+    assert tags[-1] == "manylinux2014_aarch64"
+    assert not any("x86_64" in tag for tag in tags)
+
+
+def test_artifact_holds_handlers_service_and_model_but_not_the_laptop_parts(artifact: Path) -> None:
+    for name in ("handlers/serialize.py", "handlers/classify.py", "handlers/filter.py", "service/steps.py"):
+        assert (artifact / name).is_file(), name
+    assert (artifact / "models" / "model.onnx").stat().st_size == (ROOT / "models" / "model.onnx").stat().st_size
+    assert (artifact / "models" / "model_card.json").is_file()
+    assert not (artifact / "service" / "local").exists()
+    assert not (artifact / "service" / "cli").exists()
+    assert not (artifact / "torch").exists() and not (artifact / "moto").exists()
+    assert not list(artifact.rglob("__pycache__"))
+    assert packager.directory_size(artifact) < 250 * 2**20  # Lambda's unzipped limit
+
+
+def test_the_zip_is_smaller_and_reproducible(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "pkg" / "a.py").write_text("x = 1\n" * 1000)
+    (tree / "model.bin").write_bytes(bytes(range(256)) * 64)
+    first = packager.write_zip(tree, tmp_path / "one.zip")
+    (tree / "pkg" / "a.py").touch()  # a newer mtime must not change the archive
+    packager.write_zip(tree, tmp_path / "two.zip")
+    assert first < packager.directory_size(tree)
+    assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "one.zip") as archive:
+        assert sorted(archive.namelist()) == ["model.bin", "pkg/a.py"]
+
+
+def test_handlers_import_and_classify_from_the_artifact_alone(artifact: Path) -> None:
+    """No site-packages (-S), no environment or user site (-I): only the artifact and the standard library."""
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(artifact)!r})
+import handlers.serialize, handlers.classify, handlers.filter
+from PIL import Image
+from service import paths, preprocessing
+from service.backends import get_classifier
+image = preprocessing.fit_to_input(Image.open({str(SAMPLE)!r}).convert("RGB"))
+prediction = get_classifier().predict([image])[0]
+outside = sorted(
+    name for name, module in sys.modules.items()
+    if getattr(module, "__file__", None) and "site-packages" in module.__file__
+)
+print(json.dumps({{
+    "torch": sorted(m for m in sys.modules if m == "torch" or m.startswith("torch.")),
+    "model_path": str(paths.MODEL_PATH),
+    "label": prediction.label,
+    "outside": outside,
+}}))
+"""
+    env = {"POWERTOOLS_TRACE_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=False, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["torch"] == []
+    assert found["outside"] == []
+    assert found["model_path"].startswith(str(artifact))
+    assert found["label"] in {"bicycle", "motorcycle"}
+
+
+def test_a_handler_import_the_artifact_cannot_satisfy_fails_the_build(tmp_path: Path) -> None:
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "service").mkdir()
+    (tmp_path / "service" / "__init__.py").write_text("")
+    (tmp_path / "handlers" / "bad.py").write_text("from service import helper\n")
+    (tmp_path / "service" / "helper.py").write_text("def f() -> None:\n    import typer\n")
+    with pytest.raises(packager.PackagingError, match="typer"):
+        packager.check_import_closure(tmp_path)
