@@ -73,12 +73,24 @@ class EmfForwarder:
 
     def _forward(self) -> None:
         while True:
-            line = self._queue.get()
+            lines = [self._queue.get()]
+            # Send what has piled up in one call: one request per document would load the server as much as
+            # the pipeline itself does.
+            while len(lines) < 200:
+                try:
+                    lines.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                for namespace, data in metric_data(json.loads(line)):
-                    for start in range(0, len(data), 500):
-                        self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 500])
+                by_namespace: dict[str, list[dict[str, Any]]] = {}
+                for line in lines:
+                    for namespace, data in metric_data(json.loads(line)):
+                        by_namespace.setdefault(namespace, []).extend(data)
+                for namespace, data in by_namespace.items():
+                    for start in range(0, len(data), 1000):
+                        self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
             except Exception:
-                log.exception("could not forward an EMF document")
+                log.exception("could not forward %d EMF documents", len(lines))
             finally:
-                self._queue.task_done()
+                for _ in lines:
+                    self._queue.task_done()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -48,6 +49,8 @@ def start(port: int, parameters: dict[str, str] | None = None) -> tuple[object, 
     from service.local.provision import function_environment, provision
 
     lambdas.install()
+    # One log line per request costs the server as much as serving a small request; errors still show.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     sys.stdout = emf.EmfForwarder(sys.stdout, endpoint, REGION)  # type: ignore[assignment]
     eventbridge.install(endpoint, REGION)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
