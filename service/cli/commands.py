@@ -1,3 +1,9 @@
-"""Registers every command module on the app (import order is the help order)."""
+"""Registers every command module on the app (`scones --help` lists commands in registration order)."""
 
-from service.cli import metrics, results, stack, upload  # noqa: F401
+import importlib
+
+# One entry per module; add new command modules here.
+COMMAND_MODULES = ("stack", "upload", "results", "metrics", "predict")
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"service.cli.{_name}")
