@@ -1,0 +1,126 @@
+"""The template, translated by aws-sam-translator and deployed into the local stack's CloudFormation, runs an image."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from service.local import stack
+from service.local.provision import STACK_NAME
+
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "bicycle-1.png"
+
+
+class Deployment:
+    def __init__(self, info: stack.LocalStackStatus) -> None:
+        self.info = info
+        kwargs = {
+            "endpoint_url": info.endpoint_url,
+            "region_name": info.region,
+            "aws_access_key_id": "local",
+            "aws_secret_access_key": "local",
+        }
+        self.cloudformation: Any = boto3.client("cloudformation", **kwargs)
+        self.cloudwatch: Any = boto3.client("cloudwatch", **kwargs)
+        self.logs: Any = boto3.client("logs", **kwargs)
+        self.awslambda: Any = boto3.client("lambda", **kwargs)
+        self.s3: Any = boto3.client("s3", **kwargs)
+        self.dynamodb: Any = boto3.client("dynamodb", **kwargs)
+        self.sqs: Any = boto3.client("sqs", **kwargs)
+
+    def outputs(self) -> dict[str, str]:
+        (found,) = self.cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"]
+        return {o["OutputKey"]: o["OutputValue"] for o in found["Outputs"]}
+
+    def resources(self) -> dict[str, dict[str, str]]:
+        summaries = self.cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
+        return {r["LogicalResourceId"]: r for r in summaries}
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCONES_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+        port = stack.free_port()
+        try:
+            yield Deployment(stack.up(port))
+        finally:
+            stack.down(port)
+
+
+def test_outputs_and_resources_are_deployed(deployment: Deployment) -> None:
+    outputs = deployment.outputs()
+    assert outputs["IntakeBucketName"] == deployment.info.intake_bucket
+    assert outputs["MetricsNamespace"] == "Scones"
+    resources = deployment.resources()
+    for logical_id in (
+        "IntakeBucket",
+        "ResultsTable",
+        "ReviewQueue",
+        "FailedQueue",
+        "RuleDeadLetterQueue",
+        "SerializeFunction",
+        "ClassifyFunction",
+        "FilterFunction",
+        "PipelineStateMachine",
+        "PipelineStateMachineObjectCreated",
+        "Dashboard",
+        "AlarmTopic",
+        "AlarmTopicKey",
+    ):
+        assert logical_id in resources, logical_id
+
+
+def test_each_function_has_its_log_group_with_retention(deployment: Deployment) -> None:
+    functions = [f["FunctionName"] for f in deployment.awslambda.list_functions()["Functions"]]
+    assert len(functions) == 3
+    groups = {
+        g["logGroupName"]: g.get("retentionInDays")
+        for g in deployment.logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+    }
+    assert {f"/aws/lambda/{name}": 30 for name in functions}.items() <= groups.items()
+
+
+def test_dashboard_body_resolves_to_the_deployed_resources(deployment: Deployment) -> None:
+    name = deployment.outputs()["DashboardName"]
+    body = deployment.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
+    assert "${" not in body
+    widgets = json.loads(body)["widgets"]
+    lines = [line for w in widgets for line in w["properties"]["metrics"] if isinstance(line[0], str)]
+    assert ["AWS/States", "ExecutionsFailed", "StateMachineArn", deployment.info.state_machine_arn] in [
+        line[:4] for line in lines
+    ]
+    failed_queue_name = deployment.info.failed_queue_url.rsplit("/", 1)[1]
+    assert any(line[:4] == ["AWS/SQS", "NumberOfMessagesSent", "QueueName", failed_queue_name] for line in lines)
+    assert {w["properties"]["region"] for w in widgets} == {deployment.info.region}
+
+
+def test_an_uploaded_image_ends_in_the_results_table_or_the_review_queue(deployment: Deployment) -> None:
+    key = f"infra check/{uuid.uuid4().hex} bicycle.png"
+    deployment.s3.put_object(Bucket=deployment.info.intake_bucket, Key=key, Body=SAMPLE.read_bytes())
+    deadline = time.monotonic() + 60
+    where = None
+    while where is None and time.monotonic() < deadline:
+        item = deployment.dynamodb.get_item(TableName=deployment.info.results_table, Key={"key": {"S": key}})
+        if "Item" in item:
+            where = "results"
+            break
+        messages = deployment.sqs.receive_message(
+            QueueUrl=deployment.info.review_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
+        if any(json.loads(m["Body"]).get("key") == key for m in messages):
+            where = "review"
+            break
+        failed = deployment.sqs.receive_message(
+            QueueUrl=deployment.info.failed_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", [])
+        bodies = [json.loads(m["Body"]) for m in failed]
+        assert not [b for b in bodies if b.get("key") == key], f"the image failed: {bodies}"
+    assert where in {"results", "review"}, f"{key!r} reached neither the results table nor the review queue"

@@ -1,0 +1,243 @@
+"""infra/template.yaml: what it declares, cfn-lint, the SAM translation, and the metric names it watches."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service import metric_names
+from service.local.template import inline_local_artifacts, load_template, translate
+from service.paths import TEMPLATE_PATH
+
+KNOWN_METRICS = {
+    value for name, value in vars(metric_names).items() if name.isupper() and not name.endswith("_DIMENSION")
+}
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def _translated(parameters: dict[str, str]) -> dict[str, Any]:
+    return translate(inline_local_artifacts(load_template(), TEMPLATE_PATH.parent), parameters, REGION)
+
+
+def test_cfn_lint_is_clean() -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run([str(cfn_lint), str(TEMPLATE_PATH)], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_declares_the_pipeline(template: dict[str, Any]) -> None:
+    assert len(_of_type(template, "AWS::S3::Bucket")) == 1
+    assert len(_of_type(template, "AWS::Serverless::StateMachine")) == 1
+    assert len(_of_type(template, "AWS::Serverless::Function")) == 3
+    assert len(_of_type(template, "AWS::DynamoDB::Table")) == 1
+    assert {"ReviewQueue", "FailedQueue", "RuleDeadLetterQueue"} <= set(_of_type(template, "AWS::SQS::Queue"))
+    assert len(_of_type(template, "AWS::CloudWatch::Dashboard")) == 1
+    assert len(_of_type(template, "AWS::CloudWatch::Alarm")) >= 3
+    machine = template["Resources"]["PipelineStateMachine"]["Properties"]
+    rule = machine["Events"]["ObjectCreated"]
+    assert rule["Type"] == "EventBridgeRule"
+    assert rule["Properties"]["Pattern"]["source"] == ["aws.s3"]
+    assert rule["Properties"]["Pattern"]["detail-type"] == ["Object Created"]
+    assert "RetryPolicy" in rule["Properties"] and "DeadLetterConfig" in rule["Properties"]
+    assert machine["Tracing"] == {"Enabled": True}
+    assert machine["Logging"]["Level"] in {"ERROR", "ALL"}
+
+
+def test_keeps_the_outputs_the_local_stack_reads(template: dict[str, Any]) -> None:
+    assert {
+        "IntakeBucketName",
+        "ResultsTableName",
+        "ReviewQueueUrl",
+        "FailedQueueUrl",
+        "RuleDeadLetterQueueUrl",
+        "StateMachineArn",
+        "MetricsNamespace",
+    } <= set(template["Outputs"])
+
+
+def test_functions_run_python312_on_arm64_traced_with_a_retained_log_group(template: dict[str, Any]) -> None:
+    globals_function = template["Globals"]["Function"]
+    assert globals_function["Runtime"] == "python3.12"
+    assert globals_function["Architectures"] == ["arm64"]
+    assert globals_function["Tracing"] == "Active"
+    assert globals_function["CodeUri"] == "../build/lambda"
+    log_groups = {
+        json.dumps(r["Properties"]["LogGroupName"]): r["Properties"]
+        for r in _of_type(template, "AWS::Logs::LogGroup").values()
+    }
+    for name, function in _of_type(template, "AWS::Serverless::Function").items():
+        props = function["Properties"]
+        assert props["MemorySize"] >= 128 and 1 <= props["Timeout"] <= 60
+        group = log_groups[json.dumps({"Fn::Sub": f"/aws/lambda/${{{name}}}"})]
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_alarms_notify_an_encrypted_topic_with_an_optional_email(template: dict[str, Any]) -> None:
+    topics = _of_type(template, "AWS::SNS::Topic")
+    assert len(topics) == 1
+    (topic_name, topic), *_ = topics.items()
+    key_ref = topic["Properties"]["KmsMasterKeyId"]
+    key = template["Resources"][key_ref["Ref"]]
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    assert any(s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com" for s in statements)
+    for alarm in _of_type(template, "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_name}]
+    (subscription,) = _of_type(template, "AWS::SNS::Subscription").values()
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+
+
+def test_alarms_cover_failures_dead_letters_and_the_review_rate(template: dict[str, Any]) -> None:
+    alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
+    watched = {(a.get("Namespace"), a.get("MetricName")) for a in alarms}
+    assert ("AWS/States", "ExecutionsFailed") in watched
+    queues = {
+        a["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for a in alarms
+        if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    }
+    assert {"FailedQueue", "RuleDeadLetterQueue"} <= queues
+    (rate,) = [a for a in alarms if "Metrics" in a]
+    assert rate["Threshold"] == {"Ref": "ReviewRateAlarmThreshold"}
+    stats = {m["Id"]: m["MetricStat"]["Metric"]["MetricName"] for m in rate["Metrics"] if "MetricStat" in m}
+    assert sorted(stats.values()) == ["ImagesAccepted", "ImagesSentToReview"]
+    (returned,) = [m for m in rate["Metrics"] if m.get("ReturnData")]
+    assert "/" in returned["Expression"]
+
+
+def _dashboard_body(template: dict[str, Any]) -> dict[str, Any]:
+    (dashboard,) = _of_type(template, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    # Every ${...} stands inside a JSON string: replace it to parse the body as CloudFormation would produce it.
+    return json.loads(re.sub(r"\$\{[^}]+\}", "x", body))
+
+
+def _scones_metrics(template: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(where, metric name) for every metric in namespace Scones that the dashboard or an alarm refers to."""
+    for widget in _dashboard_body(template)["widgets"]:
+        for line in widget["properties"].get("metrics", []):
+            if isinstance(line[0], str):
+                if line[0] == "Scones":
+                    yield widget["properties"]["title"], line[1]
+            else:
+                expression = line[0]["expression"]
+                if "{Scones" in expression:
+                    for name in re.findall(r'MetricName=\\?"(\w+)', expression):
+                        yield widget["properties"]["title"], name
+    for name, alarm in _of_type(template, "AWS::CloudWatch::Alarm").items():
+        props = alarm["Properties"]
+        if props.get("Namespace") == "Scones":
+            yield name, props["MetricName"]
+        for metric in props.get("Metrics", []):
+            stat = metric.get("MetricStat", {}).get("Metric", {})
+            if stat.get("Namespace") == "Scones":
+                yield name, stat["MetricName"]
+
+
+def test_every_scones_metric_watched_is_one_the_handlers_emit(template: dict[str, Any]) -> None:
+    watched = list(_scones_metrics(template))
+    unknown = [(where, name) for where, name in watched if name not in KNOWN_METRICS]
+    assert unknown == []
+    names = {name for _, name in watched}
+    for required in ("ImagesReceived", "ImagesAccepted", "ImagesSentToReview", "Confidence", "InferenceLatency"):
+        assert required in names
+
+
+def test_dashboard_shows_the_pipeline_at_a_glance(template: dict[str, Any]) -> None:
+    lines = [
+        line
+        for widget in _dashboard_body(template)["widgets"]
+        for line in widget["properties"]["metrics"]
+        if isinstance(line[0], str)
+    ]
+    pairs = {(line[0], line[1]) for line in lines}
+    assert ("AWS/States", "ExecutionsFailed") in pairs
+    assert ("AWS/States", "ExecutionTime") in pairs
+    assert ("AWS/SQS", "NumberOfMessagesSent") in pairs
+    latency_stats = {line[-1].get("stat") for line in lines if line[1] == "InferenceLatency"}
+    assert {"p50", "p95"} <= latency_stats
+    # Dimensions the handlers use: every Scones metric line is dimensioned by service=scones.
+    assert all(line[2:4] == ["service", "scones"] for line in lines if line[0] == "Scones")
+
+
+def _policies(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])]
+
+
+def _statements(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for d in documents for s in d["Statement"]]
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {},
+        {
+            "ModelBackend": "sagemaker",
+            "SageMakerEndpointName": "scones-endpoint",
+            "WorkflowType": "EXPRESS",
+            "IntakePrefix": "incoming/",
+            "AlarmEmail": "ops@example.com",
+            "ConfidenceThreshold": "0.9",
+        },
+    ],
+    ids=["defaults", "sagemaker-express"],
+)
+def test_translates_with_least_privilege_roles(parameters: dict[str, str]) -> None:
+    resources = _translated(parameters)["Resources"]
+
+    serialize = _statements(_policies(resources["SerializeFunctionRole"]))
+    assert {a for s in serialize for a in _actions(s)} <= {
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+        "s3:GetObjectVersion",
+        "s3:GetLifecycleConfiguration",
+    }
+    assert all("IntakeBucket" in json.dumps(s["Resource"]) for s in serialize)
+    assert _policies(resources["FilterFunctionRole"]) == []
+    assert _policies(resources["ClassifyFunctionRole"]) == []
+    endpoint_policy = resources["ClassifyInvokeEndpointPolicy"]
+    assert endpoint_policy["Condition"] == "UseSageMaker"
+    (invoke,) = endpoint_policy["Properties"]["PolicyDocument"]["Statement"]
+    assert invoke["Action"] == "sagemaker:InvokeEndpoint" and ":endpoint/" in json.dumps(invoke["Resource"])
+
+    machine = _statements(_policies(resources["PipelineStateMachineRole"]))
+    by_action = {a: s for s in machine for a in _actions(s)}
+    assert json.dumps(by_action["dynamodb:PutItem"]["Resource"]) == json.dumps({"Fn::GetAtt": ["ResultsTable", "Arn"]})
+    assert "ReviewQueue" in json.dumps(by_action["sqs:SendMessage"]["Resource"])
+    assert "FailedQueue" in json.dumps(by_action["sqs:SendMessage"]["Resource"])
+    wildcard = {a for s in machine if s["Resource"] == "*" for a in _actions(s)}
+    # Only log delivery needs "*" (the CloudWatch Logs delivery APIs take no resource).
+    assert wildcard and all(a.startswith("logs:") for a in wildcard)
+    invoked = {json.dumps(s["Resource"]) for s in machine if "lambda:InvokeFunction" in _actions(s)}
+    assert len(invoked) == 3
+    assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in json.dumps(
+        resources["PipelineStateMachineRole"]["Properties"]["ManagedPolicyArns"]
+    )
+    state_machine = resources["PipelineStateMachine"]["Properties"]
+    assert state_machine["StateMachineType"] == {"Ref": "WorkflowType"}
+    # EXPRESS workflows keep no execution history: their log destination is the only record of failures.
+    assert state_machine["LoggingConfiguration"]["Level"] != "OFF"
+    assert state_machine["LoggingConfiguration"]["Destinations"]
