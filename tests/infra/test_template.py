@@ -241,3 +241,19 @@ def test_translates_with_least_privilege_roles(parameters: dict[str, str]) -> No
     # EXPRESS workflows keep no execution history: their log destination is the only record of failures.
     assert state_machine["LoggingConfiguration"]["Level"] != "OFF"
     assert state_machine["LoggingConfiguration"]["Destinations"]
+
+
+def test_samconfig_deploys_this_template_with_its_parameters(template: dict[str, Any]) -> None:
+    import shlex
+    import tomllib
+
+    config = tomllib.loads((TEMPLATE_PATH.parent / "samconfig.toml").read_text(encoding="utf-8"))["default"]
+    assert config["global"]["parameters"]["stack_name"] == "scones"
+    deploy = config["deploy"]["parameters"]
+    assert set(deploy["capabilities"].split()) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
+    assert deploy["resolve_s3"] is True and deploy["confirm_changeset"] is True
+    overrides = dict(item.split("=", 1) for item in shlex.split(deploy["parameter_overrides"]))
+    assert overrides and set(overrides) <= set(template["Parameters"])
+    for name, value in overrides.items():
+        allowed = template["Parameters"][name].get("AllowedValues")
+        assert allowed is None or value in [str(v) for v in allowed], name

@@ -1,0 +1,170 @@
+"""The monthly cost model: prices from infra/prices.json, resources from the template and the state machine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from service import cost
+from service.cost import Assumptions, estimate, load_prices, read_infrastructure
+
+
+@pytest.fixture(scope="module")
+def prices() -> cost.PriceFile:
+    return load_prices()
+
+
+def test_price_file_is_dated_sourced_and_validated(prices: cost.PriceFile) -> None:
+    assert prices.region == "us-east-1"
+    assert prices.as_of.year >= 2025
+    assert str(prices.lambda_.source).startswith("https://aws.amazon.com/")
+    raw: dict[str, Any] = json.loads(cost.PRICES_PATH.read_text(encoding="utf-8"))
+    raw["s3"]["put_per_requests"] = raw["s3"].pop("put_per_request")  # a typo must not pass as a price of 0
+    with pytest.raises(ValidationError):
+        cost.PriceFile.model_validate(raw)
+
+
+def test_infrastructure_is_read_from_the_template_and_the_state_machine() -> None:
+    infra = read_infrastructure()
+    assert sorted(f.name for f in infra.functions) == ["classify", "filter", "serialize"]
+    assert all(f.architecture == "arm64" for f in infra.functions)
+    # IsFolderMarker, Serialize, Classify, Filter, Route, StoreResult / SendToReview.
+    assert infra.transitions["accept"] == 6 and infra.transitions["review"] == 6
+    # IsFolderMarker, Serialize, SerializeFailed, SendToFailed.
+    assert infra.transitions["failed"] == 4
+    assert infra.dashboards == 1 and infra.alarm_metrics >= 4
+
+
+def _task(resource: str, **parameters: str) -> dict[str, Any]:
+    return {"Type": "Task", "Resource": resource, "Parameters": parameters, "End": True}
+
+
+def test_transitions_follow_the_definition() -> None:
+    definition: dict[str, Any] = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Task", "Resource": "x", "Next": "Store", "Catch": [{"Next": "Fail"}]},
+            "Store": _task("arn:aws:states:::dynamodb:putItem", TableName="${ResultsTableName}"),
+            "Review": _task("arn:aws:states:::sqs:sendMessage", QueueUrl="${ReviewQueueUrl}"),
+            "Fail": _task("arn:aws:states:::sqs:sendMessage", QueueUrl="${FailedQueueUrl}"),
+        },
+    }
+    with pytest.raises(ValueError, match="Review"):
+        cost.state_transitions(definition)
+    definition["States"]["A"]["Catch"].append({"Next": "Review"})
+    assert cost.state_transitions(definition) == {"accept": 2, "review": 2, "failed": 2}
+
+
+def _marginal(backend: cost.Backend, workflow: cost.Workflow, n: int) -> float:
+    return estimate(2 * n, backend, workflow).total_usd - estimate(n, backend, workflow).total_usd
+
+
+@pytest.mark.parametrize(("backend", "workflow"), cost.CONFIGURATIONS)
+def test_cost_is_fixed_plus_linear_in_volume_within_a_tier(backend: cost.Backend, workflow: cost.Workflow) -> None:
+    # Within the X-Ray sampling reservoir (~2.6 M traces) and the first Express duration tier.
+    first, second = _marginal(backend, workflow, 100_000), _marginal(backend, workflow, 200_000)
+    assert second == pytest.approx(2 * first, rel=1e-9)
+    fixed = estimate(0, backend, workflow).total_usd
+    assert estimate(100_000, backend, workflow).total_usd == pytest.approx(fixed + first, rel=1e-9)
+
+
+def test_nothing_is_free(prices: cost.PriceFile) -> None:
+    """No free tier: the first image costs what the millionth does."""
+    one = estimate(1).total_usd - estimate(0).total_usd
+    per_image = (estimate(1_000_000).total_usd - estimate(0).total_usd) / 1_000_000
+    assert one == pytest.approx(per_image, rel=1e-9)
+    at_zero = {i.item: i.monthly_usd for i in estimate(0).items}
+    assert at_zero["dashboard"] == prices.cloudwatch.dashboard_per_month
+
+
+def test_standard_pays_per_transition_and_express_per_request_and_duration(prices: cost.PriceFile) -> None:
+    standard = estimate(1_000_000, workflow="standard").by_service()["Step Functions"]
+    express = estimate(1_000_000, workflow="express").by_service()["Step Functions"]
+    # 89% accepted and 10% reviewed at 6 transitions, 1% failed at 4.
+    assert standard == pytest.approx(
+        1_000_000 * (0.99 * 6 + 0.01 * 4) * prices.step_functions.standard_per_state_transition
+    )
+    assert express < standard / 10
+    # Express bills whole 100 ms increments of 64 MB: a 400 ms execution at the first tier's price.
+    seconds = cost.express_billed_gb_seconds(prices, read_infrastructure(), Assumptions(), "onnx")
+    assert seconds == pytest.approx(64 / 1024 * 0.4)
+
+
+def test_express_stops_being_cheaper_only_for_executions_of_minutes(prices: cost.PriceFile) -> None:
+    infra = read_infrastructure()
+    breakeven = cost.express_breakeven_seconds(prices, infra)
+    assert 60 < breakeven < 600
+    slow = Assumptions(state_overhead_ms=(breakeven + 10) * 1000 / infra.transitions["accept"])
+    fast = Assumptions(state_overhead_ms=(breakeven - 10) * 1000 / infra.transitions["accept"])
+
+    def step_functions(workflow: cost.Workflow, assumptions: Assumptions) -> float:
+        return estimate(1000, workflow=workflow, assumptions=assumptions).by_service()["Step Functions"]
+
+    assert step_functions("express", slow) > step_functions("standard", slow)
+    assert step_functions("express", fast) < step_functions("standard", fast)
+
+
+def test_sagemaker_adds_an_always_on_endpoint(prices: cost.PriceFile) -> None:
+    onnx, sagemaker = estimate(0, "onnx"), estimate(0, "sagemaker")
+    endpoint = prices.hours_per_month * prices.sagemaker.instance_per_hour
+    assert sagemaker.total_usd - onnx.total_usd == pytest.approx(endpoint)
+    assert "SageMaker" not in onnx.by_service()
+    # Per image, Classify only waits on the endpoint, plus the data it sends.
+    busy = estimate(1_000_000, "sagemaker").by_service()
+    assert busy["SageMaker"] > endpoint
+
+
+def test_xray_samples_beyond_its_reservoir(prices: cost.PriceFile) -> None:
+    def traces(n: int) -> float:
+        (item,) = [i for i in estimate(n).items if i.service == "X-Ray"]
+        return item.quantity
+
+    reservoir = prices.hours_per_month * 3600 * prices.xray.sampling_reservoir_per_second
+    assert traces(1_000_000) == 1_000_000
+    assert traces(100_000_000) == pytest.approx(reservoir + 0.05 * (100_000_000 - reservoir))
+
+
+def test_review_and_failure_shares_move_writes_to_queues() -> None:
+    none_reviewed = estimate(1_000_000, assumptions=Assumptions(review_share=0.0, failed_share=0.0)).by_service()
+    half_failed = estimate(1_000_000, assumptions=Assumptions(review_share=0.0, failed_share=0.5)).by_service()
+    assert none_reviewed["SQS"] == 0
+    assert half_failed["SQS"] > 0 and half_failed["DynamoDB"] < none_reviewed["DynamoDB"]
+
+
+def test_negative_volume_is_refused() -> None:
+    with pytest.raises(ValueError):
+        estimate(-1)
+
+
+def _cli() -> Any:
+    # Importing the modules registers their commands (with one command only, typer would drop the sub-command).
+    from service.cli import app, commands  # noqa: F401
+    from service.cli import cost as cost_command  # noqa: F401
+
+    return app
+
+
+def test_cli_json_matches_the_model() -> None:
+    result = CliRunner().invoke(_cli(), ["cost", "--images-per-month", "1000000", "--workflow", "express", "--json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed["total_usd"] == pytest.approx(estimate(1_000_000, workflow="express").total_usd)
+    assert {i["service"] for i in printed["items"]} >= {"Lambda", "Step Functions", "S3", "DynamoDB", "CloudWatch"}
+
+
+def test_cli_markdown_compares_three_configurations_at_three_volumes() -> None:
+    result = CliRunner().invoke(_cli(), ["cost", "--markdown"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("|")]
+    assert len(lines) == 2 + 3
+    assert "onnx + STANDARD" in lines[0] and "onnx + EXPRESS" in lines[0] and "sagemaker + STANDARD" in lines[0]
+    assert [line.split("|")[1].strip() for line in lines[2:]] == ["10,000", "1,000,000", "100,000,000"]
+
+
+def test_cli_needs_one_volume_without_markdown() -> None:
+    result = CliRunner().invoke(_cli(), ["cost"])
+    assert result.exit_code != 0
