@@ -20,6 +20,8 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
+from service.local import faults
+
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -50,11 +52,20 @@ def resolve_handler(path: str) -> Handler:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def run_handler(handler_path: str, payload: bytes | str | None, context: LambdaContext) -> tuple[bytes, bool]:
+def _failing(error: Exception) -> Handler:
+    """A handler that fails with `error`: an injected fault stands in for the function."""
+
+    def fail(event: dict[str, Any], context: Any) -> Any:
+        raise error
+
+    return fail
+
+
+def run_handler(handler: Handler, payload: bytes | str | None, context: LambdaContext) -> tuple[bytes, bool]:
     """Returns (response payload, whether the function errored), shaped as Lambda's Invoke answers."""
     try:
         event = json.loads(payload) if payload else {}
-        result = resolve_handler(handler_path)(event, context)
+        result = handler(event, context)
         return json.dumps(result).encode(), False
     except Exception as error:  # the function's failure is the caller's data, as on Lambda
         body = {
@@ -86,7 +97,9 @@ def _run(function: Any, body: Any, response_headers: Any) -> bytes:
         memory_limit_in_mb=int(function.memory_size),
         timeout_seconds=int(function.timeout),
     )
-    payload, errored = run_handler(function.handler, body, context)
+    fault = faults.take(faults.logical_name(function.function_name))
+    handler = resolve_handler(function.handler) if fault is None else _failing(faults.error_for_lambda(fault))
+    payload, errored = run_handler(handler, body, context)
     if errored:
         response_headers["x-amz-function-error"] = "Unhandled"
     return payload

@@ -39,16 +39,20 @@ def _prepare_environment(port: int) -> str:
     return endpoint
 
 
-def start(port: int, parameters: dict[str, str] | None = None) -> tuple[object, dict[str, object]]:
+def start(
+    port: int, parameters: dict[str, str] | None = None, state_file: Path | None = None
+) -> tuple[object, dict[str, object]]:
     """Starts the server in this process and deploys the stack; returns the server and the stack's status."""
     endpoint = _prepare_environment(port)
 
     from moto.server import ThreadedMotoServer
 
-    from service.local import emf, eventbridge, lambdas
+    from service.local import emf, eventbridge, faults, lambdas
     from service.local.provision import function_environment, provision
 
     lambdas.install()
+    if state_file is not None:
+        faults.install(state_file)
     # One log line per request costs the server as much as serving a small request; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     sys.stdout = emf.EmfForwarder(sys.stdout, endpoint, REGION)  # type: ignore[assignment]
@@ -74,7 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     parameters = dict(item.split("=", 1) for item in args.parameter)
 
-    server, status = start(args.port, parameters)
+    server, status = start(args.port, parameters, args.state_file)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -149,6 +149,10 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def state_file(port: int = DEFAULT_PORT) -> Path:
+    return _files(port).state
+
+
 def log_path(port: int = DEFAULT_PORT) -> Path:
     return _files(port).log
 

@@ -1,0 +1,111 @@
+"""Fault injection for the local stack: make a step fail on purpose, to prove retries and the failed queue.
+
+A plan is a JSON file beside the stack's state file (`stack-<port>.faults.json`), read on every call it could
+affect, so a test (or a person) can arm and disarm faults while the stack runs:
+
+    {"faults": [{"target": "Classify", "error": "ModelUnavailable", "times": 2}]}
+
+Targets: a function's logical name (Serialize, Classify, Filter): its handler is replaced by the error; "PutItem"
+(the results table) and "SendMessage" (the review queue): the service answers with the error code. Each fault
+fires `times` times, then the call goes through again.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+_lock = threading.Lock()
+_plan_path: Path | None = None
+
+
+class Fault(BaseModel):
+    target: str
+    error: str = Field(description="Error code (Lambda errorType, or the AWS service's error code).")
+    message: str = "Injected fault."
+    times: int = Field(default=1, ge=0)
+
+
+class FaultPlan(BaseModel):
+    faults: list[Fault] = []
+
+
+def plan_path_for(state_file: Path) -> Path:
+    return state_file.with_name(state_file.stem + ".faults.json")
+
+
+def arm(state_file: Path, faults: list[Fault]) -> None:
+    """Writes a plan for the stack whose state file is given (atomically, so the stack never reads half)."""
+    path = plan_path_for(state_file)
+    partial = path.with_suffix(".tmp")
+    partial.write_text(FaultPlan(faults=faults).model_dump_json(), encoding="utf-8")
+    partial.replace(path)
+
+
+def disarm(state_file: Path) -> None:
+    plan_path_for(state_file).unlink(missing_ok=True)
+
+
+def take(target: str) -> Fault | None:
+    """The fault armed for `target`, if any, counting one use of it."""
+    if _plan_path is None or not _plan_path.exists():
+        return None
+    with _lock:
+        try:
+            plan = FaultPlan.model_validate_json(_plan_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        for fault in plan.faults:
+            if fault.target == target and fault.times > 0:
+                fault.times -= 1
+                _plan_path.write_text(plan.model_dump_json(), encoding="utf-8")
+                return fault.model_copy(update={"times": fault.times + 1})
+    return None
+
+
+def error_for_lambda(fault: Fault) -> Exception:
+    """An exception whose class name is the fault's code, so Lambda reports it as the errorType."""
+    return type(fault.error, (Exception,), {})(fault.message)
+
+
+def _install_service_faults() -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.sqs.exceptions import SQSException
+    from moto.sqs.models import SQSBackend
+
+    put_item = DynamoDBBackend.put_item
+    send_message = SQSBackend.send_message
+
+    def faulty_put_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        fault = take("PutItem")
+        if fault:
+            raise JsonRESTError(f"com.amazonaws.dynamodb.v20120810#{fault.error}", fault.message)
+        return put_item(self, *args, **kwargs)
+
+    def faulty_send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        # Only the review queue: the failed queue is the last resort and must keep working.
+        fault = take("SendMessage") if "Review" in queue_name else None
+        if fault:
+            raise SQSException(fault.error, fault.message)
+        return send_message(self, queue_name, *args, **kwargs)
+
+    DynamoDBBackend.put_item = faulty_put_item  # type: ignore[method-assign]
+    SQSBackend.send_message = faulty_send_message  # type: ignore[method-assign]
+
+
+def install(state_file: Path) -> None:
+    global _plan_path
+    _plan_path = plan_path_for(state_file)
+    _install_service_faults()
+
+
+def logical_name(function_name: str) -> str:
+    """'scones-ClassifyFunction-ABC123' → 'Classify'."""
+    for part in function_name.split("-"):
+        if part.endswith("Function"):
+            return part.removesuffix("Function")
+    return function_name
