@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -244,9 +246,6 @@ def test_translates_with_least_privilege_roles(parameters: dict[str, str]) -> No
 
 
 def test_samconfig_deploys_this_template_with_its_parameters(template: dict[str, Any]) -> None:
-    import shlex
-    import tomllib
-
     config = tomllib.loads((TEMPLATE_PATH.parent / "samconfig.toml").read_text(encoding="utf-8"))["default"]
     assert config["global"]["parameters"]["stack_name"] == "scones"
     deploy = config["deploy"]["parameters"]
