@@ -86,8 +86,9 @@ def read_capture(
         if item["Key"].endswith(".jsonl") and (since is None or item["LastModified"] >= since)
     ]
     found: list[CapturedInference] = []
-    # Newest files first, so that `limit` keeps the most recent answers without reading everything.
-    for item in sorted(objects, key=lambda o: o["LastModified"], reverse=True):
+    # Newest files first, so that `limit` keeps the most recent answers without reading everything (the key,
+    # yyyy/mm/dd/hh/..., orders files written within the same second).
+    for item in sorted(objects, key=lambda o: (o["LastModified"], o["Key"]), reverse=True):
         body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode("utf-8")
         for line in body.splitlines():
             captured = parse_capture_line(line, classes) if line.strip() else None
