@@ -1,0 +1,1 @@
+"""The review page: an HTTP server (server.py) and its static files (static/)."""

@@ -1,0 +1,243 @@
+"""The review page: a small HTTP server on 127.0.0.1 in front of `service.review`.
+
+    GET  /                  the page (static/index.html, review.js, review.css)
+    GET  /api/pending       {"labels": [...], "shortcuts": {...}, "items": [PendingItem, ...]}
+    GET  /api/image?key=K   the upload K, re-encoded as PNG; only for keys that are waiting for review
+    POST /api/resolve       {"key": K, "label": L} -> {"outcome": ..., "record": ...}
+
+The page is for the person at this machine: it binds to the loopback interface, answers only requests addressed
+to it by name (no DNS rebinding), takes JSON posts from its own origin only (no cross-site form posts), caps every
+request body, and never serves the uploaded bytes themselves: images are decoded and re-encoded first.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from service.errors import SconesError
+from service.images import load_image, read_object_capped
+from service.review import MAX_KEY_LENGTH, ReviewDesk, ReviewError
+from service.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_FILES: dict[str, tuple[str, str]] = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/review.js": ("review.js", "text/javascript; charset=utf-8"),
+    "/review.css": ("review.css", "text/css; charset=utf-8"),
+}
+MAX_BODY_BYTES = 4096
+#: Images are shown enlarged on the page; larger uploads are scaled down to this side before serving.
+MAX_DISPLAY_SIDE = 512
+IMAGE_CACHE_ENTRIES = 64
+#: /api/image refreshes the list of pending keys at most this often when it meets a key it does not know.
+PENDING_REFRESH_S = 1.0
+PENDING_PAGE_SIZE = 60
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class ResolveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=MAX_KEY_LENGTH)
+    label: str = Field(min_length=1, max_length=64)
+
+
+@dataclass
+class ReviewPage:
+    """What the page's handlers share: the desk, the intake bucket, and the keys known to be pending."""
+
+    desk: ReviewDesk
+    s3: Any
+    intake_bucket: str
+    reviewer: str
+    settings: Settings
+    _pending_keys: set[str] = field(default_factory=set)
+    _pending_read_at: float = 0.0
+    _images: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def shortcuts(self) -> dict[str, str]:
+        """One key per label: its first letter not taken yet (b = bicycle, m = motorcycle, o = other)."""
+        taken: dict[str, str] = {}
+        for label in self.desk.labels:
+            letter = next((c for c in label.lower() if c.isalnum() and c not in taken), None)
+            if letter:
+                taken[letter] = label
+        return taken
+
+    def pending(self) -> dict[str, Any]:
+        items = [i for i in self.desk.pending(limit=PENDING_PAGE_SIZE) if i.bucket == self.intake_bucket]
+        with self._lock:
+            self._pending_keys = {item.key for item in items}
+            self._pending_read_at = time.monotonic()
+        return {
+            "labels": list(self.desk.labels),
+            "shortcuts": self.shortcuts(),
+            "reviewer": self.reviewer,
+            "items": [json.loads(item.model_dump_json()) for item in items],
+        }
+
+    def is_pending(self, key: str) -> bool:
+        with self._lock:
+            known = key in self._pending_keys
+            stale = time.monotonic() - self._pending_read_at > PENDING_REFRESH_S
+        if not known and stale:
+            self.pending()
+            with self._lock:
+                known = key in self._pending_keys
+        return known
+
+    def image_png(self, key: str) -> bytes:
+        """The pending upload `key` as a PNG (decoded with the pipeline's limits, then re-encoded)."""
+        with self._lock:
+            if key in self._images:
+                self._images.move_to_end(key)
+                return self._images[key]
+        data, _ = read_object_capped(self.s3, self.intake_bucket, key, self.settings.max_image_bytes)
+        image = load_image(data, self.settings.max_image_pixels)
+        image.thumbnail((MAX_DISPLAY_SIDE, MAX_DISPLAY_SIDE))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        png = buffer.getvalue()
+        with self._lock:
+            self._images[key] = png
+            while len(self._images) > IMAGE_CACHE_ENTRIES:
+                self._images.popitem(last=False)
+        return png
+
+    def resolve(self, body: ResolveBody) -> dict[str, Any]:
+        resolution = self.desk.resolve(body.key, body.label, self.reviewer)
+        self.forget(body.key)
+        return json.loads(resolution.model_dump_json(exclude_none=True))
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._pending_keys.discard(key)
+            self._images.pop(key, None)
+
+
+class ReviewRequestHandler(BaseHTTPRequestHandler):
+    server: ReviewServer
+    server_version = "scones-review"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        if not self._addressed_to_us():
+            return
+        url = urlsplit(self.path)
+        if url.path in STATIC_FILES:
+            name, content_type = STATIC_FILES[url.path]
+            self._send(HTTPStatus.OK, (STATIC_DIR / name).read_bytes(), content_type)
+        elif url.path == "/api/pending":
+            self._send_json(HTTPStatus.OK, self.server.page.pending())
+        elif url.path == "/api/image":
+            self._image(parse_qs(url.query, max_num_fields=4).get("key", [""])[0])
+        else:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "Not found."})
+
+    def do_POST(self) -> None:
+        if not self._addressed_to_us():
+            return
+        if urlsplit(self.path).path != "/api/resolve":
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "Not found."})
+            return
+        origin = self.headers.get("Origin")
+        if origin is not None and origin not in self.server.origins:
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": "Cross-origin requests are refused."})
+            return
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+            self._send_json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "Send application/json."})
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or "")
+        except ValueError:
+            self._send_json(HTTPStatus.LENGTH_REQUIRED, {"error": "Content-Length is required."})
+            return
+        if not 0 < length <= MAX_BODY_BYTES:
+            self.close_connection = True  # the unread body must not be taken for the next request
+            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"At most {MAX_BODY_BYTES} bytes."})
+            return
+        try:
+            body = ResolveBody.model_validate_json(self.rfile.read(length))
+        except ValidationError:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": 'Expected {"key": ..., "label": ...}.'})
+            return
+        try:
+            answer = self.server.page.resolve(body)
+        except ReviewError as error:
+            status = {2: HTTPStatus.BAD_REQUEST, 3: HTTPStatus.CONFLICT, 4: HTTPStatus.NOT_FOUND}
+            self.server.page.forget(body.key)
+            self._send_json(status.get(error.exit_code, HTTPStatus.BAD_REQUEST), {"error": str(error)})
+            return
+        self._send_json(HTTPStatus.OK, answer)
+
+    def _image(self, key: str) -> None:
+        page = self.server.page
+        if not key or len(key.encode("utf-8")) > MAX_KEY_LENGTH or not page.is_pending(key):
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "No such image waiting for review."})
+            return
+        try:
+            png = page.image_png(key)
+        except SconesError as error:
+            self._send_json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(error)})
+            return
+        self._send(HTTPStatus.OK, png, "image/png")
+
+    def _addressed_to_us(self) -> bool:
+        # A page on another site that resolves its own name to 127.0.0.1 still sends its own Host header.
+        if self.headers.get("Host") in self.server.hosts:
+            return True
+        self._send_json(HTTPStatus.MISDIRECTED_REQUEST, {"error": "Use http://127.0.0.1 or http://localhost."})
+        return False
+
+    def _send_json(self, status: HTTPStatus, payload: dict[str, Any]) -> None:
+        self._send(status, json.dumps(payload).encode("utf-8"), "application/json; charset=utf-8")
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
+        """Quiet: one line per request would drown the URL the reviewer needs to see."""
+
+
+class ReviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, page: ReviewPage, port: int) -> None:
+        super().__init__(("127.0.0.1", port), ReviewRequestHandler)
+        self.page = page
+        bound = self.server_address[1]
+        self.hosts = {f"127.0.0.1:{bound}", f"localhost:{bound}"}
+        self.origins = {f"http://{host}" for host in self.hosts}
+
+
+def serve(page: ReviewPage, port: int) -> ReviewServer:
+    """A server bound to 127.0.0.1:`port` (0: any free port); call `serve_forever()` on it."""
+    return ReviewServer(page, port)
