@@ -4,10 +4,11 @@
     python scripts/package_lambda.py --platform manylinux_2_28_x86_64 --python-version 3.11 --out /tmp/artifact
 
 The runtime dependencies are `[project] dependencies` of pyproject.toml, installed as binary wheels for the target
-platform; then `handlers/`, `service/` (less the local stack and the CLI, which need moto and typer) and the model
-go beside them. The import closure of the handlers is checked against what the artifact holds, so a handler that
-starts importing a CLI-only package fails the build rather than the first invocation. boto3 is included although
-Lambda ships one: aws-xray-sdk pulls botocore in anyway, and the deployed SDK is then the one that was tested.
+platform from a wheelhouse under build/ (so a later build also works offline); then `handlers/`, `service/` (less
+the local stack and the CLI, which need moto and typer) and the model go beside them. The import closure of the
+handlers is checked against what the artifact holds, so a handler that starts importing a CLI-only package fails
+the build rather than the first invocation. boto3 is included although Lambda ships one: aws-xray-sdk pulls
+botocore in anyway, and the deployed SDK is then the one that was tested.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PLATFORM = "manylinux_2_34_aarch64"  # Lambda's python3.12 runtime: Amazon Linux 2023, glibc 2.34, arm64
 DEFAULT_PYTHON = "3.12"
+DEFAULT_WHEELHOUSE = ROOT / "build" / "wheelhouse"
 # The local stack and the command line run on a laptop only; nothing the handlers import may come from here.
 EXCLUDED_PACKAGES = ("service/local", "service/cli")
 MODEL_FILES = ("models/model.onnx", "models/model_card.json")
@@ -56,29 +58,45 @@ def compatible_platforms(platform: str) -> list[str]:
     return [*tags, f"manylinux2014_{arch}"]
 
 
-def install_dependencies(target: Path, platform: str, python_version: str, requirements: list[str]) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
+def _wheel_selection(platform: str, python_version: str) -> list[str]:
+    """pip options that pick binary wheels for the target interpreter and platform, not this machine's."""
+    options = ["--implementation", "cp", "--python-version", python_version, "--only-binary=:all:"]
+    for tag in compatible_platforms(platform):
+        options += ["--platform", tag]
+    return options
+
+
+def install_dependencies(
+    target: Path, platform: str, python_version: str, requirements: list[str], wheelhouse: Path
+) -> None:
+    """Fetch the wheels into a wheelhouse (kept between builds), then install from it alone.
+
+    Offline, the download fails and the build goes on with the wheels an earlier build fetched.
+    """
+    house = wheelhouse / f"{platform}-py{python_version}"
+    house.mkdir(parents=True, exist_ok=True)
+    pip = [sys.executable, "-m", "pip"]
+    quiet = ["--quiet", "--disable-pip-version-check"]
+    selection = _wheel_selection(platform, python_version)
+    download = subprocess.run([*pip, "download", *quiet, "--dest", str(house), *selection, *requirements], check=False)
+    if download.returncode != 0:
+        print(f"package_lambda: download failed (offline?); using the wheels in {house}", file=sys.stderr)
+    install = [
+        *pip,
         "install",
-        "--quiet",
-        "--disable-pip-version-check",
+        *quiet,
+        "--no-index",
+        "--find-links",
+        str(house),
         # The target directory is its own environment: the venv's packages are no concern of it.
         "--no-warn-conflicts",
-        "--target",
-        str(target),
-        "--implementation",
-        "cp",
-        "--python-version",
-        python_version,
-        "--only-binary=:all:",
         # Byte-code compiled by this interpreter would be stale for the target's; Lambda compiles on import.
         "--no-compile",
+        "--target",
+        str(target),
+        *selection,
     ]
-    for tag in compatible_platforms(platform):
-        command += ["--platform", tag]
-    subprocess.run([*command, *requirements], check=True)
+    subprocess.run([*install, *requirements], check=True)
     # Console scripts are of no use inside a function.
     shutil.rmtree(target / "bin", ignore_errors=True)
 
@@ -167,12 +185,14 @@ def write_zip(source: Path, destination: Path) -> int:
     return destination.stat().st_size
 
 
-def build(out: Path, platform: str, python_version: str, make_zip: bool = True) -> tuple[int, int | None]:
+def build(
+    out: Path, platform: str, python_version: str, make_zip: bool = True, wheelhouse: Path = DEFAULT_WHEELHOUSE
+) -> tuple[int, int | None]:
     """Builds the artifact directory `out` (and `out`.zip); returns (unzipped bytes, zipped bytes)."""
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    install_dependencies(out, platform, python_version, runtime_dependencies())
+    install_dependencies(out, platform, python_version, runtime_dependencies(), wheelhouse)
     copy_sources(out)
     check_import_closure(out)
     unzipped = directory_size(out)
@@ -190,9 +210,18 @@ def main() -> None:
     parser.add_argument("--python-version", default=DEFAULT_PYTHON, help=f"target Python (default {DEFAULT_PYTHON})")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "lambda", help="artifact directory")
     parser.add_argument("--no-zip", action="store_true", help="skip writing <out>.zip")
+    parser.add_argument(
+        "--wheelhouse", type=Path, default=DEFAULT_WHEELHOUSE, help="where fetched wheels are kept for offline builds"
+    )
     args = parser.parse_args()
     try:
-        unzipped, zipped = build(args.out.resolve(), args.platform, args.python_version, make_zip=not args.no_zip)
+        unzipped, zipped = build(
+            args.out.resolve(),
+            args.platform,
+            args.python_version,
+            make_zip=not args.no_zip,
+            wheelhouse=args.wheelhouse.resolve(),
+        )
     except (PackagingError, subprocess.CalledProcessError) as error:
         sys.exit(f"package_lambda: {error}")
     print(f"artifact: {args.out}")
