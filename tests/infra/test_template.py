@@ -238,6 +238,15 @@ def test_translates_with_least_privilege_roles(parameters: dict[str, str]) -> No
     assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in json.dumps(
         resources["PipelineStateMachineRole"]["Properties"]["ManagedPolicyArns"]
     )
+    # The rule has a role of its own that can start this one state machine and nothing else.
+    rule_role = _statements(_policies(resources["PipelineStateMachineObjectCreatedRole"]))
+    assert rule_role == [
+        {"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": "PipelineStateMachine"}}
+    ]
+    (target,) = resources["PipelineStateMachineObjectCreated"]["Properties"]["Targets"]
+    assert target["RoleArn"] == {"Fn::GetAtt": ["PipelineStateMachineObjectCreatedRole", "Arn"]}
+    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["RuleDeadLetterQueue", "Arn"]}
+
     state_machine = resources["PipelineStateMachine"]["Properties"]
     assert state_machine["StateMachineType"] == {"Ref": "WorkflowType"}
     # EXPRESS workflows keep no execution history: their log destination is the only record of failures.
