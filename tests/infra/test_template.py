@@ -265,3 +265,12 @@ def test_samconfig_deploys_this_template_with_its_parameters(template: dict[str,
     for name, value in overrides.items():
         allowed = template["Parameters"][name].get("AllowedValues")
         assert allowed is None or value in [str(v) for v in allowed], name
+
+
+def test_sagemaker_endpoint_names_are_lowercase_and_required_with_that_backend(template: dict[str, Any]) -> None:
+    # Endpoint ARNs are lowercase: a mixed-case name would make the InvokeEndpoint policy match nothing.
+    pattern = re.compile(template["Parameters"]["SageMakerEndpointName"]["AllowedPattern"])
+    assert pattern.fullmatch("scones-endpoint-1") and pattern.fullmatch("")
+    assert not pattern.fullmatch("Scones-Endpoint") and not pattern.fullmatch("-scones")
+    rule = template["Rules"]["SageMakerNeedsAnEndpoint"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "ModelBackend"}, "sagemaker"]}
