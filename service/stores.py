@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder, Key
+from boto3.dynamodb.types import TypeSerializer
 
 from service.models import FailedMessage, ResultRecord, format_utc
 
@@ -31,52 +32,80 @@ class ResultsTable:
         min_confidence: float | None = None,
         max_confidence: float | None = None,
         source: str | None = None,
+        labels: Sequence[str] | None = None,
     ) -> list[ResultRecord]:
-        """With a label, reads the label/time index (no scan); without one, the whole table is scanned."""
-        import boto3
+        """Records matching every given condition, oldest first.
 
-        table = boto3.resource(
-            "dynamodb",
-            region_name=self._client.meta.region_name,
-            endpoint_url=self._client.meta.endpoint_url,
-        ).Table(self._table_name)
-        filters = []
+        A label, or a time range together with `labels` (every label the table can hold), reads the label/time
+        index: one query per label partition, no scan. Anything else scans the table with a filter.
+        """
+        filters: list[ConditionBase] = []
         if min_confidence is not None:
             filters.append(Attr("confidence").gte(_decimal(min_confidence)))
         if max_confidence is not None:
             filters.append(Attr("confidence").lte(_decimal(max_confidence)))
         if source is not None:
             filters.append(Attr("source").eq(source))
-        kwargs: dict[str, Any] = {}
         if label is not None:
-            condition = Key("label").eq(label)
-            if since is not None and until is not None:
-                condition &= Key("completed_at").between(_iso(since), _iso(until))
-            elif since is not None:
-                condition &= Key("completed_at").gte(_iso(since))
-            elif until is not None:
-                condition &= Key("completed_at").lte(_iso(until))
-            kwargs.update(IndexName=LABEL_INDEX, KeyConditionExpression=condition)
-            reader = table.query
+            partitions = [label]
+        elif since is not None or until is not None:
+            partitions = list(labels or [])
         else:
-            if since is not None:
-                filters.append(Attr("completed_at").gte(_iso(since)))
-            if until is not None:
-                filters.append(Attr("completed_at").lte(_iso(until)))
-            reader = table.scan
-        if filters:
-            combined = filters[0]
-            for extra in filters[1:]:
-                combined &= extra
-            kwargs["FilterExpression"] = combined
+            partitions = []
+        if partitions:
+            found = (r for part in partitions for r in self._read_index(part, since, until, filters))
+            return sorted(found, key=lambda r: r.completed_at)
+        if since is not None:
+            filters.append(Attr("completed_at").gte(_iso(since)))
+        if until is not None:
+            filters.append(Attr("completed_at").lte(_iso(until)))
+        return sorted(self._read(self._client.scan, filters), key=lambda r: r.completed_at)
+
+    def _read_index(
+        self, label: str, since: datetime | None, until: datetime | None, filters: list[ConditionBase]
+    ) -> list[ResultRecord]:
+        condition = Key("label").eq(label)
+        if since is not None and until is not None:
+            condition &= Key("completed_at").between(_iso(since), _iso(until))
+        elif since is not None:
+            condition &= Key("completed_at").gte(_iso(since))
+        elif until is not None:
+            condition &= Key("completed_at").lte(_iso(until))
+        return self._read(self._client.query, filters, key_condition=condition)
+
+    def _read(
+        self, reader: Any, filters: list[ConditionBase], key_condition: ConditionBase | None = None
+    ) -> list[ResultRecord]:
+        """Every page of a query (with a key condition, on the label index) or a scan, through the client
+        itself, so that it uses the client's endpoint and credentials."""
+        builder = ConditionExpressionBuilder()
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"TableName": self._table_name}
+        for parameter, condition, is_key in (
+            ("KeyConditionExpression", key_condition, True),
+            ("FilterExpression", _all_of(filters), False),
+        ):
+            if condition is None:
+                continue
+            built = builder.build_expression(condition, is_key_condition=is_key)
+            kwargs[parameter] = built.condition_expression
+            names.update(built.attribute_name_placeholders)
+            values.update(built.attribute_value_placeholders)
+        if key_condition is not None:
+            kwargs["IndexName"] = LABEL_INDEX
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        if values:
+            serializer = TypeSerializer()
+            kwargs["ExpressionAttributeValues"] = {name: serializer.serialize(v) for name, v in values.items()}
         records = []
         while True:
             page = reader(**kwargs)
-            records.extend(ResultRecord.model_validate(json.loads(json.dumps(i, default=float))) for i in page["Items"])
+            records.extend(ResultRecord.from_dynamodb(item) for item in page["Items"])
             if "LastEvaluatedKey" not in page:
-                break
+                return records
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return sorted(records, key=lambda r: r.completed_at)
 
     def count(self) -> int:
         total, kwargs = 0, {"TableName": self._table_name, "Select": "COUNT"}
@@ -131,6 +160,15 @@ def review_records(queue: Queue) -> list[ResultRecord]:
 
 def failed_messages(queue: Queue) -> list[FailedMessage]:
     return [FailedMessage.model_validate(body) for body in queue.peek()]
+
+
+def _all_of(conditions: list[ConditionBase]) -> ConditionBase | None:
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for extra in conditions[1:]:
+        combined &= extra
+    return combined
 
 
 def _iso(moment: datetime) -> str:

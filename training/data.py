@@ -448,6 +448,7 @@ def parse_args(argv: Sequence[str] | None = None) -> StagingConfig:
     source.add_argument("--cifar-archive", type=Path, help="a local cifar-100-python.tar.gz")
     source.add_argument("--download", action="store_true", help=f"download the archive from {CIFAR_URL}")
     source.add_argument("--png-folder", type=Path, help="a folder with labels.csv and PNGs (the shared layout)")
+    source.add_argument("--from-results", action="store_true", help="export human-reviewed images (training.export)")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--splits", default="train", help="archive splits to stage: train or train,test")
     parser.add_argument("--val-fraction", type=float, default=0.2, help="share of training images for validation")
@@ -482,8 +483,13 @@ def _config_from_args(args: argparse.Namespace) -> StagingConfig:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if "--from-results" in arguments:
+        from training.export import main as export_main  # reviewed results are exported, not staged
+
+        return export_main(arguments)
     try:
-        manifest = stage(parse_args(argv))
+        manifest = stage(parse_args(arguments))
     except DataStagingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

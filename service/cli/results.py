@@ -1,4 +1,4 @@
-"""`scones results`: query the results table."""
+"""`scones results`: query the results table, or summarise it (`--stats`)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,32 @@ import csv
 import re
 import sys
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from service.cli import app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.local.stack import DEFAULT_PORT
+from service.model_card import load_model_card
 from service.models import ResultRecord
-from service.stores import ResultsTable
+from service.review import OTHER_LABEL
+from service.settings import get_settings
+from service.stores import Queue, ResultsTable
 
 console = Console()
 _RELATIVE = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class SourceChoice(StrEnum):
+    model = "model"
+    human = "human"
 
 
 def parse_moment(text: str) -> datetime:
@@ -38,17 +49,20 @@ def parse_moment(text: str) -> datetime:
 @app.command()
 def results(
     label: Annotated[str | None, typer.Option(help="Only this label (served by the label/time index).")] = None,
-    since: Annotated[str | None, typer.Option(help="ISO time or age (15m, 2h, 7d).")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO time or age (15m, 2h, 7d); served by the index.")] = None,
     until: Annotated[str | None, typer.Option(help="ISO time or age.")] = None,
     min_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
     max_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
-    source: Annotated[str | None, typer.Option(help="model or human.")] = None,
+    source: Annotated[SourceChoice | None, typer.Option(help="Who decided the label.")] = None,
+    stats: Annotated[
+        bool, typer.Option("--stats", help="Counts per label and source, and the review rate, instead of rows.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
-    """List classified images from the results table."""
+    """List classified images from the results table (the time is when each entered it)."""
     info = resolve(port, aws_stack)
     table = ResultsTable(client(info, "dynamodb"), info.results_table)
     records = table.query(
@@ -57,15 +71,77 @@ def results(
         until=parse_moment(until) if until else None,
         min_confidence=min_confidence,
         max_confidence=max_confidence,
-        source=source,
+        source=source.value if source else None,
+        labels=known_labels(),
     )
-    if as_json:
+    if stats:
+        summary = summarize(records, pending_review=Queue(client(info, "sqs"), info.review_queue_url).depth())
+        if as_json:
+            print(summary.model_dump_json())
+        else:
+            console.print(stats_table(summary))
+    elif as_json:
         for record in records:
             print(record.model_dump_json(exclude_none=True))
     elif as_csv:
         write_csv(records)
     else:
         console.print(results_table(records))
+
+
+def known_labels() -> tuple[str, ...]:
+    """Every label a record can carry (the model's classes and a reviewer's `other`): the index partitions."""
+    return (*load_model_card(get_settings().model_card_path).classes, OTHER_LABEL)
+
+
+class LabelCounts(BaseModel):
+    model: int = 0
+    human: int = 0
+
+
+class ResultStats(BaseModel):
+    """A summary of the selected records."""
+
+    total: int
+    by_label: dict[str, LabelCounts]
+    by_source: LabelCounts
+    review_rate: float | None = Field(
+        description="Share of the selected records whose label a person decided: human / (model + human)."
+    )
+    human_overrides: int = Field(description="Human records whose label differs from the model's prediction.")
+    pending_review: int = Field(description="Messages in the review queue now (whatever the filters).")
+
+
+def summarize(records: list[ResultRecord], pending_review: int) -> ResultStats:
+    by_label: dict[str, LabelCounts] = {}
+    for record in records:
+        counts = by_label.setdefault(record.label, LabelCounts())
+        setattr(counts, record.source, getattr(counts, record.source) + 1)
+    humans = [r for r in records if r.source == "human"]
+    return ResultStats(
+        total=len(records),
+        by_label=dict(sorted(by_label.items())),
+        by_source=LabelCounts(model=len(records) - len(humans), human=len(humans)),
+        review_rate=len(humans) / len(records) if records else None,
+        human_overrides=sum(1 for r in humans if r.model_label is not None and r.model_label != r.label),
+        pending_review=pending_review,
+    )
+
+
+def stats_table(summary: ResultStats) -> Table:
+    table = Table(title=f"Results ({summary.total})")
+    for column in ("label", "model", "human", "total"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for name, counts in summary.by_label.items():
+        table.add_row(Text(name), str(counts.model), str(counts.human), str(counts.model + counts.human))
+    by_source = summary.by_source
+    table.add_row("all", str(by_source.model), str(by_source.human), str(summary.total), style="bold")
+    rate = "n/a" if summary.review_rate is None else f"{summary.review_rate:.1%}"
+    table.caption = (
+        f"review rate {rate} (human / all)  ·  human overrides {summary.human_overrides}  ·  "
+        f"waiting for review now {summary.pending_review}"
+    )
+    return table
 
 
 CSV_FIELDS = [
@@ -93,8 +169,8 @@ def results_table(records: list[ResultRecord], title: str = "Results") -> Table:
         table.add_column(column)
     for record in records:
         table.add_row(
-            record.key,
-            record.label,
+            Text(record.key),  # user data: never read as markup
+            Text(record.label),
             f"{record.confidence:.3f}",
             record.source,
             record.completed_at.strftime("%Y-%m-%d %H:%M:%S"),

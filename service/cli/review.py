@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from service.cli import app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
@@ -73,17 +74,20 @@ def resolve_item(
     try:
         resolution = desk.resolve(key, label, default_reviewer(reviewer))
     except ReviewError as error:
-        error_console.print(f"[red]{error}[/red]", highlight=False)
+        error_console.print(str(error), style="red", markup=False, highlight=False)
         raise typer.Exit(error.exit_code) from error
     if as_json:
         print(resolution.model_dump_json(exclude_none=True))
     elif resolution.outcome == "unchanged":
-        console.print(f"{key!r} already resolved as {label} by {resolution.record.reviewer}; nothing to do.")
+        console.print(
+            f"{key!r} already resolved as {label} by {resolution.record.reviewer}; nothing to do.", markup=False
+        )
     else:
         record = resolution.record
         console.print(
             f"{key!r} resolved as {label} by {record.reviewer} "
-            f"(the model said {record.model_label} at {record.model_confidence:.3f})."
+            f"(the model said {record.model_label} at {record.model_confidence:.3f}).",
+            markup=False,
         )
 
 
@@ -120,7 +124,8 @@ def pending_table(items: list[PendingItem]) -> Table:
     for column in ("key", "predicted", "confidence", "age"):
         table.add_column(column)
     for item in items:
-        table.add_row(item.key, item.label, f"{item.confidence:.3f}", format_age(item.age_seconds))
+        # Keys are user data: Text is never read as markup.
+        table.add_row(Text(item.key), Text(item.label), f"{item.confidence:.3f}", format_age(item.age_seconds))
     return table
 
 

@@ -223,7 +223,7 @@ class ReviewRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: one line per request would drown the URL the reviewer needs to see."""
 
 

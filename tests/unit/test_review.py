@@ -273,7 +273,7 @@ def test_unknown_label_is_refused(world: ReviewWorld) -> None:
 
 def test_unknown_key_is_a_clear_error(world: ReviewWorld) -> None:
     world.send_for_review("a.png")
-    with pytest.raises(NotPendingError, match="'nope.png' is not waiting for review"):
+    with pytest.raises(NotPendingError, match=r"'nope\.png' is not waiting for review"):
         world.desk().resolve("nope.png", "bicycle", "alice")
     assert world.queued_keys() == ["a.png"]
 
