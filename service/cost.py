@@ -199,6 +199,7 @@ class Infrastructure(BaseModel):
     alarm_metrics: int
     dashboards: int
     kms_keys: int
+    idempotency_table: bool  # Serialize claims each upload in a table of its own
 
 
 def load_prices(path: Path = PRICES_PATH) -> PriceFile:
@@ -293,6 +294,11 @@ def read_infrastructure(
             dashboards += 1
         elif kind == "AWS::KMS::Key":
             kms_keys += 1
+    variables = [
+        resource["Properties"].get("Environment", {}).get("Variables", {})
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    ]
     definition = json.loads(definition_path.read_text(encoding="utf-8"))
     return Infrastructure(
         functions=functions,
@@ -300,6 +306,7 @@ def read_infrastructure(
         alarm_metrics=alarm_metrics,
         dashboards=dashboards,
         kms_keys=kms_keys,
+        idempotency_table=any("IDEMPOTENCY_TABLE" in v for v in variables),
     )
 
 
@@ -460,6 +467,9 @@ def estimate(
         "WRU",
         p.dynamodb.per_write_request_unit,
     )
+    if infra.idempotency_table:
+        # Serialize claims every upload once (a small item; TTL deletes it for free).
+        add("DynamoDB", "upload claims (idempotency)", n, "WRU", p.dynamodb.per_write_request_unit)
     stored_gb = items_written * 2 * (a.result_item_bytes + 100) / GB  # +100 B per item overhead, twice (index)
     add("DynamoDB", "storage (one month of results)", stored_gb, "GB-month", p.dynamodb.storage_per_gb_month)
     add("DynamoDB", "point-in-time recovery", stored_gb, "GB-month", p.dynamodb.pitr_per_gb_month)

@@ -37,6 +37,7 @@ def test_infrastructure_is_read_from_the_template_and_the_state_machine() -> Non
     # IsFolderMarker, Serialize, SerializeFailed, SendToFailed.
     assert infra.transitions["failed"] == 4
     assert infra.dashboards == 1 and infra.alarm_metrics >= 4
+    assert infra.idempotency_table
 
 
 def _task(resource: str, **parameters: str) -> dict[str, Any]:
