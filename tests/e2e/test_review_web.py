@@ -1,0 +1,198 @@
+"""The review page in a real headless Chromium, against a real local stack and `scones review web`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from service.local.stack import free_port
+from service.models import ResultRecord
+from service.stores import Queue, ResultsTable
+from tests.e2e.conftest import StackClients
+from tests.e2e.test_pipeline import wait
+
+# Every prediction goes to review here, whatever the model says.
+STACK_PARAMETERS = {"ConfidenceThreshold": "1.0"}
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# A key that would run script if the page ever put it into HTML.
+HOSTILE_KEY = 'web/<img src=x onerror="document.title=1">&"moto" 1.png'
+PLAIN_KEY = "web/bicycle-1.png"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium, installed with apt when missing (CI runs as root on a clean machine)."""
+    if not CHROMIUM.exists():
+        apt = shutil.which("apt-get")
+        if apt is None:
+            pytest.fail(f"{CHROMIUM} is missing and there is no apt-get to install it with.")
+        command = f"{apt} update && {apt} install -y --no-install-recommends chromium"
+        done = subprocess.run(
+            ["sh", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env={"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
+        if done.returncode != 0 or not CHROMIUM.exists():
+            pytest.fail(
+                f"Could not install Chromium ({command!r} exited {done.returncode}); install the Debian package "
+                f"'chromium' as root.\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+            )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def review_page_url(local_stack: StackClients) -> Iterator[str]:
+    """`scones review web` in its own process, as a reviewer starts it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "review", "web", "--listen-port", str(port), "--reviewer", "web-tester"],
+        env=local_stack.cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"the review page did not start:\n{output}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def human_record(stack: StackClients, key: str, timeout: float = 15) -> ResultRecord:
+    """The key's results record once a person's decision is in (the page posts it in the background)."""
+    table = ResultsTable(stack.dynamodb, stack.info.results_table)
+    deadline = time.monotonic() + timeout
+    while True:
+        record = table.get(key)
+        if record is not None and record.source == "human":
+            return record
+        assert time.monotonic() < deadline, f"no human record for {key!r}"
+        time.sleep(0.1)
+
+
+def wait_for_images(page: Page, count: int) -> None:
+    page.wait_for_function(
+        "n => { const imgs = [...document.querySelectorAll('#grid figure.card img')];"
+        " return imgs.length === n && imgs.every(img => img.complete && img.naturalWidth > 0); }",
+        arg=count,
+        timeout=15_000,
+    )
+
+
+def test_decide_with_a_key_then_a_click(
+    local_stack: StackClients, samples_dir: Path, review_page_url: str, browser: Browser
+) -> None:
+    started = time.monotonic()
+    bucket = local_stack.info.intake_bucket
+    local_stack.s3.upload_file(str(samples_dir / "motorcycle-1.png"), bucket, HOSTILE_KEY)
+    local_stack.s3.upload_file(str(samples_dir / "bicycle-1.png"), bucket, PLAIN_KEY)
+    assert {o.key for o in wait(local_stack, {HOSTILE_KEY, PLAIN_KEY}).by_place("review")} == {HOSTILE_KEY, PLAIN_KEY}
+
+    page = browser.new_page()
+    page.goto(review_page_url)
+    wait_for_images(page, 2)
+    cards = page.locator("#grid figure.card")
+    first, second = cards.nth(0).get_attribute("data-key"), cards.nth(1).get_attribute("data-key")
+    assert {first, second} == {HOSTILE_KEY, PLAIN_KEY}
+    # The key is shown as text, never parsed as HTML.
+    assert page.locator("#grid figure.card img").count() == 2
+    assert page.get_by_text(HOSTILE_KEY, exact=True).count() == 1
+    assert page.title() == "scones review"
+    widths = page.eval_on_selector_all("#grid figure.card img", "imgs => imgs.map(img => img.naturalWidth)")
+    assert all(width > 0 for width in widths)
+    # Shown enlarged, not at the upload's 32 pixels.
+    assert page.locator("#grid figure.card img").first.bounding_box()["width"] >= 128  # type: ignore[index]
+    assert "focused" in (cards.nth(0).get_attribute("class") or "")
+
+    page.keyboard.press("m")
+    # The next image comes up at once, focused, before the server has answered.
+    page.wait_for_function("() => document.querySelectorAll('#grid figure.card').length === 1", timeout=2_000)
+    assert cards.nth(0).get_attribute("data-key") == second
+    assert "focused" in (cards.nth(0).get_attribute("class") or "")
+    decided = human_record(local_stack, str(first))
+    assert (decided.label, decided.source, decided.reviewer) == ("motorcycle", "human", "web-tester")
+    assert decided.model_label in ("bicycle", "motorcycle")
+
+    cards.nth(0).locator("button[data-label='bicycle']").click()
+    page.wait_for_function("() => document.querySelectorAll('#grid figure.card').length === 0", timeout=2_000)
+    assert human_record(local_stack, str(second)).label == "bicycle"
+    page.wait_for_selector("#empty:not([hidden])")
+    page.close()
+
+    found = ResultsTable(local_stack.dynamodb, local_stack.info.results_table).query(label="motorcycle")
+    assert [(r.key, r.source) for r in found] == [(first, "human")]
+    pending = Queue(local_stack.sqs, local_stack.info.review_queue_url).peek()
+    assert {body["key"] for body in pending}.isdisjoint({HOSTILE_KEY, PLAIN_KEY})
+    print(f"browser flow: {time.monotonic() - started:.1f} s")
+
+
+def request(url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, body, headers or {}, method=method), timeout=5) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_the_api_refuses_what_it_should(local_stack: StackClients, review_page_url: str) -> None:
+    api = review_page_url + "api/"
+    resolve = api + "resolve"
+    good = json.dumps({"key": "nope.png", "label": "bicycle"}).encode()
+    json_type = {"Content-Type": "application/json"}
+    # Only keys waiting for review are served, whatever is in the bucket.
+    local_stack.s3.put_object(Bucket=local_stack.info.intake_bucket, Key="secret.txt", Body=b"not for the page")
+    assert request(api + "image?key=" + quote("secret.txt")) == 404
+    assert request(api + "image?key=" + quote("../../etc/passwd")) == 404
+    assert request(review_page_url + "static/../../pyproject.toml") == 404
+    # Another site's page cannot post decisions, nor reach the page through a name it controls.
+    assert request(resolve, "POST", good, {**json_type, "Origin": "http://evil.example"}) == 403
+    assert request(resolve, "POST", good, {**json_type, "Host": "evil.example:80"}) == 421
+    assert request(resolve, "POST", good, {"Content-Type": "text/plain"}) == 415
+    assert request(resolve, "POST", b"x" * 5000, json_type) == 413
+    assert request(resolve, "POST", b'{"key": 1}', json_type) == 400
+    assert request(resolve, "POST", json.dumps({"key": "a.png", "label": "truck"}).encode(), json_type) == 400
+    assert request(resolve, "POST", good, json_type) == 404
+    with urllib.request.urlopen(review_page_url, timeout=5) as page:
+        policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
