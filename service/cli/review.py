@@ -74,13 +74,15 @@ def resolve_item(
     try:
         resolution = desk.resolve(key, label, default_reviewer(reviewer))
     except ReviewError as error:
-        error_console.print(str(error), style="red", markup=False, highlight=False)
+        error_console.print(str(error), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(error.exit_code) from error
     if as_json:
         print(resolution.model_dump_json(exclude_none=True))
     elif resolution.outcome == "unchanged":
         console.print(
-            f"{key!r} already resolved as {label} by {resolution.record.reviewer}; nothing to do.", markup=False
+            f"{key!r} already resolved as {label} by {resolution.record.reviewer}; nothing to do.",
+            markup=False,
+            soft_wrap=True,
         )
     else:
         record = resolution.record
@@ -88,6 +90,7 @@ def resolve_item(
             f"{key!r} resolved as {label} by {record.reviewer} "
             f"(the model said {record.model_label} at {record.model_confidence:.3f}).",
             markup=False,
+            soft_wrap=True,
         )
 
 

@@ -1,4 +1,8 @@
-"""`scones review` and `scones results` against a real local stack, each command in its own process."""
+"""`scones review`, `scones results` and the export of reviewed images against a real local stack.
+
+The acceptance flow runs each command in its own process, as a user does; the other checks run the same commands
+in-process, since every new process spends seconds importing.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from click.testing import Result
+from typer.testing import CliRunner
+
+import service.cli.commands  # noqa: F401  (registers every command on the app)
+from service.cli import app
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_pipeline import wait
+from training import data
+from training.dataset import load_labelled_folder
+from training.export import image_filename
 
 # Every prediction goes to review here, whatever the model says.
 STACK_PARAMETERS = {"ConfidenceThreshold": "1.0"}
@@ -34,8 +46,8 @@ def test_review_then_query(local_stack: StackClients, samples_dir: Path) -> None
     listed = json_lines(scones(local_stack, "review", "list", "--json").stdout)
     assert {item["key"] for item in listed} == keys
     assert all({"label", "confidence", "age_seconds"} <= item.keys() for item in listed)
-    # Listing twice shows the same items: nothing was consumed.
-    assert {item["key"] for item in json_lines(scones(local_stack, "review", "list", "--json").stdout)} == keys
+    # Listing did not consume anything.
+    assert {o.key for o in wait(local_stack, keys).by_place("review")} == keys
 
     key = "review/motorcycle 1.png"
     scones(local_stack, "review", "resolve", key, "--label", "motorcycle", "--reviewer", "alice")
@@ -45,27 +57,52 @@ def test_review_then_query(local_stack: StackClients, samples_dir: Path) -> None
     assert found[0]["model_label"] in ("bicycle", "motorcycle")
     remaining = json_lines(scones(local_stack, "review", "list", "--json").stdout)
     assert [item["key"] for item in remaining] == ["review/bicycle-2.png"]
+    # Leave nothing pending for the next test.
+    assert cli(local_stack, "review", "resolve", "review/bicycle-2.png", "--label", "bicycle").exit_code == 0
 
+
+def cli(stack: StackClients, *args: str) -> Result:
+    """The same commands in this process (a subprocess per command costs seconds of imports)."""
+    return CliRunner().invoke(app, list(args), env={"SCONES_PORT": str(stack.info.port)})
+
+
+def test_resolve_refusals_stats_and_export(local_stack: StackClients, samples_dir: Path, tmp_path: Path) -> None:
+    bucket = local_stack.info.intake_bucket
+    keys = {"again/a.png", "again/b.png"}
+    for key in keys:
+        local_stack.s3.upload_file(str(samples_dir / "bicycle-3.png"), bucket, key)
+    wait(local_stack, keys)
+
+    first = cli(local_stack, "review", "resolve", "again/a.png", "--label", "motorcycle", "--reviewer", "alice")
+    assert first.exit_code == 0 and "resolved as motorcycle by alice" in first.stdout
     # The same decision again is a no-op; a different one is refused with the winner's name.
-    assert scones(local_stack, "review", "resolve", key, "--label", "motorcycle", "--reviewer", "alice").returncode == 0
-    refused = scones(local_stack, "review", "resolve", key, "--label", "bicycle", "--reviewer", "bob", check=False)
-    assert refused.returncode == 3
+    again = cli(local_stack, "review", "resolve", "again/a.png", "--label", "motorcycle", "--reviewer", "alice")
+    assert again.exit_code == 0 and "nothing to do" in again.stdout
+    refused = cli(local_stack, "review", "resolve", "again/a.png", "--label", "bicycle", "--reviewer", "bob")
+    assert refused.exit_code == 3
     assert "already resolved by alice" in refused.stderr and "as motorcycle" in refused.stderr
-    unknown = scones(local_stack, "review", "resolve", "nope.png", "--label", "bicycle", check=False)
-    assert unknown.returncode == 4 and "not waiting for review" in unknown.stderr
-    bad_label = scones(local_stack, "review", "resolve", "review/bicycle-2.png", "--label", "truck", check=False)
-    assert bad_label.returncode == 2 and "bicycle, motorcycle, other" in bad_label.stderr
+    unknown = cli(local_stack, "review", "resolve", "nope.png", "--label", "bicycle")
+    assert unknown.exit_code == 4 and "not waiting for review" in unknown.stderr
+    bad_label = cli(local_stack, "review", "resolve", "again/b.png", "--label", "truck")
+    assert bad_label.exit_code == 2 and "bicycle, motorcycle, other" in bad_label.stderr
 
-    scones(local_stack, "review", "resolve", "review/bicycle-2.png", "--label", "other", "--reviewer", "bob")
-    humans = json_lines(scones(local_stack, "results", "--source", "human", "--since", "1h", "--json").stdout)
-    assert {(r["key"], r["label"]) for r in humans} == {(key, "motorcycle"), ("review/bicycle-2.png", "other")}
-    assert json_lines(scones(local_stack, "results", "--source", "model", "--json").stdout) == []
+    assert cli(local_stack, "review", "resolve", "again/b.png", "--label", "other", "--reviewer", "bob").exit_code == 0
+    humans = json_lines(cli(local_stack, "results", "--source", "human", "--since", "1h", "--json").stdout)
+    assert {("again/a.png", "motorcycle"), ("again/b.png", "other")} <= {(r["key"], r["label"]) for r in humans}
+    assert json_lines(cli(local_stack, "results", "--source", "model", "--json").stdout) == []
 
-    stats = json.loads(scones(local_stack, "results", "--stats", "--json").stdout)
-    assert stats["total"] == 2
-    assert stats["by_source"] == {"model": 0, "human": 2}
-    assert stats["by_label"] == {"motorcycle": {"model": 0, "human": 1}, "other": {"model": 0, "human": 1}}
+    stats = json.loads(cli(local_stack, "results", "--stats", "--json").stdout)
+    human = stats["by_source"]["human"]
+    assert stats["total"] == human >= 2 and stats["by_source"]["model"] == 0
+    assert stats["by_label"]["other"] == {"model": 0, "human": 1}
     assert stats["review_rate"] == 1.0
     assert stats["pending_review"] == 0
-    assert "review rate 100.0%" in scones(local_stack, "results", "--stats").stdout
-    assert scones(local_stack, "review", "list", "--json").stdout == ""
+    assert "review rate 100.0%" in cli(local_stack, "results", "--stats").stdout
+    assert cli(local_stack, "review", "list", "--json").stdout == ""
+
+    # The retraining export reads the same stack: people's labels, `other` left out.
+    exported = tmp_path / "reviewed"
+    assert data.main(["--from-results", "--out", str(exported), "--port", str(local_stack.info.port)]) == 0
+    rows = {row.path.name: (row.label, row.class_name) for row in load_labelled_folder(exported)}
+    assert rows[image_filename("again/a.png")] == (1, "motorcycle")
+    assert image_filename("again/b.png") not in rows
