@@ -71,7 +71,8 @@ class ThresholdAnalysis(CardModel):
 
 
 class Training(CardModel):
-    seconds: float
+    seconds: float = Field(description="Wall-clock time from reading the data to the trained model.")
+    cpu_seconds: float = Field(description="CPU time of the same (all threads): robust to a busy machine.")
     seed: int
     threads: int
     hyperparameters: dict[str, float | int | str | bool]

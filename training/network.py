@@ -50,15 +50,16 @@ class SmallResNet(nn.Module):
 
 
 class ExportedModel(nn.Module):
-    """What ships: the mean logits of an ensemble, each member seeing the image and its mirror image
-    (test-time flip averaging baked into the graph, so every runtime gets it for free)."""
+    """What ships: the mean logits of an ensemble of members, optionally each also seeing the mirror image
+    (test-time flip averaging). Baked into the graph, so every runtime gets it for free."""
 
-    def __init__(self, members: list[nn.Module]) -> None:
+    def __init__(self, members: list[nn.Module], flip: bool = False) -> None:
         super().__init__()
         self.members = nn.ModuleList(members)
+        self.flip = flip
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        both = torch.cat([x, torch.flip(x, dims=[3])], dim=0)
-        logits = torch.stack([member(both) for member in self.members]).mean(dim=0)
         n = x.shape[0]
-        return (logits[:n] + logits[n:]) / 2
+        inputs = torch.cat([x, torch.flip(x, dims=[3])], dim=0) if self.flip else x
+        logits = torch.stack([member(inputs) for member in self.members]).mean(dim=0)
+        return (logits[:n] + logits[n:]) / 2 if self.flip else logits

@@ -76,11 +76,12 @@ def plot_thresholds(rows: list[ThresholdRow], recommended: float, path: Path, ti
     ax.plot(thresholds, coverage, label="coverage (share auto-accepted)", color="tab:orange", linewidth=2)
     ax.axhline(TARGET_ACCURACY, color="tab:blue", linestyle=":", linewidth=1, label=f"target {TARGET_ACCURACY:.2f}")
     ax.axvline(recommended, color="tab:green", linestyle="--", linewidth=1.5)
+    ax.plot([recommended], [at.coverage], "o", color="tab:green")
     accuracy_text = "n/a" if at.accepted_accuracy is None else f"{at.accepted_accuracy:.3f}"
     ax.annotate(
         f"recommended {recommended:.3f}\naccuracy {accuracy_text}\ncoverage {at.coverage:.1%}",
         xy=(recommended, at.coverage),
-        xytext=(0.03, 0.05),
+        xytext=(0.04, 0.32),
         textcoords="axes fraction",
         arrowprops={"arrowstyle": "->", "color": "tab:green"},
         color="tab:green",
@@ -91,7 +92,7 @@ def plot_thresholds(rows: list[ThresholdRow], recommended: float, path: Path, ti
     ax.set_ylabel("share")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 0.22))
+    ax.legend(loc="lower left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)

@@ -52,6 +52,7 @@ class Config:
     crop_padding: int = 4
     cutout: int = 8
     mixup_alpha: float = 0.0
+    flip_tta: bool = False
     threads: int = 2
 
 
@@ -224,13 +225,14 @@ def configure_determinism(config: Config) -> None:
 
 def train(data: Path, out: Path, config: Config) -> TrainResult:
     configure_determinism(config)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     items = load_labelled_folder(data)
     x, y = load_arrays(items)
     train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
     members = [train_member(x[train_idx], y[train_idx], config, config.seed + i) for i in range(config.members)]
-    model = ExportedModel(members).eval()
+    model = ExportedModel(members, flip=config.flip_tta).eval()
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
 
     val_logits = logits_of(model, x[val_idx])
     val_labels = y[val_idx]
@@ -250,7 +252,9 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     export_onnx(model, onnx_path)
     onnx_sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
     created = datetime.now(UTC)
-    architecture = f"SmallResNet(width={config.width}) x{config.members}, flip-averaged"
+    architecture = f"SmallResNet(width={config.width}) x{config.members}" + (
+        ", flip-averaged" if config.flip_tta else ""
+    )
     card = ModelCard(
         model_version=f"resnet-w{config.width}x{config.members}-{created:%Y%m%d}-{onnx_sha[:8]}",
         created_at=created,
@@ -271,6 +275,7 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         ),
         training=Training(
             seconds=round(seconds, 2),
+            cpu_seconds=round(cpu_seconds, 2),
             seed=config.seed,
             threads=config.threads,
             hyperparameters={k: v for k, v in asdict(config).items() if k not in ("seed", "threads")},
@@ -298,7 +303,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[Path, Path, Config]:
     parser.add_argument("--data", type=Path, required=True, help="folder with labels.csv and the images")
     parser.add_argument("--out", type=Path, default=ROOT / "models")
     for name, value in asdict(defaults).items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(value, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value)
+        else:
+            parser.add_argument(flag, type=type(value), default=value)
     args = vars(parser.parse_args(argv))
     data, out = args.pop("data"), args.pop("out")
     return data, out, Config(**args)

@@ -1,9 +1,12 @@
+import sys
+import types
+
 import numpy as np
 import onnxruntime as ort
 import pytest
 from PIL import Image
 
-from service import preprocessing
+from service import backends, preprocessing
 from service.backends import get_classifier
 from service.backends.onnx import OnnxClassifier
 from service.errors import ModelError
@@ -77,3 +80,26 @@ def test_the_factory_returns_one_onnx_classifier_per_process() -> None:
     assert isinstance(first, OnnxClassifier)
     assert get_classifier(Settings(MODEL_BACKEND="onnx")) is first
     assert first.classes == ("bicycle", "motorcycle")
+
+
+def test_the_factory_builds_the_sagemaker_backend_from_settings_and_card(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[dict[str, object]] = []
+
+    class FakeSageMakerClassifier:
+        def __init__(self, **kwargs: object) -> None:
+            built.append(kwargs)
+
+    fake = types.ModuleType("service.backends.sagemaker")
+    fake.SageMakerClassifier = FakeSageMakerClassifier  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "service.backends.sagemaker", fake)
+    settings = Settings(MODEL_BACKEND="sagemaker", SAGEMAKER_ENDPOINT_NAME="bikes-test-endpoint")
+    classifier = get_classifier(settings)
+    assert isinstance(classifier, FakeSageMakerClassifier)
+    assert built == [
+        {
+            "endpoint_name": "bikes-test-endpoint",
+            "classes": ("bicycle", "motorcycle"),
+            "model_version": "sagemaker:bikes-test-endpoint",
+        }
+    ]
+    backends._create.cache_clear()
