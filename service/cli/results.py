@@ -80,6 +80,7 @@ def results(
             print(summary.model_dump_json())
         else:
             console.print(stats_table(summary))
+            console.print(stats_line(summary))
     elif as_json:
         for record in records:
             print(record.model_dump_json(exclude_none=True))
@@ -136,12 +137,15 @@ def stats_table(summary: ResultStats) -> Table:
         table.add_row(Text(name), str(counts.model), str(counts.human), str(counts.model + counts.human))
     by_source = summary.by_source
     table.add_row("all", str(by_source.model), str(by_source.human), str(summary.total), style="bold")
+    return table
+
+
+def stats_line(summary: ResultStats) -> str:
     rate = "n/a" if summary.review_rate is None else f"{summary.review_rate:.1%}"
-    table.caption = (
-        f"review rate {rate} (human / all)  ·  human overrides {summary.human_overrides}  ·  "
+    return (
+        f"review rate {rate} (human / all) · human overrides {summary.human_overrides} · "
         f"waiting for review now {summary.pending_review}"
     )
-    return table
 
 
 CSV_FIELDS = [
