@@ -7,8 +7,8 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from service import metric_names, steps
-from service.errors import SconesError
-from service.events import ObjectCreatedEvent, event_time, object_ref
+from service.errors import DuplicateDelivery, SconesError
+from service.events import SerializeInput, event_time, object_ref
 from service.observability import count_with_dimension, logger, metrics, tracer
 from service.settings import get_settings
 
@@ -16,15 +16,19 @@ from service.settings import get_settings
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
-@event_parser(model=ObjectCreatedEvent)  # type: ignore[arg-type]
-def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
+@event_parser(model=SerializeInput)
+def handler(request: SerializeInput, context: LambdaContext) -> dict[str, Any]:
+    event = request.event
     ref = object_ref(event)
     logger.set_correlation_id(ref.key)
     logger.append_keys(bucket=ref.bucket, key=ref.key)
     tracer.put_annotation("key", ref.key)
     metrics.add_metric(name=metric_names.IMAGES_RECEIVED, unit=MetricUnit.Count, value=1)
     try:
-        image = steps.serialize(ref, event_time(event), get_settings())
+        image = steps.serialize(ref, event_time(event), get_settings(), execution=request.execution)
+    except DuplicateDelivery:
+        logger.info("duplicate delivery: another execution has this upload")
+        raise
     except SconesError as error:
         count_with_dimension(metric_names.IMAGES_REJECTED, metric_names.ERROR_CODE_DIMENSION, error.code)
         logger.warning("rejected", error=error.code, reason=str(error))

@@ -56,3 +56,7 @@ class ModelUnavailable(SconesError):
 
 class ModelError(SconesError):
     """The model backend answered with something that is not a valid prediction."""
+
+
+class DuplicateDelivery(SconesError):
+    """The same upload was delivered again; another execution has claimed it (not a failure: no outcome)."""

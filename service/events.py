@@ -14,7 +14,7 @@ from typing import Annotated
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.parser.models import S3EventNotificationEventBridgeModel, S3Model
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from service.errors import InvalidEvent
 from service.models import ObjectRef
@@ -23,6 +23,13 @@ ObjectCreatedEvent = Annotated[
     S3EventNotificationEventBridgeModel | S3Model,
     Field(description="An S3 object-created notification, from EventBridge or classic S3 notifications."),
 ]
+
+
+class SerializeInput(BaseModel):
+    """What the state machine gives Serialize: the event as delivered, and the execution handling it."""
+
+    event: ObjectCreatedEvent
+    execution: str | None = None
 
 
 def object_ref(event: S3EventNotificationEventBridgeModel | S3Model) -> ObjectRef:
@@ -34,6 +41,7 @@ def object_ref(event: S3EventNotificationEventBridgeModel | S3Model) -> ObjectRe
             version_id=obj.version_id,
             etag=obj.etag,
             size=int(obj.size) if obj.size is not None else None,
+            sequencer=obj.sequencer,
         )
     if len(event.Records) != 1:
         raise InvalidEvent(f"Expected one S3 record per event, got {len(event.Records)}.")
@@ -44,6 +52,7 @@ def object_ref(event: S3EventNotificationEventBridgeModel | S3Model) -> ObjectRe
         version_id=record.object.versionId,
         etag=record.object.eTag,
         size=record.object.size,
+        sequencer=record.object.sequencer,
     )
 
 

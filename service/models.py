@@ -39,6 +39,8 @@ class ObjectRef(Frozen):
     version_id: str | None = None
     etag: str | None = None
     size: int | None = None
+    #: S3's ordering token for this write of the key: two uploads of one key never share it.
+    sequencer: str | None = None
 
 
 class SerializedImage(ObjectRef):

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     results_table: str = Field(default="", alias="RESULTS_TABLE")
     review_queue_url: str = Field(default="", alias="REVIEW_QUEUE_URL")
     failed_queue_url: str = Field(default="", alias="FAILED_QUEUE_URL")
+    # Claims of uploads, so a re-delivered event is processed once (empty: no claims, e.g. in unit tests).
+    idempotency_table: str = Field(default="", alias="IDEMPOTENCY_TABLE")
 
     model_backend: Literal["onnx", "sagemaker"] = Field(default="onnx", alias="MODEL_BACKEND")
     sagemaker_endpoint_name: str = Field(default="", alias="SAGEMAKER_ENDPOINT_NAME")

@@ -8,14 +8,20 @@ from typing import Any
 from service import images, preprocessing
 from service.aws import client
 from service.classifier import Classifier
+from service.idempotency import claim
 from service.model_card import load_model_card
 from service.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.policy import route_for
 from service.settings import Settings
 
 
-def serialize(ref: ObjectRef, uploaded_at: datetime, settings: Settings, s3: Any | None = None) -> SerializedImage:
-    """Reads the object (size cap first), decodes and validates it, and shrinks it to the model's input."""
+def serialize(
+    ref: ObjectRef, uploaded_at: datetime, settings: Settings, execution: str | None = None, s3: Any | None = None
+) -> SerializedImage:
+    """Claims the upload, reads the object (size cap first), decodes and validates it, and shrinks it to the
+    model's input."""
+    if settings.idempotency_table and execution:
+        claim(client("dynamodb"), settings.idempotency_table, ref, ref.sequencer, execution)
     data, meta = images.read_object_capped(
         s3 or client("s3"), ref.bucket, ref.key, settings.max_image_bytes, version_id=ref.version_id
     )
@@ -27,6 +33,7 @@ def serialize(ref: ObjectRef, uploaded_at: datetime, settings: Settings, s3: Any
         version_id=meta.version_id or ref.version_id,
         etag=meta.etag or ref.etag,
         size=len(data),
+        sequencer=ref.sequencer,
         format=decoded.format,
         width=decoded.width,
         height=decoded.height,

@@ -1,28 +1,30 @@
 """Delivers EventBridge events to Step Functions targets, which moto's EventBridge does not do.
 
 The rule's own event pattern decides (moto's matcher), so an object the rule would not match starts nothing.
-Delivery is asynchronous, as on AWS: the S3 PUT returns before the execution starts.
+Delivery is asynchronous, as on AWS: the S3 PUT returns before the execution starts. It calls the Step Functions
+backend directly (the call StartExecution makes), since both live in this process.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from moto.events.models import Rule
 
 log = logging.getLogger(__name__)
 
 _original_send_to_targets = Rule.send_to_targets
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eventbridge")
-_endpoint_url = ""
 _region = "us-east-1"
+_writes = itertools.count()
 
 
 def _as_delivered(event: dict[str, Any]) -> dict[str, Any]:
@@ -33,15 +35,20 @@ def _as_delivered(event: dict[str, Any]) -> dict[str, Any]:
     obj = delivered.get("detail", {}).get("object", {})
     if "eTag" in obj:
         obj["etag"] = obj.pop("eTag")
+    # moto gives every event the same sequencer; S3's grows with every write of a key (uploads are told apart by it).
+    obj["sequencer"] = f"{time.time_ns():016X}{next(_writes) % 0x10000:04X}"
     delivered["id"] = str(uuid.uuid4())
     return delivered
 
 
 def _start_execution(state_machine_arn: str, event: dict[str, Any]) -> None:
-    client = boto3.client("stepfunctions", endpoint_url=_endpoint_url, region_name=_region)
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends[DEFAULT_ACCOUNT_ID][_region]
     try:
         # A unique name per delivery, as EventBridge gives (StartExecution rejects a reused name).
-        client.start_execution(stateMachineArn=state_machine_arn, name=str(uuid.uuid4()), input=json.dumps(event))
+        backend.start_execution(state_machine_arn, name=str(uuid.uuid4()), execution_input=json.dumps(event))
     except Exception:
         log.exception("could not start %s for event %s", state_machine_arn, event.get("id"))
 
@@ -61,7 +68,7 @@ def _send_to_targets(self: Rule, original_event: dict[str, Any], transform_input
         _original_send_to_targets(rule, original_event, transform_input)
 
 
-def install(endpoint_url: str, region: str) -> None:
-    global _endpoint_url, _region
-    _endpoint_url, _region = endpoint_url, region
+def install(region: str) -> None:
+    global _region
+    _region = region
     Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]

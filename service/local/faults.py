@@ -5,7 +5,7 @@ affect, so a test (or a person) can arm and disarm faults while the stack runs:
 
     {"faults": [{"target": "Classify", "error": "ModelUnavailable", "times": 2}]}
 
-Targets: a function's logical name (Serialize, Classify, Filter): its handler is replaced by the error; "PutItem"
+Targets: a function's logical name (Serialize, Classify, Filter): the invocation fails with the error; "PutItem"
 (the results table) and "SendMessage" (the review queue): the service answers with the error code. Each fault
 fires `times` times, then the call goes through again.
 """
@@ -80,11 +80,12 @@ def _install_service_faults() -> None:
     put_item = DynamoDBBackend.put_item
     send_message = SQSBackend.send_message
 
-    def faulty_put_item(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
-        fault = take("PutItem")
+    def faulty_put_item(self: DynamoDBBackend, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        # Only the results table: the state machine's write, not the upload claims.
+        fault = take("PutItem") if "ResultsTable" in table_name else None
         if fault:
             raise JsonRESTError(f"com.amazonaws.dynamodb.v20120810#{fault.error}", fault.message)
-        return put_item(self, *args, **kwargs)
+        return put_item(self, table_name, *args, **kwargs)
 
     def faulty_send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
         # Only the review queue: the failed queue is the last resort and must keep working.

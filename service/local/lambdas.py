@@ -1,21 +1,30 @@
-"""Runs the Lambda handlers in-process when the local stack's Lambda service is invoked.
+"""Runs the Lambda handlers when the local stack's Lambda service is invoked.
 
 moto's Lambda would need Docker; with `use_docker: false` every invoke reaches `LambdaSimpleBackend.invoke`, which
-only echoes the payload. Replacing that one method makes an invoke run the function's real handler, with the
-function's handler path from the deployed template, and report errors the way Lambda does (Step Functions then
-sees the exception's class name as the error).
+only echoes the payload. Replacing that one method makes an invoke run the function's real handler (the handler
+path comes from the deployed template) and report errors the way Lambda does, so Step Functions sees the
+exception's class name as the error.
+
+The handlers run in a pool of worker processes, the local counterpart of Lambda's containers: each runs one
+invocation at a time with module globals of its own (Powertools' Logger and Metrics, the loaded model), and
+several run at once, so one slow read does not hold up the others.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
-import threading
+import multiprocessing
+import os
+import sys
 import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -23,6 +32,9 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 from service.local import faults
 
 Handler = Callable[[dict[str, Any], Any], Any]
+HANDLER_MODULES = ("handlers.serialize", "handlers.classify", "handlers.filter")
+
+_pool: ProcessPoolExecutor | None = None
 
 
 @dataclass
@@ -52,13 +64,10 @@ def resolve_handler(path: str) -> Handler:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def _failing(error: Exception) -> Handler:
-    """A handler that fails with `error`: an injected fault stands in for the function."""
-
-    def fail(event: dict[str, Any], context: Any) -> Any:
-        raise error
-
-    return fail
+def error_payload(error_type: str, message: str, request_id: str, trace: list[str] | None = None) -> bytes:
+    """The body Lambda's Invoke returns for a failed function."""
+    body = {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": trace or []}
+    return json.dumps(body).encode()
 
 
 def run_handler(handler: Handler, payload: bytes | str | None, context: LambdaContext) -> tuple[bytes, bool]:
@@ -68,13 +77,22 @@ def run_handler(handler: Handler, payload: bytes | str | None, context: LambdaCo
         result = handler(event, context)
         return json.dumps(result).encode(), False
     except Exception as error:  # the function's failure is the caller's data, as on Lambda
-        body = {
-            "errorMessage": str(error),
-            "errorType": type(error).__name__,
-            "requestId": context.aws_request_id,
-            "stackTrace": traceback.format_tb(error.__traceback__),
-        }
-        return json.dumps(body).encode(), True
+        trace = traceback.format_tb(error.__traceback__)
+        return error_payload(type(error).__name__, str(error), context.aws_request_id, trace), True
+
+
+def _worker_start(endpoint_url: str, region: str) -> None:
+    """A new container: metrics printed as EMF reach CloudWatch, and the code is imported before the first call."""
+    from service.local.emf import EmfForwarder
+
+    sys.stdout = EmfForwarder(sys.stdout, endpoint_url, region)  # type: ignore[assignment]
+    for module in HANDLER_MODULES:
+        importlib.import_module(module)
+
+
+def _worker_invoke(handler_path: str, payload: bytes | None, context_fields: dict[str, Any]) -> tuple[bytes, bool]:
+    context = LambdaContext(**{k: v for k, v in context_fields.items() if not k.startswith("_")})
+    return run_handler(resolve_handler(handler_path), payload, context)
 
 
 def _invoke(
@@ -85,12 +103,17 @@ def _invoke(
     headers: Any,
     response_headers: Any,
 ) -> bytes:
-    function = self.get_function(function_name, qualifier)
-    with _container_lock(function.function_name):
-        return _run(function, body, response_headers)
+    payload, errored = invoke_function(self, function_name, qualifier, body)
+    if errored:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    return payload
 
 
-def _run(function: Any, body: Any, response_headers: Any) -> bytes:
+def invoke_function(
+    backend: LambdaSimpleBackend, function_name: str, qualifier: str | None, body: Any
+) -> tuple[bytes, bool]:
+    """Runs one invocation of a deployed function: (payload, errored)."""
+    function = backend.get_function(function_name, qualifier)
     context = LambdaContext(
         function_name=function.function_name,
         invoked_function_arn=function.function_arn,
@@ -98,26 +121,57 @@ def _run(function: Any, body: Any, response_headers: Any) -> bytes:
         timeout_seconds=int(function.timeout),
     )
     fault = faults.take(faults.logical_name(function.function_name))
-    handler = resolve_handler(function.handler) if fault is None else _failing(faults.error_for_lambda(fault))
-    payload, errored = run_handler(handler, body, context)
-    if errored:
-        response_headers["x-amz-function-error"] = "Unhandled"
-    return payload
+    if fault is not None:
+        return error_payload(fault.error, fault.message, context.aws_request_id), True
+    return _dispatch(function.handler, body, context)
 
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
+class InProcessLambdaClient:
+    """The `invoke` of a boto3 Lambda client, answered in this process: the state machine's Lambda tasks reach
+    the same functions as over HTTP, without serialising, signing and parsing three requests per image."""
+
+    def __init__(self, region: str) -> None:
+        self._region = region
+
+    def invoke(self, FunctionName: str, Payload: Any = None, Qualifier: str | None = None, **_: Any) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        from moto.awslambda.utils import get_backend
+        from moto.core import DEFAULT_ACCOUNT_ID
+
+        body = Payload if isinstance(Payload, bytes | str | None) else json.dumps(Payload)
+        payload, errored = invoke_function(get_backend(DEFAULT_ACCOUNT_ID, self._region), FunctionName, Qualifier, body)
+        response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(payload), "ExecutedVersion": "$LATEST"}
+        if errored:
+            response["FunctionError"] = "Unhandled"
+        return response
 
 
-def _container_lock(function_name: str) -> threading.Lock:
-    """One invocation at a time per function, as in one Lambda container.
+def _dispatch(handler_path: str, body: Any, context: LambdaContext) -> tuple[bytes, bool]:
+    assert _pool is not None, "lambdas.install() starts the workers"
+    raw = body.encode() if isinstance(body, str) else body
+    future: Future[tuple[bytes, bool]] = _pool.submit(_worker_invoke, handler_path, raw, asdict(context))
+    try:
+        return future.result(timeout=context.timeout_seconds)
+    except FutureTimeout:
+        message = f"Task timed out after {context.timeout_seconds:.2f} seconds"
+        return error_payload("Sandbox.Timedout", message, context.aws_request_id), True
 
-    The handlers keep Powertools' Logger, Metrics and the model in module globals, which Lambda never shares
-    between concurrent invocations; running two at once in one process would mix their logs and metrics.
-    """
-    with _locks_guard:
-        return _locks.setdefault(function_name, threading.Lock())
 
-
-def install() -> None:
+def install(endpoint_url: str, region: str, workers: int | None = None) -> None:
+    """Routes invokes to a pool of worker processes (started now, in the background, so they are warm)."""
+    global _pool
+    size = workers or int(os.environ.get("SCONES_LAMBDA_WORKERS", "4"))
+    # spawn: the server process runs threads, which fork would copy in an unknown state.
+    _pool = ProcessPoolExecutor(
+        max_workers=size,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_start,
+        initargs=(endpoint_url, region),
+    )
+    for _ in range(size):
+        _pool.submit(time.sleep, 0)
     LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+
+
+def shutdown() -> None:
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import signal
-import sys
 import threading
 from pathlib import Path
 
@@ -47,16 +46,15 @@ def start(
 
     from moto.server import ThreadedMotoServer
 
-    from service.local import emf, eventbridge, faults, lambdas
+    from service.local import eventbridge, faults, lambdas, speedups
     from service.local.provision import function_environment, provision
 
-    lambdas.install()
+    speedups.install()
     if state_file is not None:
         faults.install(state_file)
     # One log line per request costs the server as much as serving a small request; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    sys.stdout = emf.EmfForwarder(sys.stdout, endpoint, REGION)  # type: ignore[assignment]
-    eventbridge.install(endpoint, REGION)
+    eventbridge.install(REGION)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     requests.post(
@@ -65,7 +63,9 @@ def start(
         timeout=10,
     ).raise_for_status()
     info = provision(endpoint, REGION, parameters)
+    # The workers that run the handlers start with the environment the template gives the functions.
     os.environ.update(function_environment(endpoint, REGION))
+    lambdas.install(endpoint, REGION)
     status = {"pid": os.getpid(), "port": port, **info.model_dump()}
     return server, status
 
@@ -92,6 +92,9 @@ def main() -> None:
         stop.wait()
     finally:
         args.state_file.unlink(missing_ok=True)
+        from service.local import lambdas
+
+        lambdas.shutdown()
         server.stop()  # type: ignore[attr-defined]
 
 

@@ -115,3 +115,18 @@ def test_failed_objects_are_listed_and_redriven_after_a_fix(
     assert [o.place for o in ledger.outcomes[key]] == ["results"]
     listed = scones(local_stack, "failed", "list", "--json").stdout.splitlines()
     assert key not in {json.loads(line)["key"] for line in listed}
+
+
+def test_a_new_upload_of_the_same_key_replaces_its_record(local_stack: StackClients, samples_dir: Path) -> None:
+    key = "faults/replaced.png"
+    bucket = local_stack.info.intake_bucket
+    local_stack.s3.put_object(Bucket=bucket, Key=key, Body=(samples_dir / "bicycle-1.png").read_bytes())
+    first = wait(local_stack, {key}).outcomes[key][0].record
+    local_stack.s3.put_object(Bucket=bucket, Key=key, Body=(samples_dir / "motorcycle-3.png").read_bytes())
+    deadline = time.monotonic() + 30
+    record = first
+    while time.monotonic() < deadline and record.etag == first.etag:
+        time.sleep(0.3)
+        record = wait(local_stack, {key}).outcomes[key][0].record
+    assert record.etag != first.etag
+    assert [o.place for o in wait(local_stack, {key}).outcomes[key]] == ["results"]

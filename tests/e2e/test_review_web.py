@@ -184,6 +184,7 @@ def test_the_api_refuses_what_it_should(local_stack: StackClients, review_page_u
     local_stack.s3.put_object(Bucket=local_stack.info.intake_bucket, Key="secret.txt", Body=b"not for the page")
     assert request(api + "image?key=" + quote("secret.txt")) == 404
     assert request(api + "image?key=" + quote("../../etc/passwd")) == 404
+    assert request(api + "image?" + "&".join(["key=a"] * 10)) == 400
     assert request(review_page_url + "static/../../pyproject.toml") == 404
     # Another site's page cannot post decisions, nor reach the page through a name it controls.
     assert request(resolve, "POST", good, {**json_type, "Origin": "http://evil.example"}) == 403

@@ -35,6 +35,13 @@ def context(name: str) -> LambdaContext:
     )
 
 
+def serialize_request(
+    event: dict[str, Any], execution: str = "arn:aws:states:::execution:pipeline:1"
+) -> dict[str, Any]:
+    """Serialize's input, as the state machine passes it."""
+    return {"event": event, "execution": execution}
+
+
 @pytest.fixture
 def s3() -> Iterator[Any]:
     with mock_aws():
@@ -52,7 +59,7 @@ def png(color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
 @pytest.mark.parametrize("key", ["photo.png", "a dir/été +1%.png", "deep/" * 6 + "x.png"])
 def test_serialize_reads_the_object_named_by_an_eventbridge_event(s3: Any, key: str) -> None:
     s3.put_object(Bucket=BUCKET, Key=key, Body=png((200, 30, 30)))
-    result = serialize.handler(eventbridge_event(BUCKET, key), context("serialize"))
+    result = serialize.handler(serialize_request(eventbridge_event(BUCKET, key)), context("serialize"))
     image = SerializedImage.model_validate(result)
     assert (image.bucket, image.key, image.format, image.width, image.height) == (BUCKET, key, "PNG", 64, 48)
     small = decode_png_b64(image.pixels_png_b64)
@@ -63,14 +70,18 @@ def test_serialize_reads_the_object_named_by_an_eventbridge_event(s3: Any, key: 
 def test_serialize_decodes_url_encoded_keys_of_classic_s3_events(s3: Any) -> None:
     key = "uploads/red flower+1 é.png"
     s3.put_object(Bucket=BUCKET, Key=key, Body=png((10, 200, 10)))
-    result = serialize.handler(s3_records_event(BUCKET, quote_plus(key, safe="/")), context("serialize"))
+    result = serialize.handler(
+        serialize_request(s3_records_event(BUCKET, quote_plus(key, safe="/"))), context("serialize")
+    )
     assert result["key"] == key
 
 
 def test_serialize_keeps_the_state_small_for_a_large_photo(s3: Any) -> None:
     photo = next(item for item in unusual_valid() if item.name.endswith(".jpg") and len(item.data) > 900_000)
     s3.put_object(Bucket=BUCKET, Key="big.jpg", Body=photo.data)
-    result = serialize.handler(eventbridge_event(BUCKET, "big.jpg", size=len(photo.data)), context("serialize"))
+    result = serialize.handler(
+        serialize_request(eventbridge_event(BUCKET, "big.jpg", size=len(photo.data))), context("serialize")
+    )
     assert len(json.dumps(result)) < 16_000  # Step Functions caps a state at 256 KB
     assert result["size"] == len(photo.data)
 
@@ -78,7 +89,7 @@ def test_serialize_keeps_the_state_small_for_a_large_photo(s3: Any) -> None:
 def test_serialize_raises_the_error_code_for_a_broken_file(s3: Any) -> None:
     s3.put_object(Bucket=BUCKET, Key="broken.jpg", Body=b"\xff\xd8\xff\xe0" + b"\x00" * 40)
     with pytest.raises(CorruptImage):
-        serialize.handler(eventbridge_event(BUCKET, "broken.jpg"), context("serialize"))
+        serialize.handler(serialize_request(eventbridge_event(BUCKET, "broken.jpg")), context("serialize"))
 
 
 def test_serialize_applies_the_size_cap_from_the_environment(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,7 +99,7 @@ def test_serialize_applies_the_size_cap_from_the_environment(s3: Any, monkeypatc
     get_settings.cache_clear()
     s3.put_object(Bucket=BUCKET, Key="large.png", Body=png((1, 2, 3), size=(400, 400)) + b"\x00" * 2000)
     with pytest.raises(ObjectTooLarge, match="limit"):
-        serialize.handler(eventbridge_event(BUCKET, "large.png"), context("serialize"))
+        serialize.handler(serialize_request(eventbridge_event(BUCKET, "large.png")), context("serialize"))
 
 
 class MeanRedClassifier:
