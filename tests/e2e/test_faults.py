@@ -57,7 +57,9 @@ def arm(local_stack: StackClients):
 @pytest.mark.parametrize(
     ("target", "error", "step"),
     [
-        ("Classify", "ModelUnavailable", "Classify"),
+        ("Classify", "ModelUnavailable", "Classify"),  # the endpoint's 5xx / throttling
+        ("Classify", "Lambda.TooManyRequestsException", "Classify"),  # Lambda throttled the invoke
+        ("Classify", "Sandbox.Timedout", "Classify"),  # a slow endpoint made the function time out
         ("PutItem", "ProvisionedThroughputExceededException", "StoreResult"),
     ],
 )
