@@ -17,6 +17,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.errors import SconesError
@@ -143,8 +145,21 @@ class ReviewRequestHandler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def do_GET(self) -> None:
-        if not self._addressed_to_us():
-            return
+        if self._addressed_to_us():
+            self._answer(self._get)
+
+    def do_POST(self) -> None:
+        if self._addressed_to_us():
+            self._answer(self._post)
+
+    def _answer(self, handle: Callable[[], None]) -> None:
+        try:
+            handle()
+        except (BotoCoreError, ClientError) as error:
+            # The stack is down or refused: say so to the page rather than drop the connection.
+            self._send_json(HTTPStatus.BAD_GATEWAY, {"error": f"The stack did not answer: {error}"})
+
+    def _get(self) -> None:
         url = urlsplit(self.path)
         if url.path in STATIC_FILES:
             name, content_type = STATIC_FILES[url.path]
@@ -152,13 +167,16 @@ class ReviewRequestHandler(BaseHTTPRequestHandler):
         elif url.path == "/api/pending":
             self._send_json(HTTPStatus.OK, self.server.page.pending())
         elif url.path == "/api/image":
-            self._image(parse_qs(url.query, max_num_fields=4).get("key", [""])[0])
+            try:
+                query = parse_qs(url.query, max_num_fields=4)
+            except ValueError:
+                self._send_json(HTTPStatus.BAD_REQUEST, {"error": "Too many query fields."})
+                return
+            self._image(query.get("key", [""])[0])
         else:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "Not found."})
 
-    def do_POST(self) -> None:
-        if not self._addressed_to_us():
-            return
+    def _post(self) -> None:
         if urlsplit(self.path).path != "/api/resolve":
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "Not found."})
             return
