@@ -67,7 +67,7 @@ def test_transient_faults_are_retried_then_the_image_succeeds(
     local_stack: StackClients, samples_dir: Path, arm: Any, target: str, error: str, step: str
 ) -> None:
     arm(faults.Fault(target=target, error=error, times=2))
-    key = f"faults/transient {target}.png"
+    key = f"faults/transient {target} {error}.png"
     outcome = run_image(local_stack, samples_dir, key)
     assert outcome.place == "results"
     attempts = failed_attempts(local_stack, key)
