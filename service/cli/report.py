@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from service import report
 from service.capture import read_capture
 from service.cli import app
 from service.cli.metrics import metric_summaries
@@ -39,6 +38,9 @@ def report_command(
     """Charts of recent inferences: confidence vs threshold, label split, review rate, confidence histogram."""
     info = resolve(port, aws_stack)
     start = parse_moment(since)
+    # matplotlib is slow to import: only this command needs it, so every other command stays quick.
+    from service import report
+
     records = report.recent_inferences(
         ResultsTable(client(info, "dynamodb"), info.results_table),
         Queue(client(info, "sqs"), info.review_queue_url),
