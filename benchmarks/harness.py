@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import psutil
 from pydantic import BaseModel
 
@@ -69,13 +68,7 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 def run_once(uploads: Sequence[tuple[str, bytes]], concurrency: int, timeout: float = 900) -> RunFigures:
     with running() as info, PeakMemory(info.pid) as memory:
-        kwargs = {
-            "endpoint_url": info.endpoint_url,
-            "region_name": info.region,
-            "aws_access_key_id": "local",
-            "aws_secret_access_key": "local",
-        }
-        s3, sqs, dynamodb = (boto3.client(name, **kwargs) for name in ("s3", "sqs", "dynamodb"))  # type: ignore[call-overload]
+        s3, sqs, dynamodb = (info.client(name) for name in ("s3", "sqs", "dynamodb"))
         uploaded_at: dict[str, datetime] = {}
 
         def put(item: tuple[str, bytes]) -> None:

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 from rich.console import Console
 from rich.table import Table
 
@@ -25,13 +24,7 @@ PREFIX = "demo/"
 
 
 def _clients(info: LocalStackStatus) -> dict[str, object]:
-    kwargs = {
-        "endpoint_url": info.endpoint_url,
-        "region_name": info.region,
-        "aws_access_key_id": "local",
-        "aws_secret_access_key": "local",
-    }
-    return {name: boto3.client(name, **kwargs) for name in ("s3", "dynamodb", "sqs", "cloudwatch")}  # type: ignore[call-overload]
+    return {name: info.client(name) for name in ("s3", "dynamodb", "sqs", "cloudwatch")}
 
 
 def upload_samples(s3: object, bucket: str, folder: Path = SAMPLES_DIR) -> set[str]:

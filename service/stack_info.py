@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import boto3
 from pydantic import BaseModel
 
 
@@ -29,3 +32,16 @@ class StackInfo(BaseModel):
             metrics_namespace=outputs.get("MetricsNamespace", "Scones"),
             rule_dead_letter_queue_url=outputs.get("RuleDeadLetterQueueUrl"),
         )
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this stack: the local endpoint (which takes any credentials), or the user's AWS
+        session for a deployed stack."""
+        if self.endpoint_url:
+            return boto3.client(
+                service,
+                endpoint_url=self.endpoint_url,
+                region_name=self.region,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+            )
+        return boto3.client(service, region_name=self.region)

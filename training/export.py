@@ -153,8 +153,8 @@ def stack_for(args: argparse.Namespace) -> StackInfo:
 
     if args.aws_stack or args.endpoint_url:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        cloudformation = _client("cloudformation", args.endpoint_url, region)
-        stacks = cloudformation.describe_stacks(StackName=args.aws_stack or STACK_NAME)["Stacks"]
+        lookup = StackInfo.model_construct(endpoint_url=args.endpoint_url, region=region)
+        stacks = lookup.client("cloudformation").describe_stacks(StackName=args.aws_stack or STACK_NAME)["Stacks"]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
         return StackInfo.from_outputs(endpoint_url=args.endpoint_url, region=region, outputs=outputs)
     port = args.port or int(os.environ.get("SCONES_PORT") or DEFAULT_PORT)
@@ -164,28 +164,14 @@ def stack_for(args: argparse.Namespace) -> StackInfo:
         raise ExportError(str(error)) from error
 
 
-def _client(service: str, endpoint_url: str | None, region: str) -> Any:
-    import boto3
-
-    if endpoint_url:  # the local stack takes any credentials
-        return boto3.client(
-            service,
-            endpoint_url=endpoint_url,
-            region_name=region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-    return boto3.client(service, region_name=region)
-
-
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     try:
         info = stack_for(args)
-        results = ResultsTable(_client("dynamodb", info.endpoint_url, info.region), info.results_table)
+        results = ResultsTable(info.client("dynamodb"), info.results_table)
         summary = export_reviewed(
             results,
-            _client("s3", info.endpoint_url, info.region),
+            info.client("s3"),
             args.out,
             include_other=args.include_other,
             overwrite=args.overwrite,

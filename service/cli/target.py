@@ -39,13 +39,4 @@ def resolve(port: int = DEFAULT_PORT, aws_stack: str | None = None) -> StackInfo
 
 
 def client(info: StackInfo, service: str) -> Any:
-    """A boto3 client for the stack: the local endpoint with local credentials, or the user's AWS session."""
-    if info.endpoint_url:
-        return boto3.client(
-            service,
-            endpoint_url=info.endpoint_url,
-            region_name=info.region,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-    return boto3.client(service, region_name=info.region)
+    return info.client(service)

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from service.local import stack
@@ -18,17 +17,11 @@ class StackClients:
 
     def __init__(self, info: stack.LocalStackStatus) -> None:
         self.info = info
-        kwargs = {
-            "endpoint_url": info.endpoint_url,
-            "region_name": info.region,
-            "aws_access_key_id": "local",
-            "aws_secret_access_key": "local",
-        }
-        self.s3: Any = boto3.client("s3", **kwargs)
-        self.sqs: Any = boto3.client("sqs", **kwargs)
-        self.dynamodb: Any = boto3.client("dynamodb", **kwargs)
-        self.stepfunctions: Any = boto3.client("stepfunctions", **kwargs)
-        self.cloudwatch: Any = boto3.client("cloudwatch", **kwargs)
+        self.s3: Any = info.client("s3")
+        self.sqs: Any = info.client("sqs")
+        self.dynamodb: Any = info.client("dynamodb")
+        self.stepfunctions: Any = info.client("stepfunctions")
+        self.cloudwatch: Any = info.client("cloudwatch")
 
     def cli_env(self) -> dict[str, str]:
         """Environment for `scones ...` subprocesses that must find this stack."""

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from service.local import stack
@@ -21,19 +20,13 @@ SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "bicycle-1.png"
 class Deployment:
     def __init__(self, info: stack.LocalStackStatus) -> None:
         self.info = info
-        kwargs = {
-            "endpoint_url": info.endpoint_url,
-            "region_name": info.region,
-            "aws_access_key_id": "local",
-            "aws_secret_access_key": "local",
-        }
-        self.cloudformation: Any = boto3.client("cloudformation", **kwargs)
-        self.cloudwatch: Any = boto3.client("cloudwatch", **kwargs)
-        self.logs: Any = boto3.client("logs", **kwargs)
-        self.awslambda: Any = boto3.client("lambda", **kwargs)
-        self.s3: Any = boto3.client("s3", **kwargs)
-        self.dynamodb: Any = boto3.client("dynamodb", **kwargs)
-        self.sqs: Any = boto3.client("sqs", **kwargs)
+        self.cloudformation: Any = info.client("cloudformation")
+        self.cloudwatch: Any = info.client("cloudwatch")
+        self.logs: Any = info.client("logs")
+        self.awslambda: Any = info.client("lambda")
+        self.s3: Any = info.client("s3")
+        self.dynamodb: Any = info.client("dynamodb")
+        self.sqs: Any = info.client("sqs")
 
     def outputs(self) -> dict[str, str]:
         (found,) = self.cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"]

@@ -14,7 +14,7 @@ from PIL import Image
 
 from service.review import ReviewDesk
 from service.stores import ResultsTable
-from tests.unit.test_review import BUCKET, CLASSES, create_results_table, model_record
+from tests.integration.test_review import BUCKET, CLASSES, create_results_table, model_record
 from training import data
 from training.dataset import load_labelled_folder
 from training.export import ExportError, export_reviewed, image_filename
