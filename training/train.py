@@ -40,14 +40,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Config:
-    epochs: int = 60
+    epochs: int = 120
     seed: int = 0
     val_fraction: float = 0.2
-    width: int = 16
+    width: int = 24
     members: int = 1
     batch_size: int = 64
-    lr: float = 0.2
-    weight_decay: float = 5e-4
+    lr: float = 0.05
+    weight_decay: float = 5e-3
     label_smoothing: float = 0.1
     crop_padding: int = 4
     cutout: int = 8
