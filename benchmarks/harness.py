@@ -19,7 +19,6 @@ sys.path.insert(0, str(ROOT))
 
 from service.accounting import take_ledger  # noqa: E402
 from service.local.stack import running  # noqa: E402
-from service.stores import Queue  # noqa: E402
 
 
 class RunFigures(BaseModel):
@@ -78,17 +77,25 @@ def run_once(uploads: Sequence[tuple[str, bytes]], concurrency: int, timeout: fl
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(put, uploads))
-        review, failed = Queue(sqs, info.review_queue_url), Queue(sqs, info.failed_queue_url)
+        stepfunctions = info.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            # Cheap polling (item count, queue depths); the exact ledger is taken once at the end.
-            stored = dynamodb.scan(TableName=info.results_table, Select="COUNT")["Count"]
-            if stored + review.depth() + failed.depth() >= len(uploads):
+            # Done when every upload's execution has finished; then the exact ledger is taken once.
+            statuses = [
+                e["status"]
+                for page in stepfunctions.get_paginator("list_executions").paginate(
+                    stateMachineArn=info.state_machine_arn
+                )
+                for e in page["executions"]
+            ]
+            if len(statuses) >= len(uploads) and "RUNNING" not in statuses:
                 break
             time.sleep(0.5)
         finished = time.monotonic()
         keys = set(uploaded_at)
-        ledger = take_ledger(dynamodb, sqs, info.results_table, info.review_queue_url, info.failed_queue_url, keys)
+        ledger = take_ledger(
+            dynamodb, sqs, info.results_table, info.review_queue_url, info.failed_queue_url, keys, consume=True
+        )
         latencies = []
         for key, found in ledger.outcomes.items():
             for outcome in found:

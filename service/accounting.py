@@ -51,17 +51,28 @@ def _results(dynamodb: Any, table: str, keys: list[str]) -> list[ResultRecord]:
 
 
 def take_ledger(
-    dynamodb: Any, sqs: Any, results_table: str, review_url: str, failed_url: str, keys: set[str]
+    dynamodb: Any,
+    sqs: Any,
+    results_table: str,
+    review_url: str,
+    failed_url: str,
+    keys: set[str],
+    consume: bool = False,
 ) -> Ledger:
-    """One look at the three destinations (queues are peeked, not consumed)."""
+    """One look at the three destinations (queues are peeked, or with `consume` drained)."""
     outcomes: dict[str, list[Outcome]] = defaultdict(list)
     for record in _results(dynamodb, results_table, sorted(keys)):
         outcomes[record.key].append(Outcome(key=record.key, place="results", record=record))
-    for body in Queue(sqs, review_url).peek(limit=100_000):
+
+    def bodies(url: str) -> list[dict[str, Any]]:
+        queue = Queue(sqs, url)
+        return queue.drain() if consume else queue.peek(limit=100_000)
+
+    for body in bodies(review_url):
         record = ResultRecord.model_validate(body)
         if record.key in keys:
             outcomes[record.key].append(Outcome(key=record.key, place="review", record=record))
-    for body in Queue(sqs, failed_url).peek(limit=100_000):
+    for body in bodies(failed_url):
         failure = FailedMessage.model_validate(body)
         if failure.key in keys:
             outcomes[failure.key].append(Outcome(key=failure.key, place="failed", failure=failure))
