@@ -64,7 +64,9 @@ def show(ledger: Ledger, summaries: dict[str, MetricSummary]) -> None:
 
 def main() -> int:
     started = time.monotonic()
-    console.print("[bold]Starting a local stack[/bold] (moto server, template deployed, handlers in worker processes)...")
+    console.print(
+        "[bold]Starting a local stack[/bold] (moto server, template deployed, handlers in worker processes)..."
+    )
     with running() as info:
         console.print(f"Stack ready on {info.endpoint_url}; intake bucket s3://{info.intake_bucket}")
         clients = _clients(info)
