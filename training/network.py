@@ -1,52 +1,59 @@
-"""The PyTorch network: a small ResNet for 32x32 inputs, and the wrapper that is exported to ONNX."""
+"""The PyTorch network: a small patch-whitened convnet for 32x32 inputs, and the wrapper exported to ONNX."""
 
 import torch
 from torch import nn
+from torch.nn import functional as F  # noqa: N812 (the usual name)
+
+WHITENING_PATCH = 2
+_PATCH_DIM = 3 * WHITENING_PATCH * WHITENING_PATCH
 
 
-def conv_bn(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False),
-        nn.BatchNorm2d(c_out),
-        nn.ReLU(inplace=True),
-    )
+class ConvGroup(nn.Module):
+    """conv3x3 -> max-pool -> BN -> GELU -> conv3x3 -> BN -> GELU: halves the resolution."""
 
-
-class Residual(nn.Module):
-    """Two 3x3 conv-BN-ReLU layers with an identity shortcut."""
-
-    def __init__(self, channels: int) -> None:
+    def __init__(self, c_in: int, c_out: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(conv_bn(channels, channels), conv_bn(channels, channels))
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
+        self.norm1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.norm2 = nn.BatchNorm2d(c_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)
+        x = F.gelu(self.norm1(F.max_pool2d(self.conv1(x), 2)))
+        return F.gelu(self.norm2(self.conv2(x)))
 
 
-class SmallResNet(nn.Module):
-    """ResNet-9 layout (prep, three stages with pooling, residuals on stages 1 and 3) at a width that trains
-    in minutes on two CPU cores. Max-pooling instead of strided convs keeps it cheap and exports cleanly."""
+class WhitenedConvNet(nn.Module):
+    """A fixed first layer that whitens 2x2 patches (its weights are the ZCA basis of the training patches,
+    both signs, frozen), then three conv groups of width w, 2w, 4w and a global max-pool.
+
+    With 800 training images, every parameter has to earn its keep: whitening hands the convolutions
+    decorrelated inputs from the start instead of making them learn it, which trains faster and generalises
+    better at this data size than a plain ResNet of the same cost."""
 
     def __init__(self, num_classes: int = 2, width: int = 32) -> None:
         super().__init__()
-        w = width
-        self.features = nn.Sequential(
-            conv_bn(3, w),
-            conv_bn(w, 2 * w),
-            nn.MaxPool2d(2),  # 16x16
-            Residual(2 * w),
-            conv_bn(2 * w, 4 * w),
-            nn.MaxPool2d(2),  # 8x8
-            conv_bn(4 * w, 8 * w),
-            nn.MaxPool2d(2),  # 4x4
-            Residual(8 * w),
-            nn.AdaptiveMaxPool2d(1),
-            nn.Flatten(),
+        self.whiten = nn.Conv2d(3, 2 * _PATCH_DIM, WHITENING_PATCH, bias=True)
+        self.whiten.weight.requires_grad_(False)
+        self.groups = nn.Sequential(
+            ConvGroup(2 * _PATCH_DIM, width), ConvGroup(width, 2 * width), ConvGroup(2 * width, 4 * width)
         )
-        self.head = nn.Linear(8 * w, num_classes)
+        self.head = nn.Linear(4 * width, num_classes, bias=False)
+
+    @torch.no_grad()
+    def init_whitening(self, images: torch.Tensor, eps: float = 5e-4) -> None:
+        """Set the first layer from the patch covariance of `images` (N, 3, H, W, normalised)."""
+        k = WHITENING_PATCH
+        patches = images.unfold(2, k, 1).unfold(3, k, 1)  # N, C, H', W', k, k
+        patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(-1, _PATCH_DIM).double()
+        covariance = patches.T @ patches / len(patches)
+        eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
+        basis = (eigenvectors.T / torch.sqrt(eigenvalues + eps)[:, None]).reshape(_PATCH_DIM, 3, k, k)
+        self.whiten.weight.copy_(torch.cat([basis, -basis]).float())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+        x = self.groups(F.gelu(self.whiten(x)))
+        return self.head(F.adaptive_max_pool2d(x, 1).flatten(1))
 
 
 class ExportedModel(nn.Module):

@@ -6,10 +6,13 @@ Deterministic: the same data, seed, arguments and thread count give identical we
 """
 
 import argparse
+import copy
 import hashlib
+import multiprocessing
 import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +25,7 @@ from torch.nn import functional as F  # noqa: N812 (the usual name)
 
 from service import preprocessing
 from service.model_card import Calibration, DataFingerprint, DataSplit, ModelCard, Training
+from training.augmentation import Augmentation, augment
 from training.dataset import LabelledImage, load_labelled_folder
 from training.metrics import (
     classification_metrics,
@@ -30,7 +34,7 @@ from training.metrics import (
     nll,
     softmax,
 )
-from training.network import ExportedModel, SmallResNet
+from training.network import ExportedModel, WhitenedConvNet
 from training.thresholds import analyse, plot_thresholds
 
 CLASSES: tuple[str, ...] = ("bicycle", "motorcycle")
@@ -40,20 +44,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Config:
-    epochs: int = 120
+    epochs: int = 60
     seed: int = 0
     val_fraction: float = 0.2
-    width: int = 24
-    members: int = 1
+    width: int = 32
+    members: int = 4
     batch_size: int = 64
     lr: float = 0.05
     weight_decay: float = 5e-3
     label_smoothing: float = 0.1
-    crop_padding: int = 4
+    ema_decay: float = 0.99
+    colour_jitter: float = 0.4
+    zoom: float = 0.2
+    rotation: float = 10.0
+    shift: float = 0.125
     cutout: int = 8
-    mixup_alpha: float = 0.0
-    flip_tta: bool = False
+    flip_tta: bool = True
     threads: int = 2
+
+    @property
+    def augmentation(self) -> Augmentation:
+        return Augmentation(
+            colour_jitter=self.colour_jitter,
+            zoom=self.zoom,
+            rotation=self.rotation,
+            shift=self.shift,
+            cutout=self.cutout,
+        )
 
 
 @dataclass
@@ -100,30 +117,6 @@ def load_arrays(items: list[LabelledImage]) -> tuple[np.ndarray, np.ndarray]:
 # --- training -----------------------------------------------------------------------------------------------
 
 
-def augment(x: torch.Tensor, config: Config, gen: torch.Generator) -> torch.Tensor:
-    """Random crop of a reflect-padded image, horizontal flip, cutout (a square set to the mean, i.e. 0)."""
-    n, _, h, w = x.shape
-    p = config.crop_padding
-    if p:
-        padded = F.pad(x, (p, p, p, p), mode="reflect")
-        dy = torch.randint(0, 2 * p + 1, (n,), generator=gen)
-        dx = torch.randint(0, 2 * p + 1, (n,), generator=gen)
-        rows = (dy[:, None] + torch.arange(h)[None, :])[:, None, :, None]
-        cols = (dx[:, None] + torch.arange(w)[None, :])[:, None, None, :]
-        x = padded[torch.arange(n)[:, None, None, None], torch.arange(3)[None, :, None, None], rows, cols]
-    flip = torch.rand(n, generator=gen) < 0.5
-    x = torch.where(flip[:, None, None, None], x.flip(3), x)
-    if config.cutout:
-        cy = torch.randint(0, h, (n,), generator=gen)[:, None, None]
-        cx = torch.randint(0, w, (n,), generator=gen)[:, None, None]
-        yy = torch.arange(h)[None, :, None]
-        xx = torch.arange(w)[None, None, :]
-        half = config.cutout // 2
-        hole = ((yy - cy).abs() < half) & ((xx - cx).abs() < half)
-        x = x.masked_fill(hole[:, None], 0.0)
-    return x
-
-
 def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
     """LR multiplier: linear warm-up to 1 over the first `warmup` share of steps, then linear decay to 0."""
     peak = max(1, round(total_steps * warmup))
@@ -136,24 +129,41 @@ def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
     return factor
 
 
+@torch.no_grad()
+def update_average(average: nn.Module, model: nn.Module, decay: float) -> None:
+    """average <- decay * average + (1 - decay) * model; buffers that are not floats (BN counters) are copied."""
+    for mine, theirs in zip(average.state_dict().values(), model.state_dict().values(), strict=True):
+        if mine.dtype.is_floating_point:
+            mine.mul_(decay).add_(theirs, alpha=1 - decay)
+        else:
+            mine.copy_(theirs)
+
+
 def train_member(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> nn.Module:
+    """One network, trained with SGD on a one-cycle schedule; returns the exponential moving average of its
+    weights over the second half of training (steadier and better calibrated than the last step)."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = SmallResNet(num_classes=len(CLASSES), width=config.width)
     inputs = torch.from_numpy(x)
     targets = torch.from_numpy(y)
+    model = WhitenedConvNet(num_classes=len(CLASSES), width=config.width)
+    model.init_whitening(inputs)
+    average = copy.deepcopy(model)
     steps_per_epoch = -(-len(x) // config.batch_size)
-    decay, no_decay = [], []
-    for _name, param in model.named_parameters():
-        (no_decay if param.ndim <= 1 else decay).append(param)
+    total_steps = config.epochs * steps_per_epoch
+    trainable = [param for param in model.parameters() if param.requires_grad]
     optimizer = torch.optim.SGD(
-        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        [
+            {"params": [p for p in trainable if p.ndim > 1], "weight_decay": config.weight_decay},
+            {"params": [p for p in trainable if p.ndim <= 1], "weight_decay": 0.0},
+        ],
         lr=config.lr,
         momentum=0.9,
         nesterov=True,
     )
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle(config.epochs * steps_per_epoch))
-    beta = torch.distributions.Beta(config.mixup_alpha, config.mixup_alpha) if config.mixup_alpha else None
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle(total_steps))
+    augmentation = config.augmentation
+    step = 0
     model.train()
     for _ in range(config.epochs):
         order = torch.randperm(len(x), generator=gen)
@@ -161,19 +171,38 @@ def train_member(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> nn.
             batch = order[start : start + config.batch_size]
             if len(batch) < 2:  # BatchNorm needs two samples.
                 continue
-            xb = augment(inputs[batch], config, gen)
-            yb = F.one_hot(targets[batch], len(CLASSES)).float()
-            if beta is not None:
-                lam = float(beta.sample())  # seeded by torch.manual_seed
-                mix = torch.randperm(len(batch), generator=gen)
-                xb = lam * xb + (1 - lam) * xb[mix]
-                yb = lam * yb + (1 - lam) * yb[mix]
-            loss = F.cross_entropy(model(xb), yb, label_smoothing=config.label_smoothing)
+            xb = augment(inputs[batch], augmentation, gen)
+            loss = F.cross_entropy(model(xb), targets[batch], label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
-    return model.eval()
+            step += 1
+            update_average(average, model, config.ema_decay if step > total_steps // 2 else 0.0)
+    return average.eval()
+
+
+def _train_member_in_worker(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> dict[str, torch.Tensor]:
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    return train_member(x, y, config, seed).state_dict()
+
+
+def train_members(x: np.ndarray, y: np.ndarray, config: Config) -> list[nn.Module]:
+    """The ensemble: member i is seeded with seed + i. With several threads and members, members train in
+    parallel worker processes of one thread each (small convnets do not scale across threads, processes do)."""
+    seeds = [config.seed + i for i in range(config.members)]
+    workers = min(config.threads, config.members)
+    if workers <= 1:
+        return [train_member(x, y, config, seed) for seed in seeds]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        states = list(pool.map(_train_member_in_worker, *zip(*[(x, y, config, seed) for seed in seeds], strict=True)))
+    members = []
+    for state in states:
+        member = WhitenedConvNet(num_classes=len(CLASSES), width=config.width)
+        member.load_state_dict(state)
+        members.append(member.eval())
+    return members
 
 
 @torch.no_grad()
@@ -229,7 +258,7 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     items = load_labelled_folder(data)
     x, y = load_arrays(items)
     train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
-    members = [train_member(x[train_idx], y[train_idx], config, config.seed + i) for i in range(config.members)]
+    members = train_members(x[train_idx], y[train_idx], config)
     model = ExportedModel(members, flip=config.flip_tta).eval()
     seconds = time.perf_counter() - started
     cpu_seconds = time.process_time() - cpu_started
@@ -252,11 +281,11 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     export_onnx(model, onnx_path)
     onnx_sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
     created = datetime.now(UTC)
-    architecture = f"SmallResNet(width={config.width}) x{config.members}" + (
+    architecture = f"WhitenedConvNet(width={config.width}) x{config.members}" + (
         ", flip-averaged" if config.flip_tta else ""
     )
     card = ModelCard(
-        model_version=f"resnet-w{config.width}x{config.members}-{created:%Y%m%d}-{onnx_sha[:8]}",
+        model_version=f"wcn-w{config.width}x{config.members}-{created:%Y%m%d}-{onnx_sha[:8]}",
         created_at=created,
         classes=CLASSES,
         architecture=architecture,

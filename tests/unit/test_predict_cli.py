@@ -74,7 +74,7 @@ def test_the_threshold_must_be_a_probability(images: Path) -> None:
 
 
 def test_the_table_names_every_file(images: Path) -> None:
-    result = runner.invoke(app, ["predict", str(images)], terminal_width=200)
+    result = runner.invoke(app, ["predict", str(images)], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     for name in ("a.png", "b.jpg", "c.PNG"):
         assert name in result.stdout
