@@ -1,7 +1,8 @@
 """Training-time augmentation on normalised NCHW batches, driven by one seeded generator (reproducible).
 
-Colour jitter, a random affine (zoom, rotation, shift; reflected borders), a horizontal flip and cutout.
-With 800 images, strong colour jitter mattered most: bicycles and motorcycles come in every colour and light, and
+Colour jitter (brightness, contrast, saturation, hue, grey), a random affine (zoom, rotation, shift; reflected
+borders), a horizontal flip and cutout.
+With 800 images, strong colour augmentation mattered most: bicycles and motorcycles come in every colour and light, and
 without it the network leans on colour and brightness cues that do not generalise.
 """
 
@@ -16,11 +17,16 @@ from service import preprocessing
 _MEAN = torch.tensor(preprocessing.MEAN).view(1, 3, 1, 1)
 _STD = torch.tensor(preprocessing.STD).view(1, 3, 1, 1)
 _LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+# RGB -> YIQ: a hue shift is a rotation of the (I, Q) chroma plane that keeps the luma Y.
+_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+_RGB = torch.linalg.inv(_YIQ)
 
 
 @dataclass(frozen=True)
 class Augmentation:
     colour_jitter: float = 0.4  # brightness, contrast and saturation each scaled by 1 +- this
+    hue: float = 0.5  # hue rotated by up to +- this many half-turns
+    grayscale: float = 0.1  # probability of dropping the colour altogether
     zoom: float = 0.2  # scale 1 +- this
     rotation: float = 10.0  # degrees, +-
     shift: float = 0.125  # share of the image side, +-
@@ -32,7 +38,9 @@ def _uniform(n: int, spread: float, gen: torch.Generator) -> torch.Tensor:
     return (torch.rand(n, generator=gen) * 2 - 1) * spread
 
 
-def jitter_colour(x: torch.Tensor, strength: float, gen: torch.Generator) -> torch.Tensor:
+def jitter_colour(
+    x: torch.Tensor, strength: float, gen: torch.Generator, hue: float = 0.0, grayscale: float = 0.0
+) -> torch.Tensor:
     n = x.shape[0]
     brightness, contrast, saturation = (1 + _uniform(n, strength, gen).view(n, 1, 1, 1) for _ in range(3))
     pixels = (x * _STD + _MEAN) * brightness
@@ -40,6 +48,15 @@ def jitter_colour(x: torch.Tensor, strength: float, gen: torch.Generator) -> tor
     pixels = mean_luma + (pixels - mean_luma) * contrast
     luma = (pixels * _LUMA).sum(1, keepdim=True)
     pixels = luma + (pixels - luma) * saturation
+    if hue:
+        angle = _uniform(n, hue * math.pi, gen).view(n, 1, 1)
+        y, i, q = torch.einsum("ij,njhw->nihw", _YIQ, pixels).unbind(1)
+        cos, sin = torch.cos(angle), torch.sin(angle)
+        rotated = torch.stack([y, i * cos - q * sin, i * sin + q * cos], 1)
+        pixels = torch.einsum("ij,njhw->nihw", _RGB, rotated)
+    if grayscale:
+        drop = (torch.rand(n, generator=gen) < grayscale).view(n, 1, 1, 1)
+        pixels = torch.where(drop, (pixels * _LUMA).sum(1, keepdim=True).expand_as(pixels), pixels)
     return (pixels.clamp(0, 1) - _MEAN) / _STD
 
 
@@ -65,8 +82,8 @@ def cut_out(x: torch.Tensor, side: int, gen: torch.Generator) -> torch.Tensor:
 
 
 def augment(x: torch.Tensor, aug: Augmentation, gen: torch.Generator) -> torch.Tensor:
-    if aug.colour_jitter:
-        x = jitter_colour(x, aug.colour_jitter, gen)
+    if aug.colour_jitter or aug.hue or aug.grayscale:
+        x = jitter_colour(x, aug.colour_jitter, gen, aug.hue, aug.grayscale)
     if aug.zoom or aug.rotation or aug.shift:
         x = random_affine(x, aug, gen)
     flip = torch.rand(x.shape[0], generator=gen) < 0.5

@@ -48,24 +48,28 @@ class Config:
     seed: int = 0
     val_fraction: float = 0.2
     width: int = 32
-    members: int = 4
+    members: int = 2
     batch_size: int = 64
     lr: float = 0.05
     weight_decay: float = 5e-3
     label_smoothing: float = 0.1
     ema_decay: float = 0.99
     colour_jitter: float = 0.4
+    hue: float = 0.5
+    grayscale: float = 0.1
     zoom: float = 0.2
     rotation: float = 10.0
     shift: float = 0.125
     cutout: int = 8
-    flip_tta: bool = True
+    flip_tta: bool = False
     threads: int = 2
 
     @property
     def augmentation(self) -> Augmentation:
         return Augmentation(
             colour_jitter=self.colour_jitter,
+            hue=self.hue,
+            grayscale=self.grayscale,
             zoom=self.zoom,
             rotation=self.rotation,
             shift=self.shift,

@@ -10,7 +10,7 @@ from training.dataset import load_labelled_folder
 from training.network import WhitenedConvNet
 from training.train import Config, load_arrays, train_members, update_average
 
-NONE = Augmentation(colour_jitter=0.0, zoom=0.0, rotation=0.0, shift=0.0, cutout=0)
+NONE = Augmentation(colour_jitter=0.0, hue=0.0, grayscale=0.0, zoom=0.0, rotation=0.0, shift=0.0, cutout=0)
 
 
 def batch(n: int = 8, seed: int = 0) -> torch.Tensor:
@@ -58,7 +58,7 @@ def test_with_everything_off_only_the_flip_is_left() -> None:
 def test_colour_jitter_of_zero_strength_is_the_identity_and_stays_in_range() -> None:
     x = batch()
     assert torch.allclose(jitter_colour(x.clamp(-1, 1), 0.0, torch.Generator()), x.clamp(-1, 1), atol=1e-5)
-    strong = jitter_colour(x, 0.9, torch.Generator().manual_seed(0))
+    strong = jitter_colour(x, 0.9, torch.Generator().manual_seed(0), hue=1.0, grayscale=0.5)
     pixels = strong * torch.tensor(STD).view(1, 3, 1, 1) + torch.tensor(MEAN).view(1, 3, 1, 1)
     assert pixels.min() >= -1e-5 and pixels.max() <= 1 + 1e-5
 
@@ -92,3 +92,18 @@ def test_members_trained_in_worker_processes_equal_those_trained_in_process(
         assert all(torch.equal(a[k], b[k]) for k in a)
     first, second = (m.state_dict() for m in here)
     assert not all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_a_hue_rotation_keeps_the_luma_and_grayscale_removes_the_colour() -> None:
+    pixels = torch.rand(6, 3, 32, 32) * 0.5 + 0.25  # away from the clamp
+    x = (pixels - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+    luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+
+    def back(t: torch.Tensor) -> torch.Tensor:
+        return t * torch.tensor(STD).view(1, 3, 1, 1) + torch.tensor(MEAN).view(1, 3, 1, 1)
+
+    rotated = back(jitter_colour(x, 0.0, torch.Generator().manual_seed(3), hue=0.1))
+    assert not torch.allclose(rotated, pixels, atol=1e-3)
+    assert torch.allclose((rotated * luma).sum(1), (pixels * luma).sum(1), atol=1e-3)
+    grey = back(jitter_colour(x, 0.0, torch.Generator().manual_seed(3), grayscale=1.0))
+    assert torch.allclose(grey[:, 0], grey[:, 1], atol=1e-5) and torch.allclose(grey[:, 1], grey[:, 2], atol=1e-5)
