@@ -13,7 +13,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from training.thresholds import analyse, plot_thresholds
 CLASSES: tuple[str, ...] = ("bicycle", "motorcycle")
 ONNX_OPSET = 18
 ROOT = Path(__file__).resolve().parents[1]
+_AUGMENTATION = Augmentation()
 
 
 @dataclass(frozen=True)
@@ -54,27 +55,20 @@ class Config:
     weight_decay: float = 5e-3
     label_smoothing: float = 0.1
     ema_decay: float = 0.99
-    colour_jitter: float = 0.4
-    hue: float = 0.5
-    grayscale: float = 0.1
-    zoom: float = 0.2
-    rotation: float = 10.0
-    shift: float = 0.125
-    cutout: int = 8
+    # Augmentation fields, flat so that each is a command-line flag and a card hyperparameter.
+    colour_jitter: float = _AUGMENTATION.colour_jitter
+    hue: float = _AUGMENTATION.hue
+    grayscale: float = _AUGMENTATION.grayscale
+    zoom: float = _AUGMENTATION.zoom
+    rotation: float = _AUGMENTATION.rotation
+    shift: float = _AUGMENTATION.shift
+    cutout: int = _AUGMENTATION.cutout
     flip_tta: bool = False
     threads: int = 2
 
     @property
     def augmentation(self) -> Augmentation:
-        return Augmentation(
-            colour_jitter=self.colour_jitter,
-            hue=self.hue,
-            grayscale=self.grayscale,
-            zoom=self.zoom,
-            rotation=self.rotation,
-            shift=self.shift,
-            cutout=self.cutout,
-        )
+        return Augmentation(**{field.name: getattr(self, field.name) for field in fields(Augmentation)})
 
 
 @dataclass
@@ -182,13 +176,13 @@ def train_member(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> nn.
             optimizer.step()
             schedule.step()
             step += 1
-            update_average(average, model, config.ema_decay if step > total_steps // 2 else 0.0)
+            if step >= total_steps // 2:  # the first update of the second half starts from a copy
+                update_average(average, model, config.ema_decay if step > total_steps // 2 else 0.0)
     return average.eval()
 
 
 def _train_member_in_worker(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> dict[str, torch.Tensor]:
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
+    configure_determinism(replace(config, threads=1))
     return train_member(x, y, config, seed).state_dict()
 
 
