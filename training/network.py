@@ -9,7 +9,10 @@ _PATCH_DIM = 3 * WHITENING_PATCH * WHITENING_PATCH
 
 
 class ConvGroup(nn.Module):
-    """conv3x3 -> max-pool -> BN -> GELU -> conv3x3 -> BN -> GELU: halves the resolution."""
+    """conv3x3 -> max-pool -> BN -> ReLU -> conv3x3 -> BN -> ReLU: halves the resolution.
+
+    ReLU rather than GELU: as accurate here, and onnxruntime fuses it into the convolution, where GELU runs as
+    five element-wise operators that took a quarter of the inference time."""
 
     def __init__(self, c_in: int, c_out: int) -> None:
         super().__init__()
@@ -19,8 +22,8 @@ class ConvGroup(nn.Module):
         self.norm2 = nn.BatchNorm2d(c_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.gelu(self.norm1(F.max_pool2d(self.conv1(x), 2)))
-        return F.gelu(self.norm2(self.conv2(x)))
+        x = F.relu(self.norm1(F.max_pool2d(self.conv1(x), 2)))
+        return F.relu(self.norm2(self.conv2(x)))
 
 
 class WhitenedConvNet(nn.Module):
@@ -52,7 +55,7 @@ class WhitenedConvNet(nn.Module):
         self.whiten.weight.copy_(torch.cat([basis, -basis]).float())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.groups(F.gelu(self.whiten(x)))
+        x = self.groups(F.relu(self.whiten(x)))
         return self.head(F.adaptive_max_pool2d(x, 1).flatten(1))
 
 

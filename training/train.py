@@ -9,6 +9,7 @@ import argparse
 import copy
 import hashlib
 import multiprocessing
+import resource
 import subprocess
 import time
 from collections.abc import Callable
@@ -244,6 +245,12 @@ def code_version() -> str:
     return f"{commit}+dirty" if dirty else commit
 
 
+def cpu_time() -> float:
+    """CPU seconds of this process and its finished children (the training workers), all threads."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def configure_determinism(config: Config) -> None:
     torch.set_num_threads(config.threads)
     torch.use_deterministic_algorithms(True)
@@ -252,14 +259,14 @@ def configure_determinism(config: Config) -> None:
 
 def train(data: Path, out: Path, config: Config) -> TrainResult:
     configure_determinism(config)
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started = time.perf_counter(), cpu_time()
     items = load_labelled_folder(data)
     x, y = load_arrays(items)
     train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
     members = train_members(x[train_idx], y[train_idx], config)
     model = ExportedModel(members, flip=config.flip_tta).eval()
     seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_started
+    cpu_seconds = cpu_time() - cpu_started
 
     val_logits = logits_of(model, x[val_idx])
     val_labels = y[val_idx]
