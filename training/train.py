@@ -49,8 +49,8 @@ class Config:
     epochs: int = 60
     seed: int = 0
     val_fraction: float = 0.2
-    width: int = 32
-    members: int = 2
+    width: int = 24
+    members: int = 3
     batch_size: int = 64
     lr: float = 0.05
     weight_decay: float = 5e-3
