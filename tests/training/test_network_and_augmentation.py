@@ -3,11 +3,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
+from service import preprocessing
 from service.preprocessing import MEAN, STD
 from training.augmentation import Augmentation, augment, cut_out, jitter_colour
 from training.dataset import load_labelled_folder
-from training.network import WhitenedConvNet
+from training.network import LUMA_STD, LUMA_WEIGHTS, WhitenedConvNet
 from training.train import Config, load_arrays, train_members, update_average
 
 NONE = Augmentation(colour_jitter=0.0, hue=0.0, grayscale=0.0, zoom=0.0, rotation=0.0, shift=0.0, cutout=0)
@@ -18,18 +20,37 @@ def batch(n: int = 8, seed: int = 0) -> torch.Tensor:
 
 
 def test_whitening_decorrelates_the_training_patches() -> None:
-    # Correlated channels, as in photos: the whitened patches must come out with unit covariance.
-    base = batch(64)
-    images = torch.cat([base[:, :1], base[:, :1] * 0.6 + 0.4 * base[:, 1:2], base[:, 2:]], dim=1)
+    # Smooth images, as photos are: neighbouring pixels correlate, and whitening must undo that.
+    images = 4 * torch.nn.functional.avg_pool2d(batch(64), 3, stride=1, padding=1)
     net = WhitenedConvNet(width=4)
     net.init_whitening(images)
     with torch.no_grad():
-        out = torch.nn.functional.conv2d(images, net.whiten.weight[:12])  # the positive half
-    flat = out.permute(0, 2, 3, 1).reshape(-1, 12).double()
+        out = torch.nn.functional.conv2d(net.luma(images), net.whiten.weight[:4])  # the positive half
+    flat = out.permute(0, 2, 3, 1).reshape(-1, 4).double()
     covariance = flat.T @ flat / len(flat)
-    assert torch.allclose(covariance, torch.eye(12, dtype=torch.float64), atol=0.02)
+    assert torch.allclose(covariance, torch.eye(4, dtype=torch.float64), atol=0.02)
     assert not net.whiten.weight.requires_grad
-    assert torch.equal(net.whiten.weight[12:], -net.whiten.weight[:12])
+    assert torch.equal(net.whiten.weight[4:], -net.whiten.weight[:4])
+
+
+def test_the_network_sees_luma_as_pillow_computes_it() -> None:
+    rgb = Image.fromarray(np.random.default_rng(3).integers(0, 256, (32, 32, 3), dtype=np.uint8))
+    luma = WhitenedConvNet(width=4).luma(torch.from_numpy(preprocessing.to_array([rgb])))
+    mean_luma = sum(w * m for w, m in zip(LUMA_WEIGHTS, MEAN, strict=True))
+    pixels = (luma[0, 0] * LUMA_STD + mean_luma) * 255
+    assert (pixels - torch.from_numpy(np.asarray(rgb.convert("L"), dtype=np.float32))).abs().max() <= 1.0
+
+
+def test_colour_changes_that_keep_the_luma_do_not_change_the_prediction() -> None:
+    net = WhitenedConvNet(width=4).eval()
+    net.init_whitening(batch(16))
+    x = batch(4, seed=9)
+    # More red, less green, in the proportion that keeps 0.299 R + 0.587 G + 0.114 B: another colour, same luma.
+    shift = torch.tensor([0.2, -0.2 * LUMA_WEIGHTS[0] / LUMA_WEIGHTS[1], 0.0]) / torch.tensor(STD)
+    recoloured = x + shift.view(1, 3, 1, 1)
+    with torch.no_grad():
+        assert torch.allclose(net(recoloured), net(x), atol=1e-5)
+        assert not torch.allclose(net(x * 1.5), net(x), atol=1e-3)  # while a change of luma does move them
 
 
 def test_the_network_maps_a_batch_to_two_logits() -> None:

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,10 @@ from training.train import (
     Config,
     TrainResult,
     configure_determinism,
+    cross_validate_and_fit,
     fingerprint,
     load_arrays,
-    stratified_split,
+    stratified_folds,
     train_member,
 )
 
@@ -36,9 +38,11 @@ def test_training_writes_a_valid_onnx_model_card_and_chart(trained: TrainResult,
         preprocessing.MEAN,
         preprocessing.STD,
     )
-    assert card.split.train_size + card.split.val_size == 40
-    assert card.split.val_size == card.validation.num_images == 10
-    assert sum(map(sum, card.validation.confusion_matrix)) == 10
+    # Every image held out once, and the shipped model trained on all of them.
+    assert card.split.train_size == card.split.val_size == card.validation.num_images == 40
+    assert card.split.fold_sizes == [20, 20]
+    assert len(card.split.fold_accuracy) == 2
+    assert sum(map(sum, card.validation.confusion_matrix)) == 40
     assert card.calibration.temperature > 0
     assert card.recommended_threshold in [row.threshold for row in card.thresholds.table]
     assert card.training.hyperparameters["epochs"] == tiny_config.epochs
@@ -74,16 +78,50 @@ def test_training_is_reproducible(tiny_data: Path, tiny_config: Config) -> None:
     assert not all(torch.equal(a[k], c[k]) for k in a)
 
 
-def test_the_split_is_stratified_disjoint_and_seeded() -> None:
-    labels = np.array([0] * 60 + [1] * 40)
-    train_idx, val_idx = stratified_split(labels, 0.2, seed=1)
-    assert set(train_idx).isdisjoint(val_idx)
-    assert len(train_idx) + len(val_idx) == 100
-    assert (labels[val_idx] == 0).sum() == 12 and (labels[val_idx] == 1).sum() == 8
-    again, _ = stratified_split(labels, 0.2, seed=1)
-    elsewhere, _ = stratified_split(labels, 0.2, seed=2)
-    assert np.array_equal(again, train_idx)
-    assert not np.array_equal(elsewhere, train_idx)
+def test_the_folds_partition_the_images_stratified_and_seeded() -> None:
+    labels = np.array([0] * 60 + [1] * 43)
+    folds = stratified_folds(labels, 5, seed=1)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(103))  # each image in exactly one fold
+    assert [len(fold) for fold in folds] == [21, 21, 21, 20, 20]
+    assert all((labels[fold] == 0).sum() == 12 for fold in folds)
+    assert all((labels[fold] == 1).sum() in (8, 9) for fold in folds)
+    again = stratified_folds(labels, 5, seed=1)
+    elsewhere = stratified_folds(labels, 5, seed=2)
+    assert all(np.array_equal(a, b) for a, b in zip(folds, again, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(folds, elsewhere, strict=True))
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        stratified_folds(labels, 1, seed=0)
+
+
+def test_no_image_is_scored_by_a_network_that_trained_on_it(
+    tiny_data: Path, tiny_config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    x, y = load_arrays(load_labelled_folder(tiny_data))
+    seen: list[np.ndarray] = []
+
+    class Recorder(torch.nn.Module):
+        """Stands in for a trained network: remembers its training images, and scores an image 1 if it saw it."""
+
+        def __init__(self, trained_on: np.ndarray) -> None:
+            super().__init__()
+            self.trained_on = {array.tobytes() for array in x[trained_on]}
+
+        def forward(self, batch: torch.Tensor) -> torch.Tensor:
+            known = [float(image.numpy().tobytes() in self.trained_on) for image in batch]
+            return torch.tensor(known).unsqueeze(1).repeat(1, 2)
+
+    def fake_train_networks(x_: np.ndarray, y_: np.ndarray, fits: list, config: Config) -> list:
+        seen.extend(indices for indices, _ in fits)
+        return [Recorder(indices) for indices, _ in fits]
+
+    monkeypatch.setattr("training.train.train_networks", fake_train_networks)
+    fitted = cross_validate_and_fit(x, y, replace(tiny_config, folds=4, flip_tta=False))
+    assert len(seen) == (4 + 1) * tiny_config.members
+    assert fitted.held_out_logits.shape == (40, 2)
+    assert (fitted.held_out_logits == 0).all()  # no image was known to the ensemble that scored it
+    with torch.no_grad():
+        assert (fitted.model(torch.from_numpy(x)) == 1).all()  # the shipped ensemble saw every image
+    assert sorted(np.concatenate(fitted.folds).tolist()) == list(range(40))
 
 
 def test_the_data_fingerprint_depends_on_content_and_labels_only(
