@@ -13,6 +13,7 @@ from moto import mock_aws
 from service.errors import DuplicateDelivery
 from service.idempotency import claim, upload_id
 from service.models import ObjectRef
+from tests.atomic import AtomicWrites
 
 TABLE = "claims"
 REF = ObjectRef(bucket="intake", key="a b/vélo.png", etag="e1", version_id="v1")
@@ -52,9 +53,11 @@ def test_a_new_upload_of_the_same_key_is_a_new_claim(dynamodb: Any) -> None:
 
 
 def test_concurrent_deliveries_have_exactly_one_winner(dynamodb: Any) -> None:
+    atomic = AtomicWrites(dynamodb)
+
     def attempt(execution: str) -> bool:
         try:
-            claim(dynamodb, TABLE, REF, "07", execution)
+            claim(atomic, TABLE, REF, "07", execution)
         except DuplicateDelivery:
             return False
         return True

@@ -20,6 +20,7 @@ from service.review import (
     UnknownLabelError,
 )
 from service.stores import LABEL_INDEX
+from tests.atomic import AtomicWrites
 
 CLASSES = ("bicycle", "motorcycle")
 BUCKET = "intake"
@@ -205,22 +206,6 @@ class EachHoldsOne:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sqs, name)
-
-
-class AtomicWrites:
-    """DynamoDB applies a conditional write atomically; moto checks and writes in two steps that threads can
-    interleave. Serialising the writes gives back DynamoDB's guarantee, the one the review relies on."""
-
-    def __init__(self, dynamodb: Any) -> None:
-        self._dynamodb = dynamodb
-        self._lock = threading.Lock()
-
-    def put_item(self, **request: Any) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._dynamodb.put_item(**request))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._dynamodb, name)
 
 
 @pytest.mark.parametrize("both_hold_a_message", [False, True])
