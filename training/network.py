@@ -55,7 +55,7 @@ class WhitenedConvNet(nn.Module):
     """Luma, then a fixed layer that whitens its 2x2 patches (the weights are the ZCA basis of the training
     patches, both signs, frozen), then three conv groups of width w, 2w, 4w and a global max-pool.
 
-    With 800 training images, every parameter has to earn its keep: whitening hands the convolutions
+    With a thousand training images, every parameter has to earn its keep: whitening hands the convolutions
     decorrelated inputs from the start instead of making them learn it, which trains faster and generalises
     better at this data size than a plain ResNet of the same cost."""
 

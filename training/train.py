@@ -218,10 +218,9 @@ def train_networks(x: np.ndarray, y: np.ndarray, fits: list[tuple[np.ndarray, in
     return networks
 
 
-def train_members(x: np.ndarray, y: np.ndarray, config: Config) -> list[nn.Module]:
-    """The ensemble on all of (x, y): member i is seeded with seed + i."""
-    everything = np.arange(len(y))
-    return train_networks(x, y, [(everything, config.seed + i) for i in range(config.members)], config)
+def ensemble_fits(indices: np.ndarray, config: Config) -> list[tuple[np.ndarray, int]]:
+    """The fits of one ensemble on the images `indices`: member i is seeded with seed + i."""
+    return [(indices, config.seed + i) for i in range(config.members)]
 
 
 @dataclass
@@ -236,9 +235,9 @@ def cross_validate_and_fit(x: np.ndarray, y: np.ndarray, config: Config) -> Cros
     k * members + members networks share one pool of workers (the final ones, the largest, go first)."""
     folds = stratified_folds(y, config.folds, config.seed)
     everything = np.arange(len(y))
-    seeds = [config.seed + i for i in range(config.members)]
-    fits = [(everything, seed) for seed in seeds]
-    fits += [(np.setdiff1d(everything, fold), seed) for fold in folds for seed in seeds]
+    fits = ensemble_fits(everything, config)
+    for fold in folds:
+        fits += ensemble_fits(np.setdiff1d(everything, fold), config)
     networks = train_networks(x, y, fits, config)
     m = config.members
     held_out = np.empty((len(y), len(CLASSES)))

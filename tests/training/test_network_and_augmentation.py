@@ -10,7 +10,7 @@ from service.preprocessing import MEAN, STD
 from training.augmentation import Augmentation, augment, cut_out, jitter_colour
 from training.dataset import load_labelled_folder
 from training.network import LUMA_STD, LUMA_WEIGHTS, WhitenedConvNet
-from training.train import Config, load_arrays, train_members, update_average
+from training.train import Config, ensemble_fits, load_arrays, train_networks, update_average
 
 NONE = Augmentation(colour_jitter=0.0, hue=0.0, grayscale=0.0, zoom=0.0, rotation=0.0, shift=0.0, cutout=0)
 
@@ -108,8 +108,9 @@ def test_members_trained_in_worker_processes_equal_those_trained_in_process(
 ) -> None:
     x, y = load_arrays(load_labelled_folder(tiny_data))
     torch.set_num_threads(1)
-    here = train_members(x, y, replace(tiny_config, threads=1))
-    there = train_members(x, y, replace(tiny_config, threads=2))
+    fits = ensemble_fits(np.arange(len(y)), tiny_config)
+    here = train_networks(x, y, fits, replace(tiny_config, threads=1))
+    there = train_networks(x, y, fits, replace(tiny_config, threads=2))
     assert len(here) == len(there) == tiny_config.members
     for mine, theirs in zip(here, there, strict=True):
         a, b = mine.state_dict(), theirs.state_dict()
