@@ -17,8 +17,8 @@ from pydantic import BaseModel
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.accounting import take_ledger  # noqa: E402
 from service.local.stack import running  # noqa: E402
+from service.ops.accounting import take_ledger  # noqa: E402
 
 
 class RunFigures(BaseModel):
@@ -99,7 +99,13 @@ def run_once(uploads: Sequence[tuple[str, bytes]], concurrency: int, timeout: fl
         latencies = []
         for key, found in ledger.outcomes.items():
             for outcome in found:
-                done = outcome.record.completed_at if outcome.record else outcome.failure and outcome.failure.failed_at
+                done = (
+                    outcome.record.completed_at
+                    if outcome.record
+                    else outcome.failure.failed_at
+                    if outcome.failure
+                    else None
+                )
                 if done is not None:
                     latencies.append((done - uploaded_at[key]).total_seconds())
         return RunFigures(

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from service import preprocessing
-from service.backends.onnx import OnnxClassifier
-from service.model_card import read_model_card
-from service.paths import MODEL_CARD_PATH, MODEL_PATH
+from service.domain import preprocessing
+from service.domain.model_card import read_model_card
+from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
+from service.pipeline.backends.onnx import OnnxClassifier
 
 
 def images(n: int, seed: int = 0) -> list[Image.Image]:

@@ -7,10 +7,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from service import metric_names, steps
-from service.backends import get_classifier
-from service.models import ClassifyInput
-from service.observability import count_with_dimension, logger, metrics, tracer
+from service.domain import metric_names
+from service.domain.models import ClassifyInput
+from service.pipeline import steps
+from service.pipeline.backends import get_classifier
+from service.pipeline.observability import count_with_dimension, logger, metrics, tracer
+from service.pipeline.settings import classify_settings
+
+classify_settings()  # a misconfigured function fails at start-up, naming the variable
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,10 +6,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from service import metric_names, steps
-from service.models import FilterInput
-from service.observability import logger, metrics, tracer
-from service.settings import get_settings
+from service.domain import metric_names
+from service.domain.models import FilterInput
+from service.pipeline import steps
+from service.pipeline.observability import logger, metrics, tracer
+from service.pipeline.settings import filter_settings
+
+filter_settings()  # a misconfigured function fails at start-up, naming the variable
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -19,7 +22,7 @@ from service.settings import get_settings
 def handler(event: FilterInput, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(event.image.key)
     logger.append_keys(bucket=event.image.bucket, key=event.image.key)
-    decision = steps.decide(event.image, event.prediction, steps.threshold(get_settings()))
+    decision = steps.decide(event.image, event.prediction, filter_settings().threshold())
     tracer.put_annotation("key", event.image.key)
     tracer.put_annotation("route", decision.route)
     routed = metric_names.IMAGES_ACCEPTED if decision.route == "accept" else metric_names.IMAGES_SENT_TO_REVIEW

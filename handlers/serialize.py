@@ -6,11 +6,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from service import metric_names, steps
-from service.errors import DuplicateDelivery, SconesError
-from service.events import SerializeInput, event_time, object_ref
-from service.observability import count_with_dimension, logger, metrics, tracer
-from service.settings import get_settings
+from service.domain import metric_names
+from service.domain.errors import DuplicateDelivery, SconesError
+from service.pipeline import steps
+from service.pipeline.events import SerializeInput, event_time, object_ref
+from service.pipeline.observability import count_with_dimension, logger, metrics, tracer
+from service.pipeline.settings import serialize_settings
+
+serialize_settings()  # a misconfigured function fails at start-up, naming the variable
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -25,7 +28,7 @@ def handler(request: SerializeInput, context: LambdaContext) -> dict[str, Any]:
     tracer.put_annotation("key", ref.key)
     metrics.add_metric(name=metric_names.IMAGES_RECEIVED, unit=MetricUnit.Count, value=1)
     try:
-        image = steps.serialize(ref, event_time(event), get_settings(), execution=request.execution)
+        image = steps.serialize(ref, event_time(event), serialize_settings(), execution=request.execution)
     except DuplicateDelivery:
         logger.info("duplicate delivery: another execution has this upload")
         raise

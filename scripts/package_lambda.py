@@ -4,8 +4,9 @@
     python scripts/package_lambda.py --platform manylinux_2_28_x86_64 --python-version 3.11 --out /tmp/artifact
 
 The runtime dependencies are `[project] dependencies` of pyproject.toml, installed as binary wheels for the target
-platform from a wheelhouse under build/ (so a later build also works offline); then `handlers/`, `service/` (less
-the local stack and the CLI, which need moto and typer) and the model go beside them. The import closure of the
+platform from a wheelhouse under build/ (so a later build also works offline); then `handlers/`, the runtime
+layers of `service/` (RUNTIME_PACKAGES, an allow-list: operator tools, the CLI, the web page and the local stack
+never ship) and the model go beside them. The import closure of the
 handlers is checked against what the artifact holds, so a handler that starts importing a CLI-only package fails
 the build rather than the first invocation. boto3 is included although Lambda ships one: aws-xray-sdk pulls
 botocore in anyway, and the deployed SDK is then the one that was tested.
@@ -28,8 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PLATFORM = "manylinux_2_34_aarch64"  # Lambda's python3.12 runtime: Amazon Linux 2023, glibc 2.34, arm64
 DEFAULT_PYTHON = "3.12"
 DEFAULT_WHEELHOUSE = ROOT / "build" / "wheelhouse"
-# The local stack and the command line run on a laptop only; nothing the handlers import may come from here.
-EXCLUDED_PACKAGES = ("service/local", "service/cli")
+# What the functions run, and nothing else: the layers below `service.ops` (import-linter keeps them from importing
+# anything above), plus the handlers.
+RUNTIME_PACKAGES = ("handlers", "service/domain", "service/images", "service/dal", "service/pipeline")
+RUNTIME_FILES = ("service/__init__.py",)
 MODEL_FILES = ("models/model.onnx", "models/model_card.json")
 # A fixed timestamp keeps the zip byte-identical for identical contents.
 ZIP_EPOCH = (2024, 1, 1, 0, 0, 0)
@@ -101,17 +104,10 @@ def install_dependencies(
     shutil.rmtree(target / "bin", ignore_errors=True)
 
 
-def _ignore_excluded(directory: str, names: list[str]) -> set[str]:
-    relative = Path(directory).resolve().relative_to(ROOT).as_posix()
-    ignored = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
-    ignored |= {n for n in names if f"{relative}/{n}" in EXCLUDED_PACKAGES}
-    return ignored
-
-
 def copy_sources(target: Path) -> None:
-    for package in ("handlers", "service"):
-        shutil.copytree(ROOT / package, target / package, ignore=_ignore_excluded)
-    for name in MODEL_FILES:
+    for package in RUNTIME_PACKAGES:
+        shutil.copytree(ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in (*RUNTIME_FILES, *MODEL_FILES):
         source = ROOT / name
         if not source.is_file():
             raise PackagingError(f"{name} is missing: train and export the model first.")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
-from service.settings import get_settings
+from service.pipeline.settings import clear_caches
+from tests.claims import CLAIMS_TABLE
+
+# Set before any test module imports a handler (handlers validate their settings on import).
+os.environ.setdefault("IDEMPOTENCY_TABLE", CLAIMS_TABLE)
 
 
 @pytest.fixture(autouse=True)
@@ -20,10 +25,11 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Scones",
+        "IDEMPOTENCY_TABLE": CLAIMS_TABLE,
     }.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CONFIDENCE_THRESHOLD", "MODEL_BACKEND"):
         monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()
+    clear_caches()
     yield
-    get_settings.cache_clear()
+    clear_caches()

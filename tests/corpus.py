@@ -1,8 +1,8 @@
 """In-memory corpora of uploads: bad input the service must refuse, and unusual images it must accept.
 
 Every item is built from code (seeded, so the bytes are the same on every run) and says what the service is
-expected to do with it: `"ok"` or the error code of `service.errors`. The expectations assume the default
-limits of `service.settings.Settings` (10 MiB, 50 million pixels); `over_cap` builds a file of any size for
+expected to do with it: `"ok"` or the error code of `service.domain.errors`. The expectations assume the default
+limits of `service.pipeline.settings.Settings` (10 MiB, 50 million pixels); `over_cap` builds a file of any size for
 tests of the byte cap.
 
     from tests.corpus import bad_inputs, unusual_valid, over_cap
@@ -20,7 +20,7 @@ from functools import cache
 import numpy as np
 from PIL import Image
 
-from service.errors import (
+from service.domain.errors import (
     CorruptImage,
     EmptyObject,
     ImageTooManyPixels,

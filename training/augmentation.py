@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F  # noqa: N812 (the usual name)
 
-from service import preprocessing
+from service.domain import preprocessing
 
 _MEAN = torch.tensor(preprocessing.MEAN).view(1, 3, 1, 1)
 _STD = torch.tensor(preprocessing.STD).view(1, 3, 1, 1)

@@ -1,4 +1,4 @@
-"""Evaluate a model through the SERVING path (service.images, preprocessing, OnnxClassifier).
+"""Evaluate a model through the SERVING path (service.images, service.domain.preprocessing, OnnxClassifier).
 
     python -m training.evaluate --images DIR --labels CSV [--out DIR] [--json]
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from service.backends.onnx import OnnxClassifier
-from service.cli.predict import read_image
-from service.model_card import Metrics, ThresholdAnalysis, load_model_card
-from service.paths import MODEL_CARD_PATH, MODEL_PATH
-from service.settings import get_settings
+from service.domain.model_card import Metrics, ThresholdAnalysis, load_model_card
+from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
+from service.images.files import read_image_file
+from service.pipeline.backends.onnx import OnnxClassifier
+from service.pipeline.settings import get_settings
 from training.dataset import LabelledImage, read_labels
 from training.metrics import classification_metrics
 from training.thresholds import analyse, plot_thresholds
@@ -32,7 +32,7 @@ def evaluate(
     probabilities = []
     for start in range(0, len(items), BATCH_SIZE):
         chunk = items[start : start + BATCH_SIZE]
-        images = [read_image(item.path, settings.max_image_bytes, settings.max_image_pixels) for item in chunk]
+        images = [read_image_file(item.path, settings.max_image_bytes, settings.max_image_pixels) for item in chunk]
         for prediction in classifier.predict(images):
             probabilities.append([prediction.probabilities[name] for name in classifier.classes])
     probs = np.asarray(probabilities, dtype=np.float64).reshape(len(items), len(classifier.classes))
@@ -48,8 +48,8 @@ def report(metrics: Metrics, analysis: ThresholdAnalysis, recommended: float, sh
     classes = list(metrics.per_class)
     lines.append("confusion (rows true, columns predicted)")
     lines.append(" " * 12 + "".join(f"{name:>12}" for name in classes))
-    for name, row in zip(classes, metrics.confusion_matrix, strict=True):
-        lines.append(f"{name:>12}" + "".join(f"{count:>12}" for count in row))
+    for name, counts in zip(classes, metrics.confusion_matrix, strict=True):
+        lines.append(f"{name:>12}" + "".join(f"{count:>12}" for count in counts))
     lines.append("")
     lines.append(f"{'class':>12}{'precision':>12}{'recall':>12}{'support':>12}")
     for name, m in metrics.per_class.items():

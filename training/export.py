@@ -4,8 +4,8 @@
         --endpoint-url http://127.0.0.1:4566] [--include-other] [--overwrite]
 
 Reads the `source: human` records of the results table (one query of the label index per label), fetches each
-original object from S3, normalises it exactly as serving does (`service.images.load_image`, then
-`service.preprocessing.fit_to_input`: 32x32 RGB) and writes:
+original object from S3, normalises it exactly as serving does (`service.images.decode.load_image`, then
+`service.domain.preprocessing.fit_to_input`: 32x32 RGB) and writes:
 
     DIR/<name>.png  DIR/labels.csv (filename,label,class_name)
 
@@ -25,16 +25,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
-from service.errors import SconesError
-from service.images import load_image, read_object_capped
-from service.models import ResultRecord
-from service.preprocessing import fit_to_input
-from service.review import OTHER_LABEL
-from service.settings import get_settings
-from service.stack_info import StackInfo
-from service.stores import ResultsTable
+from service.dal.objects import read_object_capped
+from service.dal.results import ResultsTable
+from service.dal.stack import DEFAULT_LOCAL_PORT, DEFAULT_STACK_NAME, StackInfo
+from service.domain.errors import SconesError
+from service.domain.models import OTHER_LABEL, ResultRecord
+from service.domain.preprocessing import fit_to_input
+from service.images.decode import load_image
+from service.pipeline.settings import get_settings
 from training.data import CLASS_NAMES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -147,21 +148,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def stack_for(args: argparse.Namespace) -> StackInfo:
-    """The stack's resource names: from a local stack's state, or from the CloudFormation outputs."""
-    from service.local.provision import STACK_NAME
-    from service.local.stack import DEFAULT_PORT, StackError, status
-
-    if args.aws_stack or args.endpoint_url:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        lookup = StackInfo.model_construct(endpoint_url=args.endpoint_url, region=region)
-        stacks = lookup.client("cloudformation").describe_stacks(StackName=args.aws_stack or STACK_NAME)["Stacks"]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-        return StackInfo.from_outputs(endpoint_url=args.endpoint_url, region=region, outputs=outputs)
-    port = args.port or int(os.environ.get("SCONES_PORT") or DEFAULT_PORT)
+    """The stack's resource names, from its CloudFormation outputs: on AWS, or in a local stack's emulated
+    CloudFormation (which holds the same stack under the default name)."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    if args.aws_stack:
+        return StackInfo.describe(args.aws_stack, region)
+    port = args.port or int(os.environ.get("SCONES_PORT") or DEFAULT_LOCAL_PORT)
+    endpoint_url = args.endpoint_url or f"http://127.0.0.1:{port}"
     try:
-        return status(port)
-    except StackError as error:
-        raise ExportError(str(error)) from error
+        return StackInfo.describe(DEFAULT_STACK_NAME, region, endpoint_url=endpoint_url)
+    except (BotoCoreError, ClientError) as error:
+        raise ExportError(f"No local stack answers at {endpoint_url}: start one with `scones up`. ({error})") from error
 
 
 def main(argv: Sequence[str]) -> int:

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 
-from service.model_card import ClassMetrics, Metrics
+from service.domain.model_card import ClassMetrics, Metrics
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

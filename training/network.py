@@ -4,7 +4,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812 (the usual name)
 
-from service import preprocessing
+from service.domain import preprocessing
 
 WHITENING_PATCH = 2
 _PATCH_DIM = WHITENING_PATCH * WHITENING_PATCH  # one (luma) channel
@@ -34,7 +34,7 @@ class ConvGroup(nn.Module):
 
 
 class Luma(nn.Module):
-    """Normalised RGB (service.preprocessing) -> normalised luma, one channel; fixed, part of the graph.
+    """Normalised RGB (service.domain.preprocessing) -> normalised luma, one channel; fixed, part of the graph.
 
     Bicycles and motorcycles come in every colour: colour is a nuisance here, not a cue. Seeing luma only,
     the network spends its few parameters on shape; on five cross-validation folds this kept accuracy and
@@ -45,6 +45,7 @@ class Luma(nn.Module):
         std = torch.tensor(preprocessing.STD)
         weights = torch.tensor(LUMA_WEIGHTS)
         # x_c * std_c is pixel_c - mean_c, so the sum is the luma less the mean luma.
+        self.scale: torch.Tensor
         self.register_buffer("scale", (weights * std / LUMA_STD).view(1, 3, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -163,6 +163,8 @@ def read_num_training_samples(data: str, s3_client: Any) -> int:
 def build_estimator(config: TrainingJobConfig, session: Any) -> Any:
     from sagemaker.estimator import Estimator
 
+    # Plain strings, which the SDK's wider (pipeline-variable) parameter type accepts.
+    hyperparameters: dict[str, Any] = dict(config.hyperparameters.to_sagemaker())
     return Estimator(
         image_uri=algorithm_image(session.boto_region_name),
         role=config.role,
@@ -172,7 +174,7 @@ def build_estimator(config: TrainingJobConfig, session: Any) -> Any:
         max_run=config.max_run_seconds,
         output_path=config.output,
         base_job_name=config.base_job_name,
-        hyperparameters=config.hyperparameters.to_sagemaker(),
+        hyperparameters=hyperparameters,
         sagemaker_session=session,
         # Debugger hooks and the profiler instrument framework scripts; the built-in algorithm has neither.
         debugger_hook_config=False,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from service.model_card import ThresholdAnalysis, ThresholdRow
+from service.domain.model_card import ThresholdAnalysis, ThresholdRow
 
 TARGET_ACCURACY = 0.99
 # 0.50..0.99 in steps of 0.01, then finer up to 0.999 where the confident tail lives.

@@ -31,8 +31,8 @@ from PIL import Image
 from torch import nn
 from torch.nn import functional as F  # noqa: N812 (the usual name)
 
-from service import preprocessing
-from service.model_card import Calibration, DataFingerprint, DataSplit, ModelCard, Training
+from service.domain import preprocessing
+from service.domain.model_card import Calibration, DataFingerprint, DataSplit, ModelCard, Training
 from training.augmentation import Augmentation, augment
 from training.dataset import LabelledImage, load_labelled_folder
 from training.metrics import (
@@ -210,7 +210,7 @@ def train_networks(x: np.ndarray, y: np.ndarray, fits: list[tuple[np.ndarray, in
     jobs = [(x[indices], y[indices], config, seed) for indices, seed in fits]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         states = list(pool.map(_train_member_in_worker, *zip(*jobs, strict=True)))
-    networks = []
+    networks: list[nn.Module] = []
     for state in states:
         network = WhitenedConvNet(num_classes=len(CLASSES), width=config.width)
         network.load_state_dict(state)
@@ -340,7 +340,7 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         input_size=preprocessing.INPUT_SIZE,
         mean=preprocessing.MEAN,
         std=preprocessing.STD,
-        preprocessing="service.preprocessing: shorter side to input_size (bicubic), centre crop, normalise",
+        preprocessing="service.domain.preprocessing: shorter side to input_size (bicubic), centre crop, normalise",
         onnx_opset=ONNX_OPSET,
         onnx_sha256=onnx_sha,
         data=fingerprint(items),

@@ -8,8 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service import cost as model
 from service.cli import app
+from service.ops import cost as model
 
 console = Console()
 

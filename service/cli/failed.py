@@ -10,9 +10,9 @@ from rich.table import Table
 
 from service.cli import app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
+from service.dal.queues import Queue, failed_messages
 from service.local.stack import DEFAULT_PORT
-from service.redrive import redrive
-from service.stores import Queue, failed_messages
+from service.ops.redrive import redrive
 
 console = Console()
 failed_app = typer.Typer(help="The failed queue: what could not be classified, and why.", no_args_is_help=True)

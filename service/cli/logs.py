@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from service import logs
 from service.cli import app
 from service.cli.results import parse_moment
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.local.stack import DEFAULT_PORT, log_path
+from service.ops import logs
 
 console = Console()
 _LEVEL_STYLES = {"WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold red"}

@@ -11,15 +11,14 @@ from PIL import Image
 from rich.console import Console
 from rich.table import Table
 
-from service import preprocessing
-from service.backends.onnx import OnnxClassifier
 from service.cli import app
-from service.errors import ObjectNotFound, ObjectTooLarge, SconesError
-from service.images import format_bytes, load_image
-from service.model_card import load_model_card
-from service.models import Prediction
-from service.policy import route_for
-from service.settings import get_settings
+from service.domain.errors import SconesError
+from service.domain.model_card import load_model_card
+from service.domain.models import Prediction
+from service.domain.policy import route_for
+from service.images.files import read_image_file
+from service.pipeline.backends.onnx import OnnxClassifier
+from service.pipeline.settings import get_settings
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 BATCH_SIZE = 64
@@ -41,22 +40,6 @@ def expand(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def read_image(path: Path, max_bytes: int, max_pixels: int) -> Image.Image:
-    """The model-sized image of one file, or a SconesError saying why there is none."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ObjectTooLarge(f"The file is {format_bytes(size)}; the limit is {format_bytes(max_bytes)}.")
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ObjectNotFound(f"There is no file at {path}.") from exc
-    except IsADirectoryError as exc:
-        raise ObjectNotFound(f"{path} is not a file.") from exc
-    except PermissionError as exc:
-        raise ObjectNotFound(f"The file {path} cannot be read (permission denied).") from exc
-    return preprocessing.fit_to_input(load_image(data, max_pixels))
-
-
 def classify(files: list[Path], classifier: OnnxClassifier, max_bytes: int, max_pixels: int) -> Iterator[Outcome]:
     """Outcomes in input order; readable images go to the model in batches."""
     for start in range(0, len(files), BATCH_SIZE):
@@ -65,7 +48,7 @@ def classify(files: list[Path], classifier: OnnxClassifier, max_bytes: int, max_
         errors: dict[int, SconesError] = {}
         for i, path in enumerate(chunk):
             try:
-                images[i] = read_image(path, max_bytes, max_pixels)
+                images[i] = read_image_file(path, max_bytes, max_pixels)
             except SconesError as exc:
                 errors[i] = exc
         predictions = dict(zip(images, classifier.predict(list(images.values())), strict=True))

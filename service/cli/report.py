@@ -9,16 +9,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from service.capture import read_capture
 from service.cli import app
-from service.cli.metrics import metric_summaries
 from service.cli.results import parse_moment
 from service.cli.target import AwsStackOption, PortOption, client, resolve
+from service.dal.queues import Queue
+from service.dal.results import ResultsTable
+from service.domain.model_card import load_model_card
 from service.local.provision import STACK_NAME
 from service.local.stack import DEFAULT_PORT
-from service.model_card import load_model_card
-from service.settings import get_settings
-from service.stores import Queue, ResultsTable
+from service.ops.capture import read_capture
+from service.ops.metrics import metric_summaries
+from service.pipeline.settings import get_settings
 
 console = Console()
 
@@ -39,7 +40,7 @@ def report_command(
     info = resolve(port, aws_stack)
     start = parse_moment(since)
     # matplotlib is slow to import: only this command needs it, so every other command stays quick.
-    from service import report
+    from service.ops import report
 
     records = report.recent_inferences(
         ResultsTable(client(info, "dynamodb"), info.results_table),

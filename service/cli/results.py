@@ -17,12 +17,12 @@ from rich.text import Text
 
 from service.cli import app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
+from service.dal.queues import Queue
+from service.dal.results import ResultsTable
+from service.domain.model_card import load_model_card
+from service.domain.models import OTHER_LABEL, ResultRecord
 from service.local.stack import DEFAULT_PORT
-from service.model_card import load_model_card
-from service.models import ResultRecord
-from service.review import OTHER_LABEL
-from service.settings import get_settings
-from service.stores import Queue, ResultsTable
+from service.pipeline.settings import get_settings
 
 console = Console()
 _RELATIVE = re.compile(r"^(\d+)([smhd])$")

@@ -13,11 +13,11 @@ from rich.text import Text
 
 from service.cli import app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
+from service.dal.stack import StackInfo
+from service.domain.model_card import load_model_card
 from service.local.stack import DEFAULT_PORT
-from service.model_card import load_model_card
-from service.review import PendingItem, ReviewDesk, ReviewError
-from service.settings import get_settings
-from service.stack_info import StackInfo
+from service.ops.review import PendingItem, ReviewDesk, ReviewError
+from service.pipeline.settings import get_settings
 
 console = Console()
 error_console = Console(stderr=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
-import boto3
 import typer
 
+from service.dal.stack import StackInfo
 from service.local.stack import DEFAULT_PORT, StackError, status
-from service.stack_info import StackInfo
 
 PortOption = Annotated[
     int,
@@ -28,10 +27,7 @@ AwsStackOption = Annotated[
 def resolve(port: int = DEFAULT_PORT, aws_stack: str | None = None) -> StackInfo:
     if aws_stack:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        cloudformation = boto3.client("cloudformation", region_name=region)
-        stack = cloudformation.describe_stacks(StackName=aws_stack)["Stacks"][0]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-        return StackInfo.from_outputs(endpoint_url=None, region=region, outputs=outputs)
+        return StackInfo.describe(aws_stack, region)
     try:
         return status(port)
     except StackError as error:

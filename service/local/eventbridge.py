@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.events.models import Rule
+from moto.events.models import EventMessageType, Rule
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +27,12 @@ _region = "us-east-1"
 _writes = itertools.count()
 
 
-def _as_delivered(event: dict[str, Any]) -> dict[str, Any]:
+def _as_delivered(event: EventMessageType) -> dict[str, Any]:
     """Shape moto's S3 event as EventBridge delivers it on AWS (ISO time, `etag`)."""
-    delivered = copy.deepcopy(event)
-    if isinstance(delivered.get("time"), int | float):
-        delivered["time"] = datetime.fromtimestamp(delivered["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    delivered: dict[str, Any] = dict(copy.deepcopy(event))
+    moment = delivered.get("time")
+    if isinstance(moment, int | float):
+        delivered["time"] = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     obj = delivered.get("detail", {}).get("object", {})
     if "eTag" in obj:
         obj["etag"] = obj.pop("eTag")
@@ -53,7 +54,7 @@ def _start_execution(state_machine_arn: str, event: dict[str, Any]) -> None:
         log.exception("could not start %s for event %s", state_machine_arn, event.get("id"))
 
 
-def _send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
+def _send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
     if not self.event_pattern.matches_event(original_event):
         return
     others = []
@@ -71,4 +72,4 @@ def _send_to_targets(self: Rule, original_event: dict[str, Any], transform_input
 def install(region: str) -> None:
     global _region
     _region = region
-    Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+    Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]  # moto has no hook for targets

@@ -85,7 +85,7 @@ def _worker_start(endpoint_url: str, region: str) -> None:
     """A new container: metrics printed as EMF reach CloudWatch, and the code is imported before the first call."""
     from service.local.emf import EmfForwarder
 
-    sys.stdout = EmfForwarder(sys.stdout, endpoint_url, region)  # type: ignore[assignment]
+    sys.stdout = EmfForwarder(sys.stdout, endpoint_url, region)
     for module in HANDLER_MODULES:
         importlib.import_module(module)
 
@@ -123,6 +123,10 @@ def invoke_function(
     fault = faults.take(faults.logical_name(function.function_name))
     if fault is not None:
         return error_payload(fault.error, fault.message, context.aws_request_id), True
+    if not function.handler:
+        return error_payload(
+            "Runtime.HandlerNotFound", f"{function_name} has no handler.", context.aws_request_id
+        ), True
     return _dispatch(function.handler, body, context)
 
 
@@ -138,7 +142,10 @@ class InProcessLambdaClient:
         from moto.core import DEFAULT_ACCOUNT_ID
 
         body = Payload if isinstance(Payload, bytes | str | None) else json.dumps(Payload)
-        payload, errored = invoke_function(get_backend(DEFAULT_ACCOUNT_ID, self._region), FunctionName, Qualifier, body)
+        backend = get_backend(DEFAULT_ACCOUNT_ID, self._region)
+        if not isinstance(backend, LambdaSimpleBackend):
+            raise RuntimeError("The local stack runs moto's Lambda without Docker (LambdaSimpleBackend).")
+        payload, errored = invoke_function(backend, FunctionName, Qualifier, body)
         response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(payload), "ExecutedVersion": "$LATEST"}
         if errored:
             response["FunctionError"] = "Unhandled"

@@ -8,10 +8,10 @@ from typing import Any
 
 import boto3
 
+from service.dal.stack import DEFAULT_STACK_NAME, StackInfo
 from service.local.template import local_cloudformation_template
-from service.stack_info import StackInfo
 
-STACK_NAME = "scones"
+STACK_NAME = DEFAULT_STACK_NAME
 
 
 def _substitute_definitions(template: dict[str, Any]) -> dict[str, Any]:
@@ -101,10 +101,7 @@ def _register_for_execution(region: str) -> None:
 
 def stack_info(endpoint_url: str, region: str) -> StackInfo:
     """Reads the resource names from the deployed stack's outputs (the template declares them)."""
-    cloudformation = boto3.client("cloudformation", endpoint_url=endpoint_url, region_name=region)
-    stack = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    return StackInfo.from_outputs(endpoint_url=endpoint_url, region=region, outputs=outputs)
+    return StackInfo.describe(STACK_NAME, region, endpoint_url=endpoint_url)
 
 
 def function_environment(endpoint_url: str, region: str) -> dict[str, str]:

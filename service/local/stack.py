@@ -16,9 +16,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from service.stack_info import StackInfo
+from service.dal.stack import DEFAULT_LOCAL_PORT, StackInfo
 
-DEFAULT_PORT = 4566
+DEFAULT_PORT = DEFAULT_LOCAL_PORT
 
 
 class StackError(RuntimeError):

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from service.paths import TEMPLATE_PATH
+from service.domain.paths import TEMPLATE_PATH
 
 # Managed policies the template may name; the translator only needs their ARNs, and must work offline.
 _MANAGED_POLICIES = {
@@ -32,8 +32,10 @@ def _construct_intrinsic(loader: _CfnLoader, suffix: str, node: yaml.Node) -> di
         value: Any = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected YAML node for !{suffix}", node.start_mark)
     if suffix == "Ref":
         return {"Ref": value}
     if suffix == "GetAtt" and isinstance(value, str):
@@ -77,7 +79,7 @@ def translate(template: dict[str, Any], parameters: dict[str, str], region: str)
 
     # The translator looks the region up from the environment (ARN partitions).
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
-    return transform(template, parameters, _OfflinePolicyLoader())  # type: ignore[arg-type]
+    return transform(template, parameters, _OfflinePolicyLoader())
 
 
 def local_cloudformation_template(parameters: dict[str, str], region: str) -> dict[str, Any]:

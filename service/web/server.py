@@ -1,4 +1,4 @@
-"""The review page: a small HTTP server on 127.0.0.1 in front of `service.review`.
+"""The review page: a small HTTP server on 127.0.0.1 in front of `service.ops.review`.
 
     GET  /                  the page (static/index.html, review.js, review.css)
     GET  /api/pending       {"labels": [...], "shortcuts": {...}, "items": [PendingItem, ...]}
@@ -28,10 +28,11 @@ from urllib.parse import parse_qs, urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from service.errors import SconesError
-from service.images import load_image, read_object_capped
-from service.review import MAX_KEY_LENGTH, ReviewDesk, ReviewError
-from service.settings import Settings
+from service.dal.objects import read_object_capped
+from service.domain.errors import SconesError
+from service.images.decode import load_image
+from service.ops.review import MAX_KEY_LENGTH, ReviewDesk, ReviewError
+from service.pipeline.settings import ToolSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES: dict[str, tuple[str, str]] = {
@@ -73,7 +74,7 @@ class ReviewPage:
     s3: Any
     intake_bucket: str
     reviewer: str
-    settings: Settings
+    settings: ToolSettings
     _pending_keys: set[str] = field(default_factory=set)
     _pending_read_at: float = 0.0
     _images: OrderedDict[str, bytes] = field(default_factory=OrderedDict)

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from service.accounting import wait_until_accounted
-from service.report import CHARTS
+from service.ops.accounting import wait_until_accounted
+from service.ops.report import CHARTS
 from tests.e2e.conftest import StackClients
 
 GOOD, BROKEN = "samples/bicycle-1.png", "samples/broken.jpg"

@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from service.accounting import Ledger, wait_until_accounted
-from service.cli.metrics import metric_summaries
-from service.model_card import load_model_card
-from service.settings import get_settings
+from service.domain.model_card import load_model_card
+from service.ops.accounting import Ledger, wait_until_accounted
+from service.ops.metrics import metric_summaries
+from service.pipeline.settings import get_settings
 from tests.corpus import unusual_valid
 from tests.e2e.conftest import StackClients
 

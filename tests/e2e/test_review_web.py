@@ -16,9 +16,10 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from service.dal.queues import Queue
+from service.dal.results import ResultsTable
+from service.domain.models import ResultRecord
 from service.local.stack import free_port
-from service.models import ResultRecord
-from service.stores import Queue, ResultsTable
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_pipeline import wait
 

@@ -77,12 +77,18 @@ def test_newer_manylinux_targets_accept_older_wheels() -> None:
 
 
 def test_artifact_holds_handlers_service_and_model_but_not_the_laptop_parts(artifact: Path) -> None:
-    for name in ("handlers/serialize.py", "handlers/classify.py", "handlers/filter.py", "service/steps.py"):
+    for name in ("handlers/serialize.py", "handlers/classify.py", "handlers/filter.py", "service/pipeline/steps.py"):
         assert (artifact / name).is_file(), name
     assert (artifact / "models" / "model.onnx").stat().st_size == (ROOT / "models" / "model.onnx").stat().st_size
     assert (artifact / "models" / "model_card.json").is_file()
-    assert not (artifact / "service" / "local").exists()
-    assert not (artifact / "service" / "cli").exists()
+    # Only the runtime layers ship: operator tools, the CLI, the review page and the local stack stay behind.
+    assert sorted(p.name for p in (artifact / "service").iterdir()) == [
+        "__init__.py",
+        "dal",
+        "domain",
+        "images",
+        "pipeline",
+    ]
     assert not (artifact / "torch").exists() and not (artifact / "moto").exists()
     assert not list(artifact.rglob("__pycache__"))
     assert packager.directory_size(artifact) < 250 * 2**20  # Lambda's unzipped limit
@@ -109,8 +115,9 @@ import json, sys
 sys.path.insert(0, {str(artifact)!r})
 import handlers.serialize, handlers.classify, handlers.filter
 from PIL import Image
-from service import paths, preprocessing
-from service.backends import get_classifier
+from service.domain import paths
+from service.domain import preprocessing
+from service.pipeline.backends import get_classifier
 image = preprocessing.fit_to_input(Image.open({str(SAMPLE)!r}).convert("RGB"))
 prediction = get_classifier().predict([image])[0]
 outside = sorted(
@@ -124,7 +131,12 @@ print(json.dumps({{
     "outside": outside,
 }}))
 """
-    env = {"POWERTOOLS_TRACE_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    env = {
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "PATH": "/usr/bin:/bin",
+        "IDEMPOTENCY_TABLE": "claims",
+    }
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=False, env=env, timeout=120
     )

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from service import metric_names
+from service.domain import metric_names
+from service.domain.paths import TEMPLATE_PATH
 from service.local.template import inline_local_artifacts, load_template, translate
-from service.paths import TEMPLATE_PATH
 
 KNOWN_METRICS = {
     value for name, value in vars(metric_names).items() if name.isupper() and not name.endswith("_DIMENSION")

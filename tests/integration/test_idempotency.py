@@ -10,9 +10,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from service.errors import DuplicateDelivery
-from service.idempotency import claim, upload_id
-from service.models import ObjectRef
+from service.dal.claims import claim, upload_id
+from service.domain.errors import DuplicateDelivery
+from service.domain.models import ObjectRef
 from tests.atomic import AtomicWrites
 
 TABLE = "claims"

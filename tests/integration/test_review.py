@@ -12,14 +12,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from service.models import ResultRecord, utc_now
-from service.review import (
+from service.dal.results import LABEL_INDEX
+from service.domain.models import ResultRecord, utc_now
+from service.ops.review import (
     AlreadyResolvedError,
     NotPendingError,
     ReviewDesk,
     UnknownLabelError,
 )
-from service.stores import LABEL_INDEX
 from tests.atomic import AtomicWrites
 
 CLASSES = ("bicycle", "motorcycle")

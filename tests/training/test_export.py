@@ -12,8 +12,8 @@ import pytest
 from moto import mock_aws
 from PIL import Image
 
-from service.review import ReviewDesk
-from service.stores import ResultsTable
+from service.dal.results import ResultsTable
+from service.ops.review import ReviewDesk
 from tests.integration.test_review import BUCKET, CLASSES, create_results_table, model_record
 from training import data
 from training.dataset import load_labelled_folder

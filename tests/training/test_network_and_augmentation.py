@@ -5,8 +5,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from service import preprocessing
-from service.preprocessing import MEAN, STD
+from service.domain import preprocessing
+from service.domain.preprocessing import MEAN, STD
 from training.augmentation import Augmentation, augment, cut_out, jitter_colour
 from training.dataset import load_labelled_folder
 from training.network import LUMA_STD, LUMA_WEIGHTS, WhitenedConvNet

@@ -8,9 +8,9 @@ import pytest
 import torch
 from PIL import Image
 
-from service import preprocessing
-from service.backends.onnx import OnnxClassifier
-from service.model_card import read_model_card
+from service.domain import preprocessing
+from service.domain.model_card import read_model_card
+from service.pipeline.backends.onnx import OnnxClassifier
 from training.dataset import load_labelled_folder
 from training.train import (
     Config,

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from service import cost
-from service.cost import Assumptions, estimate, load_prices, read_infrastructure
+from service.ops import cost
+from service.ops.cost import Assumptions, estimate, load_prices, read_infrastructure
 
 
 @pytest.fixture(scope="module")

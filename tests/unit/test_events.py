@@ -7,8 +7,8 @@ from urllib.parse import quote_plus
 import pytest
 from aws_lambda_powertools.utilities.parser import parse
 
-from service.errors import InvalidEvent
-from service.events import ObjectCreatedEvent, object_ref
+from service.domain.errors import InvalidEvent
+from service.pipeline.events import ObjectCreatedEvent, object_ref
 from tests.events import eventbridge_event, s3_records_event
 
 KEYS = ["plain.jpg", "a dir/photo 1.jpg", "c++/a+b.png", "100%/50% off.png", "vélo/été ☀.jpeg", "deep/" * 8 + "x.png"]

@@ -15,11 +15,12 @@ from moto import mock_aws
 from PIL import Image
 
 from handlers import classify, filter, serialize
-from service import preprocessing
-from service.errors import CorruptImage, ObjectTooLarge
-from service.images import decode_png_b64
+from service.domain import preprocessing
+from service.domain.errors import CorruptImage, ObjectTooLarge
+from service.domain.models import Decision, Prediction, ResultRecord, SerializedImage
+from service.images.payload import decode_png_b64
 from service.local.lambdas import LambdaContext
-from service.models import Decision, Prediction, ResultRecord, SerializedImage
+from tests.claims import create_claims_table
 from tests.corpus import unusual_valid
 from tests.events import eventbridge_event, s3_records_event
 
@@ -47,6 +48,7 @@ def s3() -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=BUCKET)
+        create_claims_table()
         yield client
 
 
@@ -94,9 +96,9 @@ def test_serialize_raises_the_error_code_for_a_broken_file(s3: Any) -> None:
 
 def test_serialize_applies_the_size_cap_from_the_environment(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_IMAGE_BYTES", "1000")
-    from service.settings import get_settings
+    from service.pipeline.settings import clear_caches
 
-    get_settings.cache_clear()
+    clear_caches()
     s3.put_object(Bucket=BUCKET, Key="large.png", Body=png((1, 2, 3), size=(400, 400)) + b"\x00" * 2000)
     with pytest.raises(ObjectTooLarge, match="limit"):
         serialize.handler(serialize_request(eventbridge_event(BUCKET, "large.png")), context("serialize"))
@@ -127,7 +129,7 @@ class MeanRedClassifier:
 
 
 def serialized(color: tuple[int, int, int], key: str = "k.png") -> dict[str, Any]:
-    from service.images import encode_png_b64
+    from service.images.payload import encode_png_b64
 
     image = Image.new("RGB", (preprocessing.INPUT_SIZE,) * 2, color)
     return SerializedImage(
@@ -171,3 +173,21 @@ def test_filter_routes_at_the_configured_threshold(
     assert decision.item["key"] == {"S": "a b/é.png"}
     assert decision.item["confidence"] == {"N": str(confidence)}
     assert ResultRecord.from_dynamodb(decision.item) == decision.record
+
+
+def test_a_function_without_its_required_settings_fails_at_start_up_naming_them() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "IDEMPOTENCY_TABLE"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import handlers.serialize"], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode != 0
+    assert "ConfigurationError" in result.stderr and "IDEMPOTENCY_TABLE" in result.stderr
+    sagemaker = {**os.environ, "MODEL_BACKEND": "sagemaker", "SAGEMAKER_ENDPOINT_NAME": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", "import handlers.classify"], capture_output=True, text=True, env=sagemaker, check=False
+    )
+    assert result.returncode != 0 and "SAGEMAKER_ENDPOINT_NAME is required" in result.stderr

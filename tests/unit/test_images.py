@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from PIL import Image, ImageFile
 
-from service.errors import (
+from service.dal.objects import read_object_capped
+from service.domain.errors import (
     CorruptImage,
     ImageTooManyPixels,
     NotAnImage,
@@ -23,15 +24,9 @@ from service.errors import (
     ObjectTooLarge,
     SconesError,
 )
-from service.images import (
-    DecodedImage,
-    decode_image,
-    decode_png_b64,
-    encode_png_b64,
-    load_image,
-    read_object_capped,
-)
-from service.paths import SAMPLES_DIR
+from service.domain.paths import SAMPLES_DIR
+from service.images.decode import DecodedImage, decode_image, load_image
+from service.images.payload import decode_png_b64, encode_png_b64
 from tests.corpus import (
     BLUE,
     DEFAULT_MAX_PIXELS,

@@ -16,10 +16,11 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from handlers import classify, filter, serialize
-from service import logs
 from service.cli import app
-from service.errors import CorruptImage
-from service.observability import logger
+from service.domain.errors import CorruptImage
+from service.ops import logs
+from service.pipeline.observability import logger
+from tests.claims import create_claims_table
 from tests.events import eventbridge_event
 from tests.unit import test_handlers
 from tests.unit.test_handlers import MeanRedClassifier, context, png
@@ -42,6 +43,7 @@ def run_pipeline(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[
         with mock_aws():
             s3 = boto3.client("s3", region_name="us-east-1")
             s3.create_bucket(Bucket=BUCKET)
+            create_claims_table()
             s3.put_object(Bucket=BUCKET, Key=GOOD, Body=png((220, 20, 20)))
             s3.put_object(Bucket=BUCKET, Key=BROKEN, Body=b"\xff\xd8\xff\xe0" + b"\x00" * 40)
             image = serialize.handler(

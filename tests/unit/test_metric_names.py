@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from service import metric_names
+from service.domain import metric_names
 
 ROOT = Path(__file__).resolve().parents[2]
 # Emitted by Powertools itself when a handler asks for it (capture_cold_start_metric=True), not by our code.

@@ -6,13 +6,14 @@ import onnxruntime as ort
 import pytest
 from PIL import Image
 
-from service import backends, preprocessing
-from service.backends import get_classifier
-from service.backends.onnx import OnnxClassifier
-from service.errors import ModelError
-from service.model_card import load_model_card
-from service.paths import MODEL_CARD_PATH, MODEL_PATH
-from service.settings import Settings
+from service.domain import preprocessing
+from service.domain.errors import ModelError
+from service.domain.model_card import load_model_card
+from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
+from service.pipeline import backends
+from service.pipeline.backends import get_classifier
+from service.pipeline.backends.onnx import OnnxClassifier
+from service.pipeline.settings import ClassifySettings
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +76,10 @@ def test_a_card_with_other_preprocessing_is_refused() -> None:
 
 
 def test_the_factory_returns_one_onnx_classifier_per_process() -> None:
-    settings = Settings(MODEL_BACKEND="onnx")
+    settings = ClassifySettings(MODEL_BACKEND="onnx")
     first = get_classifier(settings)
     assert isinstance(first, OnnxClassifier)
-    assert get_classifier(Settings(MODEL_BACKEND="onnx")) is first
+    assert get_classifier(ClassifySettings(MODEL_BACKEND="onnx")) is first
     assert first.classes == ("bicycle", "motorcycle")
 
 
@@ -89,10 +90,10 @@ def test_the_factory_builds_the_sagemaker_backend_from_settings_and_card(monkeyp
         def __init__(self, **kwargs: object) -> None:
             built.append(kwargs)
 
-    fake = types.ModuleType("service.backends.sagemaker")
+    fake = types.ModuleType("service.pipeline.backends.sagemaker")
     fake.SageMakerClassifier = FakeSageMakerClassifier  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "service.backends.sagemaker", fake)
-    settings = Settings(MODEL_BACKEND="sagemaker", SAGEMAKER_ENDPOINT_NAME="bikes-test-endpoint")
+    monkeypatch.setitem(sys.modules, "service.pipeline.backends.sagemaker", fake)
+    settings = ClassifySettings(MODEL_BACKEND="sagemaker", SAGEMAKER_ENDPOINT_NAME="bikes-test-endpoint")
     classifier = get_classifier(settings)
     assert isinstance(classifier, FakeSageMakerClassifier)
     assert built == [

@@ -7,8 +7,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from service.cli import app, commands, predict  # noqa: F401  (importing them registers the commands)
-from service.model_card import load_model_card
-from service.paths import MODEL_CARD_PATH
+from service.domain.model_card import load_model_card
+from service.domain.paths import MODEL_CARD_PATH
 
 runner = CliRunner()
 

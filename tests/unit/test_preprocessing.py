@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from service import preprocessing
-from service.preprocessing import INPUT_SIZE, MEAN, STD, fit_to_input, to_array
+from service.domain import preprocessing
+from service.domain.preprocessing import INPUT_SIZE, MEAN, STD, fit_to_input, to_array
 
 
 def test_model_sized_rgb_image_passes_through_unchanged() -> None:

@@ -15,10 +15,11 @@ import pytest
 from moto import mock_aws
 from PIL import Image
 
-from service import report
-from service.capture import parse_capture_line, read_capture, split_s3_uri
-from service.models import ResultRecord, Route
-from service.stores import Queue, ResultsTable
+from service.dal.queues import Queue
+from service.dal.results import ResultsTable
+from service.domain.models import ResultRecord, Route
+from service.ops import report
+from service.ops.capture import parse_capture_line, read_capture, split_s3_uri
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CLASSES = ("bicycle", "motorcycle")
@@ -121,7 +122,7 @@ def test_the_report_writes_valid_charts_and_an_index_that_shows_them(tmp_path: P
 
 
 def test_the_capture_chart_is_added_when_captured_answers_are_given(tmp_path: Path) -> None:
-    from service.capture import CapturedInference
+    from service.ops.capture import CapturedInference
 
     captured = [
         CapturedInference(event_id=str(i), inference_time=START + timedelta(minutes=i), label="bicycle", confidence=c)

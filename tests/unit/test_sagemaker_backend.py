@@ -16,9 +16,9 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from PIL import Image
 
-from service.backends.sagemaker import CLIENT_CONFIG, SageMakerClassifier
-from service.classifier import Classifier
-from service.errors import ModelError, ModelUnavailable
+from service.domain.classifier import Classifier
+from service.domain.errors import ModelError, ModelUnavailable
+from service.pipeline.backends.sagemaker import CLIENT_CONFIG, SageMakerClassifier
 
 ENDPOINT = "scones-image-classification"
 CLASSES = ("bicycle", "motorcycle")

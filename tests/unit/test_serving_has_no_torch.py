@@ -6,12 +6,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 SERVING_MODULES = (
-    "service.preprocessing",
-    "service.model_card",
-    "service.backends",
-    "service.backends.onnx",
+    "service.domain.preprocessing",
+    "service.domain.model_card",
+    "service.pipeline.backends",
+    "service.pipeline.backends.onnx",
     "service.cli.predict",
-    "service.steps",
+    "service.pipeline.steps",
     "handlers.serialize",
     "handlers.classify",
     "handlers.filter",
@@ -20,12 +20,12 @@ SERVING_MODULES = (
 
 def test_serving_modules_never_import_torch() -> None:
     present = [name for name in SERVING_MODULES if _exists(name)]
-    assert "service.backends.onnx" in present and "service.cli.predict" in present
+    assert "service.pipeline.backends.onnx" in present and "service.cli.predict" in present
     code = (
         "import importlib, sys\n"
         f"for name in {present!r}:\n"
         "    importlib.import_module(name)\n"
-        "from service.backends import get_classifier\n"
+        "from service.pipeline.backends import get_classifier\n"
         "get_classifier().predict([])\n"
         "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))\n"
     )

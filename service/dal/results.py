@@ -1,0 +1,135 @@
+"""The results table: one record per classified upload, read by key, by the label/time index or by scan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder, Key
+from boto3.dynamodb.types import TypeSerializer
+
+from service.domain.models import ResultRecord, format_utc
+
+LABEL_INDEX = "by-label"
+
+
+class ResultsTable:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._client = dynamodb
+        self._table_name = table_name
+
+    def get(self, key: str) -> ResultRecord | None:
+        item = self._client.get_item(TableName=self._table_name, Key={"key": {"S": key}}, ConsistentRead=True)
+        return ResultRecord.from_dynamodb(item["Item"]) if "Item" in item else None
+
+    def query(
+        self,
+        label: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_confidence: float | None = None,
+        max_confidence: float | None = None,
+        source: str | None = None,
+        labels: Sequence[str] | None = None,
+    ) -> list[ResultRecord]:
+        """Records matching every given condition, oldest first.
+
+        A label, or a time range together with `labels` (every label the table can hold), reads the label/time
+        index: one query per label partition, no scan. Anything else scans the table with a filter.
+        """
+        filters: list[ConditionBase] = []
+        if min_confidence is not None:
+            filters.append(Attr("confidence").gte(_decimal(min_confidence)))
+        if max_confidence is not None:
+            filters.append(Attr("confidence").lte(_decimal(max_confidence)))
+        if source is not None:
+            filters.append(Attr("source").eq(source))
+        if label is not None:
+            partitions = [label]
+        elif since is not None or until is not None:
+            partitions = list(labels or [])
+        else:
+            partitions = []
+        if partitions:
+            found = (r for part in partitions for r in self._read_index(part, since, until, filters))
+            return sorted(found, key=lambda r: r.completed_at)
+        if since is not None:
+            filters.append(Attr("completed_at").gte(_iso(since)))
+        if until is not None:
+            filters.append(Attr("completed_at").lte(_iso(until)))
+        return sorted(self._read(self._client.scan, filters), key=lambda r: r.completed_at)
+
+    def _read_index(
+        self, label: str, since: datetime | None, until: datetime | None, filters: list[ConditionBase]
+    ) -> list[ResultRecord]:
+        condition = Key("label").eq(label)
+        if since is not None and until is not None:
+            condition &= Key("completed_at").between(_iso(since), _iso(until))
+        elif since is not None:
+            condition &= Key("completed_at").gte(_iso(since))
+        elif until is not None:
+            condition &= Key("completed_at").lte(_iso(until))
+        return self._read(self._client.query, filters, key_condition=condition)
+
+    def _read(
+        self, reader: Any, filters: list[ConditionBase], key_condition: ConditionBase | None = None
+    ) -> list[ResultRecord]:
+        """Every page of a query (with a key condition, on the label index) or a scan, through the client
+        itself, so that it uses the client's endpoint and credentials."""
+        builder = ConditionExpressionBuilder()
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"TableName": self._table_name}
+        for parameter, condition, is_key in (
+            ("KeyConditionExpression", key_condition, True),
+            ("FilterExpression", _all_of(filters), False),
+        ):
+            if condition is None:
+                continue
+            built = builder.build_expression(condition, is_key_condition=is_key)
+            kwargs[parameter] = built.condition_expression
+            names.update(built.attribute_name_placeholders)
+            values.update(built.attribute_value_placeholders)
+        if key_condition is not None:
+            kwargs["IndexName"] = LABEL_INDEX
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        if values:
+            serializer = TypeSerializer()
+            kwargs["ExpressionAttributeValues"] = {name: serializer.serialize(v) for name, v in values.items()}
+        records: list[ResultRecord] = []
+        while True:
+            page = reader(**kwargs)
+            records.extend(ResultRecord.from_dynamodb(item) for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return records
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def count(self) -> int:
+        total, kwargs = 0, {"TableName": self._table_name, "Select": "COUNT"}
+        while True:
+            page = self._client.scan(**kwargs)
+            total += page["Count"]
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _all_of(conditions: list[ConditionBase]) -> ConditionBase | None:
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for extra in conditions[1:]:
+        combined &= extra
+    return combined
+
+
+def _iso(moment: datetime) -> str:
+    return format_utc(moment)
+
+
+def _decimal(value: float) -> Any:
+    from decimal import Decimal
+
+    return Decimal(str(value))

@@ -1,0 +1,17 @@
+"""The CloudWatch metrics the handlers emit (namespace: settings.metrics_namespace).
+
+The template's dashboard and alarms refer to these names; a test checks that they match.
+"""
+
+IMAGES_RECEIVED = "ImagesReceived"
+IMAGES_REJECTED = "ImagesRejected"  # dimension ErrorCode (bounded: the codes in service.domain.errors)
+IMAGES_CLASSIFIED = "ImagesClassified"  # dimension Label (bounded: the model's classes)
+IMAGES_ACCEPTED = "ImagesAccepted"
+IMAGES_SENT_TO_REVIEW = "ImagesSentToReview"
+CONFIDENCE = "Confidence"
+INFERENCE_LATENCY = "InferenceLatency"
+IMAGE_BYTES = "ImageBytes"
+COLD_START = "ColdStart"  # emitted by Powertools itself
+
+ERROR_CODE_DIMENSION = "ErrorCode"
+LABEL_DIMENSION = "Label"

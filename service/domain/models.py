@@ -1,0 +1,149 @@
+"""Every payload that crosses a boundary (event, step state, record, message) as a Pydantic model."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+Route = Literal["accept", "review"]
+Source = Literal["model", "human"]
+#: Why an image went where it did: `confident` (accepted), `low_confidence` and `unrecognised` (the photo shows
+#: neither class, as far as the model can tell) go to people; `audit` is an accepted image also sampled for people
+#: to check, which is how the service measures its own precision.
+Reason = Literal["confident", "low_confidence", "unrecognised", "audit"]
+#: What a person answers when the photo shows none of the model's classes.
+OTHER_LABEL = "other"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_utc(moment: datetime) -> str:
+    """One fixed-width UTC format, so that stored times sort and compare as strings (the table's index)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+UtcDatetime = Annotated[datetime, PlainSerializer(format_utc, return_type=str, when_used="json")]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class ObjectRef(Frozen):
+    """An uploaded object, with its key exactly as uploaded (decoded)."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str | None = None
+    size: int | None = None
+    #: S3's ordering token for this write of the key: two uploads of one key never share it.
+    sequencer: str | None = None
+
+
+class SerializedImage(ObjectRef):
+    """Serialize's output: a reference to the object plus its normalised pixels (a few KB, never the original)."""
+
+    format: str
+    width: int
+    height: int
+    pixels_png_b64: str = Field(description="The model-sized RGB image as a base64 PNG.")
+    uploaded_at: UtcDatetime
+
+
+class Prediction(Frozen):
+    label: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    probabilities: dict[str, float]
+    model_version: str
+    #: How much the photo looks like any of the classes at all (None: the backend does not score it).
+    recognition: float | None = Field(default=None, ge=0.0, le=1.0)
+
+
+class ClassifyInput(Frozen):
+    image: SerializedImage
+
+
+class FilterInput(Frozen):
+    image: SerializedImage
+    prediction: Prediction
+
+
+class ResultRecord(Frozen):
+    """One row of the results table, and the body of a review message (same fields, same names)."""
+
+    bucket: str
+    key: str
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    model_version: str
+    source: Source = "model"
+    route: Route
+    threshold: float
+    reason: Reason | None = None
+    recognition: float | None = None
+    etag: str | None = None
+    version_id: str | None = None
+    uploaded_at: UtcDatetime
+    completed_at: UtcDatetime = Field(default_factory=utc_now)
+    # Set when a person decided (source == "human").
+    reviewer: str | None = None
+    reviewed_at: UtcDatetime | None = None
+    model_label: str | None = None
+    model_confidence: float | None = None
+
+    def to_dynamodb(self) -> dict[str, dict[str, Any]]:
+        """The item in DynamoDB's typed JSON, as the state machine's PutItem integration needs it."""
+        from boto3.dynamodb.types import TypeSerializer
+
+        serializer = TypeSerializer()
+        plain = json.loads(self.model_dump_json(exclude_none=True), parse_float=Decimal)
+        return {name: serializer.serialize(value) for name, value in plain.items()}
+
+    @classmethod
+    def from_dynamodb(cls, item: dict[str, Any]) -> ResultRecord:
+        from boto3.dynamodb.types import TypeDeserializer
+
+        deserializer = TypeDeserializer()
+        plain = {name: deserializer.deserialize(value) for name, value in item.items()}
+        return cls.model_validate(json.loads(json.dumps(plain, default=float)))
+
+
+class Decision(Frozen):
+    """Filter's output: where the object goes and what is written there."""
+
+    route: Route
+    record: ResultRecord
+    item: dict[str, dict[str, Any]] = Field(description="`record` as a DynamoDB item, for PutItem.")
+
+
+class FailedMessage(Frozen):
+    """A failed-queue message, built by the state machine's Catch path."""
+
+    bucket: str
+    key: str
+    error: str
+    cause: str
+    step: str
+    execution: str | None = None
+    failed_at: datetime | None = None
+
+    @property
+    def reason(self) -> str:
+        """The human sentence: Lambda errors carry it inside a JSON `cause`."""
+        try:
+            parsed = json.loads(self.cause)
+        except ValueError:
+            return self.cause
+        if isinstance(parsed, dict) and "errorMessage" in parsed:
+            return str(parsed["errorMessage"])
+        return self.cause

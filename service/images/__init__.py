@@ -1,0 +1,1 @@
+"""Untrusted bytes to upright RGB images: format sniffing, decoding, colour, the state payload."""

@@ -1,0 +1,26 @@
+"""Local image files (`scones predict`, evaluation), read under the same byte and pixel caps as uploads."""
+
+from pathlib import Path
+
+from PIL import Image
+
+from service.domain import preprocessing
+from service.domain.errors import ObjectNotFound, ObjectTooLarge
+from service.domain.sizes import format_bytes
+from service.images.decode import load_image
+
+
+def read_image_file(path: Path, max_bytes: int, max_pixels: int) -> Image.Image:
+    """The model-sized image of one file, or a SconesError saying why there is none."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ObjectTooLarge(f"The file is {format_bytes(size)}; the limit is {format_bytes(max_bytes)}.")
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ObjectNotFound(f"There is no file at {path}.") from exc
+    except IsADirectoryError as exc:
+        raise ObjectNotFound(f"{path} is not a file.") from exc
+    except PermissionError as exc:
+        raise ObjectNotFound(f"The file {path} cannot be read (permission denied).") from exc
+    return preprocessing.fit_to_input(load_image(data, max_pixels))

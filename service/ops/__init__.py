@@ -1,0 +1,1 @@
+"""Operator tools over a running stack: review, redrive, accounting, logs, metrics, cost, reports."""

@@ -1,0 +1,107 @@
+"""Re-running failed objects after a fix: each failed message becomes a new execution of the pipeline.
+
+The new execution gets the same input EventBridge would have given for the object as it is now, so it is
+processed exactly like a fresh upload; the failed message is deleted once the execution has started.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from service.domain.models import FailedMessage
+
+
+class RedriveResult(BaseModel):
+    key: str
+    started: bool
+    execution_arn: str | None = None
+    reason: str | None = None
+
+
+def object_created_event(s3: Any, bucket: str, key: str, region: str, account: str = "000000000000") -> dict[str, Any]:
+    """An EventBridge "Object Created" event for the object as it is now (no URL-encoding: keys travel as is)."""
+    head = s3.head_object(Bucket=bucket, Key=key)
+    obj: dict[str, Any] = {
+        "key": key,
+        "size": head["ContentLength"],
+        "etag": head["ETag"].strip('"'),
+        # A fresh sequencer: this is a new delivery of the object, not a duplicate of the one that failed.
+        "sequencer": uuid.uuid4().hex.upper(),
+    }
+    if head.get("VersionId"):
+        obj["version-id"] = head["VersionId"]
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": account,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:s3:::{bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": bucket},
+            "object": obj,
+            "request-id": "redrive",
+            "requester": account,
+            "reason": "Redrive",
+        },
+    }
+
+
+def redrive(
+    s3: Any,
+    sqs: Any,
+    stepfunctions: Any,
+    failed_queue_url: str,
+    state_machine_arn: str,
+    region: str,
+    keys: set[str] | None = None,
+) -> list[RedriveResult]:
+    """Starts a new execution for each failed message (those for `keys`, or all) and removes the message."""
+    results: list[RedriveResult] = []
+    held: list[str] = []
+    try:
+        while True:
+            batch = sqs.receive_message(
+                QueueUrl=failed_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                failure = FailedMessage.model_validate(json.loads(message["Body"]))
+                if keys is not None and failure.key not in keys:
+                    held.append(message["ReceiptHandle"])
+                    continue
+                results.append(_redrive_one(s3, stepfunctions, state_machine_arn, region, failure))
+                if results[-1].started:
+                    sqs.delete_message(QueueUrl=failed_queue_url, ReceiptHandle=message["ReceiptHandle"])
+                else:
+                    held.append(message["ReceiptHandle"])
+    finally:
+        for handle in held:
+            sqs.change_message_visibility(QueueUrl=failed_queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return results
+
+
+def _redrive_one(
+    s3: Any, stepfunctions: Any, state_machine_arn: str, region: str, failure: FailedMessage
+) -> RedriveResult:
+    try:
+        event = object_created_event(s3, failure.bucket, failure.key, region)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in ("404", "NoSuchKey", "NotFound"):
+            return RedriveResult(key=failure.key, started=False, reason="The object is no longer in the bucket.")
+        raise
+    execution = stepfunctions.start_execution(
+        stateMachineArn=state_machine_arn, name=f"redrive-{uuid.uuid4()}", input=json.dumps(event)
+    )
+    return RedriveResult(key=failure.key, started=True, execution_arn=execution["executionArn"])

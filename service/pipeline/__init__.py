@@ -1,0 +1,1 @@
+"""The three steps the Lambda handlers run, with their settings, observability and model backends."""

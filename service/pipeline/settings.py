@@ -1,0 +1,120 @@
+"""Runtime settings, read from the same environment variables the SAM template sets on the functions.
+
+One model per function, holding exactly what that function reads, with required fields where a missing value
+would silently change behaviour (no claims table means no de-duplication): each handler loads its model when its
+module is imported, so a misconfigured function fails at start-up with the variable's name, never mid-flight.
+`ToolSettings` is the union, for the operator tools (`scones predict`, the review desk, training's evaluation).
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Self, TypeVar
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.domain.errors import ConfigurationError
+from service.domain.model_card import load_model_card
+from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
+from service.domain.sizes import MiB
+
+
+class _FromEnvironment(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", populate_by_name=True)
+
+
+class ImageLimits(_FromEnvironment):
+    """Limits on everything read from users."""
+
+    max_image_bytes: int = Field(default=10 * MiB, gt=0, alias="MAX_IMAGE_BYTES")
+    max_image_pixels: int = Field(default=50_000_000, gt=0, alias="MAX_IMAGE_PIXELS")
+
+
+class ModelFiles(_FromEnvironment):
+    model_path: Path = Field(default=MODEL_PATH, alias="MODEL_PATH")
+    model_card_path: Path = Field(default=MODEL_CARD_PATH, alias="MODEL_CARD_PATH")
+
+
+class SerializeSettings(ImageLimits):
+    # Claims of uploads, so a re-delivered event is processed once.
+    idempotency_table: str = Field(min_length=1, alias="IDEMPOTENCY_TABLE")
+
+
+class ClassifySettings(ModelFiles):
+    model_backend: Literal["onnx", "sagemaker"] = Field(default="onnx", alias="MODEL_BACKEND")
+    sagemaker_endpoint_name: str = Field(default="", alias="SAGEMAKER_ENDPOINT_NAME")
+
+    @model_validator(mode="after")
+    def _endpoint_with_sagemaker(self) -> Self:
+        if self.model_backend == "sagemaker" and not self.sagemaker_endpoint_name:
+            raise ValueError("SAGEMAKER_ENDPOINT_NAME is required when MODEL_BACKEND is sagemaker")
+        return self
+
+
+class FilterSettings(ModelFiles):
+    # Empty means "the model card's recommended threshold".
+    confidence_threshold: float | None = Field(default=None, ge=0.0, le=1.0, alias="CONFIDENCE_THRESHOLD")
+
+    @field_validator("confidence_threshold", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        # The template passes an empty string when no threshold override is set.
+        return None if value == "" else value
+
+    def threshold(self) -> float:
+        """The configured threshold, else the one the model card recommends."""
+        if self.confidence_threshold is not None:
+            return self.confidence_threshold
+        return load_model_card(self.model_card_path).recommended_threshold
+
+
+class ObservabilitySettings(_FromEnvironment):
+    metrics_namespace: str = Field(default="Scones", alias="POWERTOOLS_METRICS_NAMESPACE")
+
+
+class ToolSettings(ImageLimits, ClassifySettings, FilterSettings):
+    """Everything but the function-only resources, for the tools that classify and review on a laptop."""
+
+
+_Settings = TypeVar("_Settings", bound=_FromEnvironment)
+
+
+def _load(model: type[_Settings]) -> _Settings:
+    try:
+        return model()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
+        )
+        raise ConfigurationError(f"{model.__name__} from the environment is invalid: {problems}.") from error
+
+
+# Read once per process (per Lambda container); tests clear the caches to re-read the environment.
+@lru_cache(maxsize=1)
+def serialize_settings() -> SerializeSettings:
+    return _load(SerializeSettings)
+
+
+@lru_cache(maxsize=1)
+def classify_settings() -> ClassifySettings:
+    return _load(ClassifySettings)
+
+
+@lru_cache(maxsize=1)
+def filter_settings() -> FilterSettings:
+    return _load(FilterSettings)
+
+
+@lru_cache(maxsize=1)
+def observability_settings() -> ObservabilitySettings:
+    return _load(ObservabilitySettings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> ToolSettings:
+    return _load(ToolSettings)
+
+
+def clear_caches() -> None:
+    for loader in (serialize_settings, classify_settings, filter_settings, observability_settings, get_settings):
+        loader.cache_clear()

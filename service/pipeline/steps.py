@@ -1,0 +1,71 @@
+"""The three steps of the pipeline, free of Lambda specifics: the handlers call these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from service.dal.claims import claim
+from service.dal.clients import client
+from service.dal.objects import read_object_capped
+from service.domain import preprocessing
+from service.domain.classifier import Classifier
+from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
+from service.domain.policy import verdict
+from service.images.decode import decode_image
+from service.images.payload import decode_png_b64, encode_png_b64
+from service.pipeline.settings import SerializeSettings
+
+
+def serialize(
+    ref: ObjectRef, uploaded_at: datetime, settings: SerializeSettings, execution: str, s3: Any | None = None
+) -> SerializedImage:
+    """Claims the upload, reads the object (size cap first), decodes and validates it, and shrinks it to the
+    model's input."""
+    claim(client("dynamodb"), settings.idempotency_table, ref, ref.sequencer, execution)
+    data, meta = read_object_capped(
+        s3 or client("s3"), ref.bucket, ref.key, settings.max_image_bytes, version_id=ref.version_id
+    )
+    decoded = decode_image(data, settings.max_image_pixels)
+    small = preprocessing.fit_to_input(decoded.image)
+    return SerializedImage(
+        bucket=ref.bucket,
+        key=ref.key,
+        version_id=meta.version_id or ref.version_id,
+        etag=meta.etag or ref.etag,
+        size=len(data),
+        sequencer=ref.sequencer,
+        format=decoded.format,
+        width=decoded.width,
+        height=decoded.height,
+        pixels_png_b64=encode_png_b64(small),
+        uploaded_at=uploaded_at,
+    )
+
+
+def classify(image: SerializedImage, classifier: Classifier) -> Prediction:
+    return classifier.predict([decode_png_b64(image.pixels_png_b64)])[0]
+
+
+def decide(
+    image: SerializedImage, prediction: Prediction, threshold: float, recognition_threshold: float | None = None
+) -> Decision:
+    chosen = verdict(prediction, threshold, recognition_threshold)
+    route = chosen.route
+    record = ResultRecord(
+        bucket=image.bucket,
+        key=image.key,
+        label=prediction.label,
+        confidence=prediction.confidence,
+        probabilities=prediction.probabilities,
+        model_version=prediction.model_version,
+        source="model",
+        route=route,
+        threshold=threshold,
+        reason=chosen.reason,
+        recognition=prediction.recognition,
+        etag=image.etag,
+        version_id=image.version_id,
+        uploaded_at=image.uploaded_at,
+    )
+    return Decision(route=route, record=record, item=record.to_dynamodb())
