@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from service.domain.models import FailedMessage, ResultRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One message as received: its body, and the handle that deletes it or changes its visibility."""
+
+    message_id: str
+    receipt_handle: str
+    body: dict[str, Any]
 
 
 class Queue:
@@ -23,23 +33,47 @@ class Queue:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
+    def receive(self, visibility_timeout: int, limit: int | None = None) -> Iterator[Received]:
+        """Messages as the queue hands them out, each hidden from other readers for `visibility_timeout` seconds,
+        until the queue has no visible message left (or `limit` were received)."""
+        count = 0
+        while limit is None or count < limit:
+            batch = self._sqs.receive_message(
+                QueueUrl=self.url,
+                MaxNumberOfMessages=10 if limit is None else min(10, limit - count),
+                VisibilityTimeout=visibility_timeout,
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            if not batch:
+                return
+            for message in batch:
+                count += 1
+                yield Received(
+                    message_id=message["MessageId"],
+                    receipt_handle=message["ReceiptHandle"],
+                    body=json.loads(message["Body"]),
+                )
+
+    def release(self, receipt_handles: Iterable[str]) -> None:
+        """Makes received messages visible again at once."""
+        for handle in receipt_handles:
+            self._sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=handle, VisibilityTimeout=0)
+
+    def delete(self, receipt_handle: str) -> None:
+        self._sqs.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)
+
     def peek(self, limit: int = 1000) -> list[dict[str, Any]]:
         """Every visible message's body, made visible again at once so nothing is consumed."""
         bodies: dict[str, dict[str, Any]] = {}
-        handles: list[str] = []
+        held: list[str] = []
         try:
-            while len(bodies) < limit:
-                batch = self._sqs.receive_message(
-                    QueueUrl=self.url, MaxNumberOfMessages=10, VisibilityTimeout=30, WaitTimeSeconds=0
-                ).get("Messages", [])
-                if not batch:
+            for message in self.receive(visibility_timeout=30):
+                held.append(message.receipt_handle)
+                bodies.setdefault(message.message_id, message.body)
+                if len(bodies) >= limit:
                     break
-                for message in batch:
-                    handles.append(message["ReceiptHandle"])
-                    bodies.setdefault(message["MessageId"], json.loads(message["Body"]))
         finally:
-            for handle in handles:
-                self._sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=handle, VisibilityTimeout=0)
+            self.release(held)
         return list(bodies.values())[:limit]
 
     def messages(self) -> Iterator[dict[str, Any]]:
@@ -48,15 +82,8 @@ class Queue:
     def drain(self) -> list[dict[str, Any]]:
         """Every message's body, consumed: for throwaway stacks (benchmarks), where peeking thousands of messages
         one visibility change at a time would cost more than the run itself."""
-        bodies: dict[str, dict[str, Any]] = {}
-        while True:
-            batch = self._sqs.receive_message(
-                QueueUrl=self.url, MaxNumberOfMessages=10, VisibilityTimeout=3600, WaitTimeSeconds=0
-            ).get("Messages", [])
-            if not batch:
-                return list(bodies.values())
-            for message in batch:
-                bodies.setdefault(message["MessageId"], json.loads(message["Body"]))
+        bodies = {m.message_id: m.body for m in self.receive(visibility_timeout=3600)}
+        return list(bodies.values())
 
 
 def review_records(queue: Queue) -> list[ResultRecord]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -98,22 +98,23 @@ class ResultsTable:
         if values:
             serializer = TypeSerializer()
             kwargs["ExpressionAttributeValues"] = {name: serializer.serialize(v) for name, v in values.items()}
-        records: list[ResultRecord] = []
-        while True:
-            page = reader(**kwargs)
-            records.extend(ResultRecord.from_dynamodb(item) for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return records
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [ResultRecord.from_dynamodb(item) for page in _pages(reader, kwargs) for item in page["Items"]]
 
     def count(self) -> int:
-        total, kwargs = 0, {"TableName": self._table_name, "Select": "COUNT"}
-        while True:
-            page = self._client.scan(**kwargs)
-            total += page["Count"]
-            if "LastEvaluatedKey" not in page:
-                return total
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sum(
+            page["Count"] for page in _pages(self._client.scan, {"TableName": self._table_name, "Select": "COUNT"})
+        )
+
+
+def _pages(reader: Any, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every page of a query or scan, following LastEvaluatedKey."""
+    request = dict(kwargs)
+    while True:
+        page = reader(**request)
+        yield page
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _all_of(conditions: list[ConditionBase]) -> ConditionBase | None:

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from service.dal.queues import Queue
 from service.domain.models import FailedMessage
 
 
@@ -66,28 +67,22 @@ def redrive(
     keys: set[str] | None = None,
 ) -> list[RedriveResult]:
     """Starts a new execution for each failed message (those for `keys`, or all) and removes the message."""
+    queue = Queue(sqs, failed_queue_url)
     results: list[RedriveResult] = []
     held: list[str] = []
     try:
-        while True:
-            batch = sqs.receive_message(
-                QueueUrl=failed_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60, WaitTimeSeconds=0
-            ).get("Messages", [])
-            if not batch:
-                break
-            for message in batch:
-                failure = FailedMessage.model_validate(json.loads(message["Body"]))
-                if keys is not None and failure.key not in keys:
-                    held.append(message["ReceiptHandle"])
-                    continue
-                results.append(_redrive_one(s3, stepfunctions, state_machine_arn, region, failure))
-                if results[-1].started:
-                    sqs.delete_message(QueueUrl=failed_queue_url, ReceiptHandle=message["ReceiptHandle"])
-                else:
-                    held.append(message["ReceiptHandle"])
+        for message in queue.receive(visibility_timeout=60):
+            failure = FailedMessage.model_validate(message.body)
+            if keys is not None and failure.key not in keys:
+                held.append(message.receipt_handle)
+                continue
+            results.append(_redrive_one(s3, stepfunctions, state_machine_arn, region, failure))
+            if results[-1].started:
+                queue.delete(message.receipt_handle)
+            else:
+                held.append(message.receipt_handle)
     finally:
-        for handle in held:
-            sqs.change_message_visibility(QueueUrl=failed_queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+        queue.release(held)
     return results
 
 

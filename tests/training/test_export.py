@@ -13,6 +13,7 @@ from moto import mock_aws
 from PIL import Image
 
 from service.dal.results import ResultsTable
+from service.domain import preprocessing
 from service.ops.review import ReviewDesk
 from tests.integration.test_review import BUCKET, CLASSES, create_results_table, model_record
 from training import data
@@ -74,9 +75,9 @@ def test_export_round_trips(stores: Stores, tmp_path: Path) -> None:
     for row in rows:
         with Image.open(row.path) as image:
             assert (image.format, image.mode, image.size) == ("PNG", "RGB", (32, 32))
-    # A 32x32 upload passes through unchanged, as in serving.
+    # Normalised exactly as serving normalises the upload.
     with Image.open(by_name[bicycle].path) as exported, Image.open(SAMPLES / "bicycle-1.png") as original:
-        assert exported.tobytes() == original.convert("RGB").tobytes()
+        assert exported.tobytes() == preprocessing.fit_to_input(original.convert("RGB")).tobytes()
     # The staging tool reads the export too (the names are safe for it).
     staged = data.main(
         ["--png-folder", str(tmp_path / "out"), "--out", str(tmp_path / "staged"), "--val-fraction", "0"]

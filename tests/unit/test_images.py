@@ -16,6 +16,7 @@ from moto import mock_aws
 from PIL import Image, ImageFile
 
 from service.dal.objects import read_object_capped
+from service.domain import preprocessing
 from service.domain.errors import (
     CorruptImage,
     ImageTooManyPixels,
@@ -177,9 +178,9 @@ def test_pixel_cap_is_checked_from_the_header_before_any_pixel_is_decoded(
 
 def test_pixel_cap_boundary() -> None:
     data = (SAMPLES_DIR / "bicycle-1.png").read_bytes()
-    assert decode_image(data, 32 * 32).image.size == (32, 32)
-    with pytest.raises(ImageTooManyPixels, match=r"32x32 pixels \(1,024\); the limit is 1,023 pixels"):
-        decode_image(data, 32 * 32 - 1)
+    assert decode_image(data, 256 * 192).image.size == (256, 192)
+    with pytest.raises(ImageTooManyPixels, match=r"256x192 pixels \(49,152\); the limit is 49,151 pixels"):
+        decode_image(data, 256 * 192 - 1)
 
 
 def test_pillow_bomb_warning_and_error_mean_too_many_pixels_without_changing_pillow() -> None:
@@ -204,15 +205,16 @@ def test_concurrent_decodes_with_different_caps_do_not_interfere() -> None:
             return "refused"
         return "ok"
 
-    caps = [1000, 5000] * 40
+    caps = [40_000, 60_000] * 40
     with ThreadPoolExecutor(max_workers=8) as pool:
         outcomes = list(pool.map(attempt, caps))
-    assert outcomes == ["refused" if cap < 1024 else "ok" for cap in caps]
+    assert outcomes == ["refused" if cap < 256 * 192 else "ok" for cap in caps]
 
 
 def test_samples_decode_as_documented() -> None:
-    for path in sorted(SAMPLES_DIR.glob("*cycle-*.png")):
-        assert decode_image(path.read_bytes(), DEFAULT_MAX_PIXELS).image.size == (32, 32), path
+    for path in sorted(SAMPLES_DIR.glob("*.png")):
+        if path.name != "notes.png":
+            assert decode_image(path.read_bytes(), DEFAULT_MAX_PIXELS).image.size == (256, 192), path
     with pytest.raises(CorruptImage):
         decode_image((SAMPLES_DIR / "broken.jpg").read_bytes(), DEFAULT_MAX_PIXELS)
     with pytest.raises(NotAnImage):
@@ -223,11 +225,11 @@ def test_samples_decode_as_documented() -> None:
 
 
 def test_png_b64_round_trip_is_exact_and_small() -> None:
-    image = Image.open(SAMPLES_DIR / "bicycle-2.png").convert("RGB")
+    image = preprocessing.fit_to_input(Image.open(SAMPLES_DIR / "bicycle-2.png").convert("RGB"))
     encoded = encode_png_b64(image)
     assert len(encoded) < 8 * 1024
     restored = decode_png_b64(encoded)
-    assert restored.mode == "RGB" and restored.size == (32, 32)
+    assert restored.mode == "RGB" and restored.size == (preprocessing.INPUT_SIZE,) * 2
     assert np.array_equal(np.asarray(restored), np.asarray(image))
 
 
