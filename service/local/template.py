@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from service.domain.paths import TEMPLATE_PATH
+from service.ops.template_file import load_template
 
 # Managed policies the template may name; the translator only needs their ARNs, and must work offline.
 _MANAGED_POLICIES = {
@@ -21,34 +20,6 @@ _MANAGED_POLICIES = {
 class _OfflinePolicyLoader:
     def load(self) -> dict[str, str]:
         return dict(_MANAGED_POLICIES)
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """YAML loader that understands CloudFormation's short-form intrinsic functions (!Ref, !GetAtt...)."""
-
-
-def _construct_intrinsic(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    elif isinstance(node, yaml.MappingNode):
-        value = loader.construct_mapping(node, deep=True)
-    else:
-        raise yaml.constructor.ConstructorError(None, None, f"unexpected YAML node for !{suffix}", node.start_mark)
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
-def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_CfnLoader)  # a SafeLoader subclass
 
 
 def inline_local_artifacts(template: dict[str, Any], base: Path) -> dict[str, Any]:

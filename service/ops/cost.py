@@ -271,7 +271,7 @@ def _alarm_metrics(resource: dict[str, Any]) -> int:
 def read_infrastructure(
     template_path: Path = TEMPLATE_PATH, definition_path: Path = STATE_MACHINE_PATH
 ) -> Infrastructure:
-    from service.local.template import load_template  # the CloudFormation-aware YAML loader (a CLI extra)
+    from service.ops.template_file import load_template  # PyYAML is a CLI extra
 
     template = load_template(template_path)
     globals_function = template.get("Globals", {}).get("Function", {})

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from service.domain.paths import TEMPLATE_PATH
-from service.local.template import inline_local_artifacts, load_template, translate
+from service.local.template import inline_local_artifacts, translate
+from service.ops.template_file import load_template
 
 CHECKOV_VERSION = "3.3.30"
 TOOL_DIR = Path(sys.prefix) / "tools" / f"checkov-{CHECKOV_VERSION}"

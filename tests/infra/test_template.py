@@ -16,7 +16,8 @@ import pytest
 
 from service.domain import metric_names
 from service.domain.paths import TEMPLATE_PATH
-from service.local.template import inline_local_artifacts, load_template, translate
+from service.local.template import inline_local_artifacts, translate
+from service.ops.template_file import load_template
 
 KNOWN_METRICS = {
     value for name, value in vars(metric_names).items() if name.isupper() and not name.endswith("_DIMENSION")
