@@ -60,8 +60,8 @@ def png(color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
 
 @pytest.mark.parametrize("key", ["photo.png", "a dir/été +1%.png", "deep/" * 6 + "x.png"])
 def test_serialize_reads_the_object_named_by_an_eventbridge_event(s3: Any, key: str) -> None:
-    s3.put_object(Bucket=BUCKET, Key=key, Body=png((200, 30, 30)))
-    result = serialize.handler(serialize_request(eventbridge_event(BUCKET, key)), context("serialize"))
+    etag = s3.put_object(Bucket=BUCKET, Key=key, Body=png((200, 30, 30)))["ETag"].strip('"')
+    result = serialize.handler(serialize_request(eventbridge_event(BUCKET, key, etag=etag)), context("serialize"))
     image = SerializedImage.model_validate(result)
     assert (image.bucket, image.key, image.format, image.width, image.height) == (BUCKET, key, "PNG", 64, 48)
     small = decode_png_b64(image.pixels_png_b64)
