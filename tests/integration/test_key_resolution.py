@@ -68,7 +68,7 @@ def test_the_version_decides_when_both_keys_have_the_same_content(s3: Any) -> No
 def test_neither_candidate_holding_the_write_is_object_not_found(s3: Any) -> None:
     s3.create_bucket(Bucket="intake")
     upload(s3, "intake", "a b.jpg", b"first")
-    with pytest.raises(ObjectNotFound, match="Neither 'a\\+b.jpg' nor 'a b.jpg'"):
+    with pytest.raises(ObjectNotFound, match=r"Neither 'a\+b.jpg' nor 'a b.jpg'"):
         resolve(s3, "intake", "a+b.jpg", None, "0" * 32)  # replaced since: another ETag
 
 
