@@ -14,7 +14,7 @@ from service.domain.classifier import Classifier
 from service.domain.errors import ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.domain.policy import verdict
-from service.images.decode import decode_image
+from service.images.decode import decode_for_model
 from service.images.payload import decode_png_b64, encode_png_b64
 from service.pipeline.settings import SerializeSettings
 
@@ -44,7 +44,7 @@ def serialize(
     ref = ref.model_copy(update={"key": key})
     claim(dynamodb, settings.idempotency_table, ref, ref.sequencer, execution, attempt)
     data, meta = read_object_capped(s3, ref.bucket, ref.key, settings.max_image_bytes, version_id=ref.version_id)
-    decoded = decode_image(data, settings.max_image_pixels)
+    decoded = decode_for_model(data, settings.max_image_pixels)
     small = preprocessing.fit_to_input(decoded.image)
     return SerializedImage(
         bucket=ref.bucket,

@@ -21,7 +21,7 @@ from service.domain.models import Decision, Prediction, ResultRecord, Serialized
 from service.images.payload import decode_png_b64
 from service.local.lambdas import LambdaContext
 from tests.claims import create_claims_table
-from tests.corpus import unusual_valid
+from tests.corpus import camera_jpeg, unusual_valid
 from tests.events import eventbridge_event, s3_records_event
 
 BUCKET = "intake"
@@ -214,3 +214,14 @@ def test_an_encoded_key_and_the_key_as_uploaded_claim_the_same_write(s3: Any) ->
     assert serialize.handler(serialize_request(encoded, execution="first"), context("serialize"))["key"] == key
     with pytest.raises(DuplicateDelivery):
         serialize.handler(serialize_request(as_uploaded, execution="second"), context("serialize"))
+
+
+def test_a_48_megapixel_photo_of_25_mb_is_classified(s3: Any) -> None:
+    data = camera_jpeg(8000, 6000)
+    assert 20 * 1000 * 1000 < len(data) < 30 * 1024 * 1024  # under the default cap of 30 MiB
+    etag = s3.put_object(Bucket=BUCKET, Key="camera/48mp.jpg", Body=data)["ETag"].strip('"')
+    event = eventbridge_event(BUCKET, "camera/48mp.jpg", size=len(data), etag=etag)
+    image = serialize.handler(serialize_request(event), context("serialize"))
+    assert (image["width"], image["height"], image["format"]) == (8000, 6000, "JPEG")
+    prediction = Prediction.model_validate(classify.handler({"image": image}, context("classify")))
+    assert prediction.label in prediction.probabilities
