@@ -4,6 +4,7 @@
 
 Each measurement runs in a fresh process (peak memory is the process's peak RSS above what it held with the file's
 bytes already loaded, so one run's allocations cannot hide another's); the figure is the median of the runs.
+Linux only (it reads /proc/self/status).
 Timed: decoding and shrinking to the model's input, as Serialize does (`decode_for_model`, `fit_to_input`).
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -42,7 +42,12 @@ class Figures(BaseModel):
 
 
 def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    # The process's high-water mark (VmHWM), not getrusage's ru_maxrss, which Linux carries over from the parent
+    # across fork and exec (the parent has just built a 48-megapixel image).
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
 
 
 def measure_once(path: Path, reduced: bool) -> dict[str, float]:
