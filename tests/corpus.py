@@ -28,10 +28,12 @@ from service.domain.errors import (
     ObjectTooLarge,
     UnsupportedImageFormat,
 )
+from service.pipeline.settings import ImageLimits
 
 OK = "ok"
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 50_000_000
+# The defaults themselves, not the environment's values.
+DEFAULT_MAX_BYTES: int = ImageLimits.model_fields["max_image_bytes"].default
+DEFAULT_MAX_PIXELS: int = ImageLimits.model_fields["max_image_pixels"].default
 
 RED = (220, 20, 30)
 BLUE = (20, 40, 220)
