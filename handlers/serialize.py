@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from service.domain import metric_names
 from service.domain.errors import DuplicateDelivery, SconesError
 from service.pipeline import steps
-from service.pipeline.events import SerializeInput, event_time, object_ref
+from service.pipeline.events import SerializeInput, claim_attempt, event_time, key_candidates, object_ref
 from service.pipeline.observability import count_with_dimension, logger, metrics, tracer
 from service.pipeline.settings import serialize_settings
 
@@ -28,7 +28,14 @@ def handler(request: SerializeInput, context: LambdaContext) -> dict[str, Any]:
     tracer.put_annotation("key", ref.key)
     metrics.add_metric(name=metric_names.IMAGES_RECEIVED, unit=MetricUnit.Count, value=1)
     try:
-        image = steps.serialize(ref, event_time(event), serialize_settings(), execution=request.execution)
+        image = steps.serialize(
+            ref,
+            event_time(event),
+            serialize_settings(),
+            execution=request.execution,
+            key_candidates=key_candidates(event),
+            attempt=claim_attempt(event),
+        )
     except DuplicateDelivery:
         logger.info("duplicate delivery: another execution has this upload")
         raise

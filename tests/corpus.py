@@ -2,8 +2,8 @@
 
 Every item is built from code (seeded, so the bytes are the same on every run) and says what the service is
 expected to do with it: `"ok"` or the error code of `service.domain.errors`. The expectations assume the default
-limits of `service.pipeline.settings.Settings` (10 MiB, 50 million pixels); `over_cap` builds a file of any size for
-tests of the byte cap.
+limits of `service.pipeline.settings.ImageLimits` (30 MiB, 50 million pixels); `over_cap` builds a file of any
+size for tests of the byte cap.
 
     from tests.corpus import bad_inputs, unusual_valid, over_cap
 """
@@ -28,10 +28,12 @@ from service.domain.errors import (
     ObjectTooLarge,
     UnsupportedImageFormat,
 )
+from service.pipeline.settings import ImageLimits
 
 OK = "ok"
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 50_000_000
+# The defaults themselves, not the environment's values.
+DEFAULT_MAX_BYTES: int = ImageLimits.model_fields["max_image_bytes"].default
+DEFAULT_MAX_PIXELS: int = ImageLimits.model_fields["max_image_pixels"].default
 
 RED = (220, 20, 30)
 BLUE = (20, 40, 220)
@@ -247,3 +249,16 @@ def unusual_valid() -> tuple[CorpusItem, ...]:
 def corpus() -> tuple[CorpusItem, ...]:
     """Both corpora."""
     return bad_inputs() + unusual_valid()
+
+
+def camera_jpeg(width: int, height: int, seed: int = 0) -> bytes:
+    """A photo-sized JPEG with about a camera's entropy: gradients plus strong grain (8000x6000 → ~26 MB)."""
+    rng = np.random.default_rng(seed)
+    pixels = np.empty((height, width, 3), np.uint8)
+    pixels[..., 0] = np.linspace(40, 160, width, dtype=np.uint8)[None, :]
+    pixels[..., 1] = np.linspace(30, 150, height, dtype=np.uint8)[:, None]
+    pixels[..., 2] = 100
+    pixels += rng.integers(0, 64, size=(height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()

@@ -1,9 +1,13 @@
 """At-least-once delivery, exactly-once outcome: the first execution for an upload claims it.
 
-EventBridge may deliver the same S3 event more than once, and each delivery starts an execution. Each upload is
-identified by its bucket, key, ETag and S3 sequencer (unique per write of a key); the Serialize step claims that
-identity with a conditional write, and a later execution for the same identity stops with `DuplicateDelivery`
-before doing anything (the state machine ends it without an outcome, since the first one has or will have one).
+EventBridge may deliver the same S3 event more than once, and each delivery starts an execution. Each upload (one
+write of a key) is identified by its bucket, key and version id: in a versioned bucket (the template versions the
+intake bucket) a version id names exactly one write, and it is known both to S3's event and to anyone who lists
+the bucket later, so `scones backfill` and a live event for the same write claim the same thing. In an unversioned
+bucket (version "null") the ETag and S3's sequencer (unique per write of a key) stand in, and only S3's events
+know the sequencer. The Serialize step claims that identity with a conditional write before anything can fail,
+and a later execution for the same identity stops with `DuplicateDelivery` before doing anything (the state
+machine ends it without an outcome, since the first one has or will have one, failures included).
 
 Why a conditional write rather than Powertools' idempotency utility: that utility replays the first call's
 result, so the duplicate execution would carry on and send a second review message. Here the duplicate must stop.
@@ -25,20 +29,29 @@ from service.domain.models import ObjectRef
 CLAIM_TTL_SECONDS = 7 * 24 * 3600
 
 
-def upload_id(ref: ObjectRef, sequencer: str | None) -> str:
-    identity = "\n".join([ref.bucket, ref.key, ref.etag or "", ref.version_id or "", sequencer or ""])
-    return hashlib.sha256(identity.encode()).hexdigest()
+def upload_id(ref: ObjectRef, sequencer: str | None, attempt: str | None = None) -> str:
+    """The claim's key: one per write; `attempt` (a redrive's own id) makes a deliberate re-run a new claim."""
+    if ref.version_id and ref.version_id != "null":
+        parts = [ref.bucket, ref.key, "version", ref.version_id]
+    else:
+        parts = [ref.bucket, ref.key, ref.etag or "", "", sequencer or ""]
+    if attempt:
+        parts += ["attempt", attempt]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def claim(dynamodb: Any, table: str, ref: ObjectRef, sequencer: str | None, execution: str) -> None:
+def claim(
+    dynamodb: Any, table: str, ref: ObjectRef, sequencer: str | None, execution: str, attempt: str | None = None
+) -> None:
     """Claims the upload for `execution`; raises DuplicateDelivery if another execution has it."""
     try:
         dynamodb.put_item(
             TableName=table,
             Item={
-                "upload_id": {"S": upload_id(ref, sequencer)},
+                "upload_id": {"S": upload_id(ref, sequencer, attempt)},
                 "execution": {"S": execution},
                 "key": {"S": ref.key},
+                **({"version_id": {"S": ref.version_id}} if ref.version_id else {}),
                 "expires_at": {"N": str(int(time.time()) + CLAIM_TTL_SECONDS)},
             },
             ConditionExpression="attribute_not_exists(upload_id) OR #execution = :execution",

@@ -1,7 +1,8 @@
-"""The intake bucket's objects, read with a byte cap enforced before the body is read."""
+"""The intake bucket's objects: which key an event means, and reads with a byte cap enforced before the body."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,51 @@ def _too_large(size: int | None, max_bytes: int) -> ObjectTooLarge:
     return ObjectTooLarge(f"The object is {format_bytes(size)}{exact}; the limit is {limit}.")
 
 
+_MISSING = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
+
+
+def resolve_key(
+    s3_client: Any, bucket: str, candidates: Sequence[str], version_id: str | None, etag: str | None
+) -> str:
+    """The candidate key (see `service.pipeline.events.key_candidates`) that holds the event's write.
+
+    The bucket is asked, by the event's own version id (else by its ETag), about each candidate in turn, the key
+    as delivered first; the first that holds that write wins. With both `a+b.jpg` and `a b.jpg` in a versioned
+    bucket the version id tells them apart; unversioned, two keys with the same content both match and the key
+    as delivered is taken. A single candidate is returned unasked (reading it reports a missing object). None
+    matching is `ObjectNotFound`.
+    """
+    if len(candidates) == 1:
+        return candidates[0]
+    for key in candidates:
+        if _holds(s3_client, bucket, key, version_id, etag):
+            return key
+    wanted = f"version {version_id}" if version_id and version_id != "null" else f"ETag {etag}"
+    names = " nor ".join(repr(key) for key in candidates)
+    raise ObjectNotFound(
+        f"Neither {names} in s3://{bucket} holds the uploaded object ({wanted}); it was deleted or replaced "
+        "before it could be read."
+    )
+
+
+def _holds(s3_client: Any, bucket: str, key: str, version_id: str | None, etag: str | None) -> bool:
+    request: dict[str, str] = {"Bucket": bucket, "Key": key}
+    versioned = bool(version_id) and version_id != "null"
+    if versioned and version_id:
+        request["VersionId"] = version_id
+    try:
+        head = s3_client.head_object(**request)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        # A version id of another key can be refused as malformed (400) rather than unknown (404).
+        if code in _MISSING or (versioned and code in {"400", "InvalidArgument", "BadRequest"}):
+            return False
+        raise
+    if versioned and head.get("VersionId") != version_id:
+        return False
+    return not etag or (head.get("ETag") or "").strip('"') == etag
+
+
 def read_object_capped(
     s3_client: Any, bucket: str, key: str, max_bytes: int, version_id: str | None = None
 ) -> tuple[bytes, ObjectMeta]:
@@ -46,7 +92,7 @@ def read_object_capped(
     except ClientError as exc:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
-        if code in {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}:
+        if code in _MISSING:
             what = f"s3://{bucket}/{key}" + (f" (version {version_id})" if version_id else "")
             raise ObjectNotFound(
                 f"The object {what} no longer exists; it was deleted before it could be read."

@@ -2,6 +2,11 @@
 
 The pixel cap is enforced before any pixel is decoded, and every way a decoder can fail becomes a `SconesError`
 with a sentence a person can act on. Nothing mutates Pillow's global settings, so concurrent callers are unaffected.
+
+A large JPEG can be decoded at reduced scale (libjpeg's DCT scaling, through Pillow's `draft`): the model needs a
+few dozen pixels, and a 48-megapixel photo decoded in full is ~140 MB of RGB and most of a second of CPU, at 1/8
+scale ~2 MB and a fraction of that. The header is read first (the pixel cap still applies to the real size),
+and the reported width and height stay those of the original.
 """
 
 from __future__ import annotations
@@ -18,15 +23,20 @@ from service.images.colour import to_rgb
 from service.images.formats import ACCEPTED_FORMATS, OPEN_FORMATS, sniff_accepted, unidentified
 
 _ORIENTATION_TAG = 0x0112
+#: The shorter side a reduced decode keeps at least: twice the largest model input this service is meant to
+#: serve (224 px), so that the final resize still averages several source pixels, whatever the model.
+MODEL_DECODE_SIDE = 448
+_TRANSPOSED = {5, 6, 7, 8}
 
 
 @dataclass(frozen=True, slots=True)
 class DecodedImage:
     """A decoded upload.
 
-    `image` is RGB and upright (EXIF orientation applied); `width` and `height` are its size, i.e. the
-    dimensions as a viewer displays the photo. `orientation` is the EXIF tag that was applied (1 = none): when
-    it is 5-8 the file's own pixel grid is `height x width`.
+    `image` is RGB and upright (EXIF orientation applied); `width` and `height` are the original's upright size,
+    i.e. the dimensions as a viewer displays the photo (`image` itself is smaller when decoded at a `scale`).
+    `orientation` is the EXIF tag that was applied (1 = none): when it is 5-8 the file's own pixel grid is
+    `height x width`.
     """
 
     image: Image.Image
@@ -34,6 +44,8 @@ class DecodedImage:
     width: int
     height: int
     orientation: int = 1
+    #: How much smaller than the original `image` was decoded (1: full size; 2, 4 or 8 for a reduced JPEG).
+    scale: int = 1
 
 
 def load_image(data: bytes, max_pixels: int) -> Image.Image:
@@ -41,9 +53,17 @@ def load_image(data: bytes, max_pixels: int) -> Image.Image:
     return decode_image(data, max_pixels).image
 
 
-def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
+def decode_for_model(data: bytes, max_pixels: int) -> DecodedImage:
+    """Decode an upload for the model: a large JPEG at reduced scale, keeping `MODEL_DECODE_SIDE` pixels on its
+    shorter side (everything `decode_image` checks is checked the same way)."""
+    return decode_image(data, max_pixels, min_side=MODEL_DECODE_SIDE)
+
+
+def decode_image(data: bytes, max_pixels: int, min_side: int | None = None) -> DecodedImage:
     """Decode and validate an upload: accepted format, pixel cap, complete data, EXIF orientation, RGB.
 
+    With `min_side`, a JPEG is decoded at the smallest DCT scale (1/2, 1/4, 1/8) whose shorter side is still at
+    least `min_side` pixels; other formats have no such shortcut and are decoded in full.
     Raises `EmptyObject`, `NotAnImage`, `UnsupportedImageFormat`, `ImageTooManyPixels` or `CorruptImage`.
     The first frame of an animation is used. Transparent areas are composited on white.
     """
@@ -66,6 +86,8 @@ def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
     fmt = ACCEPTED_FORMATS[str(img.format)]
     # Only the header has been read so far: refuse oversized images before any pixel is decoded.
     _check_pixels(img.size, cap)
+    original = img.size
+    scale = _draft(img, min_side) if min_side else 1
     try:
         img.load()
     except Image.DecompressionBombError as exc:
@@ -75,7 +97,9 @@ def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
     except Exception as exc:  # truncated or damaged pixel data, whatever the decoder calls it
         raise CorruptImage(f"The {fmt} image is truncated or damaged: {_reason(exc)}.") from exc
     # GIF frames may grow the canvas while loading.
-    _check_pixels(img.size, cap)
+    if scale == 1:
+        original = img.size
+        _check_pixels(img.size, cap)
 
     orientation = _apply_orientation(img)
     try:
@@ -84,7 +108,18 @@ def decode_image(data: bytes, max_pixels: int) -> DecodedImage:
         raise UnsupportedImageFormat(
             f"The {fmt} image uses the colour mode {img.mode}, which cannot be converted to RGB."
         ) from exc
-    return DecodedImage(image=rgb, format=fmt, width=rgb.width, height=rgb.height, orientation=orientation)
+    width, height = (original[1], original[0]) if orientation in _TRANSPOSED else original
+    return DecodedImage(image=rgb, format=fmt, width=width, height=height, orientation=orientation, scale=scale)
+
+
+def _draft(img: Image.Image, min_side: int) -> int:
+    """Asks a JPEG decoder for a reduced scale; returns the scale it took (1 when none applies)."""
+    if img.format not in {"JPEG", "MPO"} or min(img.size) < 2 * min_side:
+        return 1
+    width = img.width
+    # Pillow picks the smallest image whose sides are both at least the requested ones; the mode is kept.
+    img.draft(None, (min_side, min_side))
+    return max(1, round(width / img.width))
 
 
 def _effective_pixel_cap(max_pixels: int) -> int:

@@ -7,7 +7,7 @@ from PIL import Image
 from service.domain import preprocessing
 from service.domain.errors import ObjectNotFound, ObjectTooLarge
 from service.domain.sizes import format_bytes
-from service.images.decode import load_image
+from service.images.decode import decode_for_model
 
 
 def read_image_file(path: Path, max_bytes: int, max_pixels: int) -> Image.Image:
@@ -23,4 +23,5 @@ def read_image_file(path: Path, max_bytes: int, max_pixels: int) -> Image.Image:
         raise ObjectNotFound(f"{path} is not a file.") from exc
     except PermissionError as exc:
         raise ObjectNotFound(f"The file {path} cannot be read (permission denied).") from exc
-    return preprocessing.fit_to_input(load_image(data, max_pixels))
+    # Decoded as Serialize decodes, so a file scores here as its upload does in the pipeline.
+    return preprocessing.fit_to_input(decode_for_model(data, max_pixels).image)

@@ -2,17 +2,17 @@
 
 The rule's own event pattern decides (moto's matcher), so an object the rule would not match starts nothing.
 Delivery is asynchronous, as on AWS: the S3 PUT returns before the execution starts. It calls the Step Functions
-backend directly (the call StartExecution makes), since both live in this process.
+backend directly (the call StartExecution makes), since both live in this process. The event is passed on as it
+came (S3's events are shaped in `service.local.s3events`): a redelivery must carry the same sequencer.
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import logging
-import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -21,24 +21,16 @@ from moto.events.models import EventMessageType, Rule
 
 log = logging.getLogger(__name__)
 
-_original_send_to_targets = Rule.send_to_targets
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eventbridge")
 _region = "us-east-1"
-_writes = itertools.count()
 
 
 def _as_delivered(event: EventMessageType) -> dict[str, Any]:
-    """Shape moto's S3 event as EventBridge delivers it on AWS (ISO time, `etag`)."""
+    """A copy for the target; moto writes the time of events it makes itself as a number, EventBridge as ISO."""
     delivered: dict[str, Any] = dict(copy.deepcopy(event))
     moment = delivered.get("time")
     if isinstance(moment, int | float):
         delivered["time"] = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    obj = delivered.get("detail", {}).get("object", {})
-    if "eTag" in obj:
-        obj["etag"] = obj.pop("eTag")
-    # moto gives every event the same sequencer; S3's grows with every write of a key (uploads are told apart by it).
-    obj["sequencer"] = f"{time.time_ns():016X}{next(_writes) % 0x10000:04X}"
-    delivered["id"] = str(uuid.uuid4())
     return delivered
 
 
@@ -54,22 +46,26 @@ def _start_execution(state_machine_arn: str, event: dict[str, Any]) -> None:
         log.exception("could not start %s for event %s", state_machine_arn, event.get("id"))
 
 
-def _send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
-    if not self.event_pattern.matches_event(original_event):
-        return
-    others = []
-    for target in self.targets:
-        if ":states:" in target["Arn"] and ":stateMachine:" in target["Arn"]:
-            _executor.submit(_start_execution, target["Arn"], _as_delivered(original_event))
-        else:
-            others.append(target)
-    if others:
-        rule = copy.copy(self)
-        rule.targets = others
-        _original_send_to_targets(rule, original_event, transform_input)
+def delivering_to_step_functions(original: Callable[..., None]) -> Callable[..., None]:
+    """Wraps moto's `Rule.send_to_targets`: state machine targets are started here, the others left to moto."""
+
+    def send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
+        if not self.event_pattern.matches_event(original_event):
+            return
+        others = []
+        for target in self.targets:
+            if ":states:" in target["Arn"] and ":stateMachine:" in target["Arn"]:
+                _executor.submit(_start_execution, target["Arn"], _as_delivered(original_event))
+            else:
+                others.append(target)
+        if others:
+            rule = copy.copy(self)
+            rule.targets = others
+            original(rule, original_event, transform_input)
+
+    return send_to_targets
 
 
-def install(region: str) -> None:
+def configure(region: str) -> None:
     global _region
     _region = region
-    Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]  # moto has no hook for targets

@@ -71,37 +71,37 @@ def error_for_lambda(fault: Fault) -> Exception:
     return type(fault.error, (Exception,), {})(fault.message)
 
 
-def _install_service_faults() -> None:
+def faulty_put_item(put_item: Any) -> Any:
+    """Wraps moto's `DynamoDBBackend.put_item` (patched in by `service.local.patches`)."""
     from moto.core.exceptions import JsonRESTError
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.sqs.exceptions import SQSException
-    from moto.sqs.models import SQSBackend
 
-    put_item = DynamoDBBackend.put_item
-    send_message = SQSBackend.send_message
-
-    def faulty_put_item(self: DynamoDBBackend, table_name: str, *args: Any, **kwargs: Any) -> Any:
+    def put(self: Any, table_name: str, *args: Any, **kwargs: Any) -> Any:
         # Only the results table: the state machine's write, not the upload claims.
         fault = take("PutItem") if "ResultsTable" in table_name else None
         if fault:
             raise JsonRESTError(f"com.amazonaws.dynamodb.v20120810#{fault.error}", fault.message)
         return put_item(self, table_name, *args, **kwargs)
 
-    def faulty_send_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+    return put
+
+
+def faulty_send_message(send_message: Any) -> Any:
+    """Wraps moto's `SQSBackend.send_message`."""
+    from moto.sqs.exceptions import SQSException
+
+    def send(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
         # Only the review queue: the failed queue is the last resort and must keep working.
         fault = take("SendMessage") if "Review" in queue_name else None
         if fault:
             raise SQSException(fault.error, fault.message)
         return send_message(self, queue_name, *args, **kwargs)
 
-    DynamoDBBackend.put_item = faulty_put_item  # type: ignore[method-assign]
-    SQSBackend.send_message = faulty_send_message  # type: ignore[method-assign]
+    return send
 
 
 def install(state_file: Path) -> None:
     global _plan_path
     _plan_path = plan_path_for(state_file)
-    _install_service_faults()
 
 
 def logical_name(function_name: str) -> str:

@@ -95,7 +95,7 @@ def _worker_invoke(handler_path: str, payload: bytes | None, context_fields: dic
     return run_handler(resolve_handler(handler_path), payload, context)
 
 
-def _invoke(
+def invoke(
     self: LambdaSimpleBackend,
     function_name: str,
     qualifier: str | None,
@@ -164,7 +164,8 @@ def _dispatch(handler_path: str, body: Any, context: LambdaContext) -> tuple[byt
 
 
 def install(endpoint_url: str, region: str, workers: int | None = None) -> None:
-    """Routes invokes to a pool of worker processes (started now, in the background, so they are warm)."""
+    """Starts the pool of worker processes that invokes are routed to (now, in the background, so they are warm);
+    `service.local.patches` routes moto's invoke to `invoke`."""
     global _pool
     size = workers or int(os.environ.get("SCONES_LAMBDA_WORKERS", "4"))
     # spawn: the server process runs threads, which fork would copy in an unknown state.
@@ -176,7 +177,6 @@ def install(endpoint_url: str, region: str, workers: int | None = None) -> None:
     )
     for _ in range(size):
         _pool.submit(time.sleep, 0)
-    LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
 
 
 def shutdown() -> None:

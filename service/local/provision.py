@@ -39,13 +39,27 @@ def _substitute_definitions(template: dict[str, Any]) -> dict[str, Any]:
     return template
 
 
-def _eventbridge_buckets(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found = {}
-    for logical_id, resource in template["Resources"].items():
-        notification = resource.get("Properties", {}).get("NotificationConfiguration", {})
-        if resource["Type"] == "AWS::S3::Bucket" and "EventBridgeConfiguration" in notification:
-            found[logical_id] = notification
-    return found
+def _buckets(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The properties of every bucket the template declares, by logical id."""
+    return {
+        logical_id: resource.get("Properties", {})
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::S3::Bucket"
+    }
+
+
+def _apply_bucket_properties(s3: Any, bucket: str, properties: dict[str, Any]) -> None:
+    """What moto's CloudFormation leaves out of a bucket, from the template's own properties: the EventBridge
+    switch, and versioning (without it every object's version id is "null", and the claims would be keyed on
+    something else than on AWS)."""
+    if "EventBridgeConfiguration" in properties.get("NotificationConfiguration", {}):
+        # The template's property is the switch; its (empty) content is what S3 takes.
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )
+    status = properties.get("VersioningConfiguration", {}).get("Status")
+    if status:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
 
 
 def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None = None) -> StackInfo:
@@ -69,12 +83,8 @@ def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None 
         if "LogicalResourceId" in r and "PhysicalResourceId" in r
     }
     s3 = session.client("s3", endpoint_url=endpoint_url)
-    for logical_id, notification in _eventbridge_buckets(template).items():
-        s3.put_bucket_notification_configuration(
-            Bucket=physical[logical_id],
-            NotificationConfiguration={"EventBridgeConfiguration": {}},
-        )
-        del notification  # the template's property is the switch; its (empty) content is what S3 takes
+    for logical_id, properties in _buckets(template).items():
+        _apply_bucket_properties(s3, physical[logical_id], properties)
     _register_for_execution(region)
     return stack_info(endpoint_url, region)
 

@@ -46,15 +46,15 @@ def start(
 
     from moto.server import ThreadedMotoServer
 
-    from service.local import eventbridge, faults, lambdas, speedups
+    from service.local import eventbridge, faults, lambdas, patches
     from service.local.provision import function_environment, provision
 
-    speedups.install()
+    patches.install(with_faults=state_file is not None)
     if state_file is not None:
         faults.install(state_file)
     # One log line per request costs the server as much as serving a small request; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    eventbridge.install(REGION)
+    eventbridge.configure(REGION)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     requests.post(

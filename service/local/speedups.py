@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import copy
-import importlib
 import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -18,12 +18,6 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguagePa
 from moto.stepfunctions.parser.asl.utils import boto_client
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-_MODULES = (
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
-)
-_original = boto_client.boto_client_for
 _lock = threading.Lock()
 
 
@@ -33,13 +27,18 @@ def _client(region: str, service: str) -> Any:
         from service.local.lambdas import InProcessLambdaClient
 
         return InProcessLambdaClient(region)
-    return _original(region=region, service=service)
+    return boto_client.boto_client_for(region=region, service=service)
 
 
-def _shared_client(region: str, service: str, state_credentials: Any = None) -> Any:
-    # The local stack has one set of credentials: the client does not depend on the state's.
-    with _lock:
-        return _client(region, service)
+def shared_clients(original: Any) -> Callable[..., Any]:
+    """Replaces a task module's `boto_client_for` (moto's own, in `boto_client`, stays to build the clients)."""
+
+    def shared_client(region: str, service: str, state_credentials: Any = None) -> Any:
+        # The local stack has one set of credentials: the client does not depend on the state's.
+        with _lock:
+            return _client(region, service)
+
+    return shared_client
 
 
 @cache
@@ -47,14 +46,8 @@ def _parsed(definition: str) -> Any:
     return AmazonStateLanguageParser.parse(definition)[0]
 
 
-def _entrypoint(self: ExecutionWorker) -> Any:
+def entrypoint(self: ExecutionWorker) -> Any:
+    """Replaces `ExecutionWorker._get_evaluation_entrypoint`."""
     with _lock:
         program = _parsed(self._evaluation_details.state_machine_details.definition)
     return copy.deepcopy(program)
-
-
-def install() -> None:
-    ExecutionWorker._get_evaluation_entrypoint = _entrypoint  # type: ignore[method-assign]
-    for name in _MODULES:
-        module = importlib.import_module(name)
-        module.boto_client_for = _shared_client  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from service.dal.queues import Queue
 from service.domain.models import FailedMessage
+from service.pipeline.events import REDRIVE_REASON
 
 
 class RedriveResult(BaseModel):
@@ -25,14 +26,29 @@ class RedriveResult(BaseModel):
     reason: str | None = None
 
 
-def object_created_event(s3: Any, bucket: str, key: str, region: str, account: str = "000000000000") -> dict[str, Any]:
-    """An EventBridge "Object Created" event for the object as it is now (no URL-encoding: keys travel as is)."""
-    head = s3.head_object(Bucket=bucket, Key=key)
+def object_created_event(
+    s3: Any,
+    bucket: str,
+    key: str,
+    region: str,
+    account: str = "000000000000",
+    reason: str = REDRIVE_REASON,
+    version_id: str | None = None,
+) -> dict[str, Any]:
+    """An EventBridge "Object Created" event for the object as it is now, or for `version_id` (the key as
+    uploaded, as S3 sends it).
+
+    The `reason` decides the claim (`service.pipeline.events.claim_attempt`): a redrive (the default) is a new
+    attempt at the write and its fresh request id makes it a claim of its own; any other reason (a backfill) claims
+    the write itself, exactly as S3's own event for that version does, so the two collapse to one outcome.
+    """
+    head = s3.head_object(Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {}))
     obj: dict[str, Any] = {
         "key": key,
         "size": head["ContentLength"],
         "etag": head["ETag"].strip('"'),
-        # A fresh sequencer: this is a new delivery of the object, not a duplicate of the one that failed.
+        # S3's sequencer for the write cannot be known afterwards; a fresh one stands in (an unversioned
+        # bucket's claims include it, so there a synthetic event is always a claim of its own).
         "sequencer": uuid.uuid4().hex.upper(),
     }
     if head.get("VersionId"):
@@ -50,9 +66,9 @@ def object_created_event(s3: Any, bucket: str, key: str, region: str, account: s
             "version": "0",
             "bucket": {"name": bucket},
             "object": obj,
-            "request-id": "redrive",
+            "request-id": uuid.uuid4().hex.upper(),
             "requester": account,
-            "reason": "Redrive",
+            "reason": reason,
         },
     }
 

@@ -1,10 +1,13 @@
-"""The one place that turns an incoming S3 notification into the object's real key.
+"""The one place that knows how an incoming S3 notification names the object's key.
 
 Two shapes arrive:
-- EventBridge "Object Created" events (the pipeline's trigger). Their `detail.object.key` is the key as
-  uploaded, not URL-encoded.
-- Classic S3 notifications (`Records`, as S3 sends to Lambda, SQS and SNS). Their keys are form-URL-encoded
-  ("red flower.jpg" arrives as "red+flower.jpg", "+" as "%2B"), so they are decoded with `unquote_plus`.
+- EventBridge "Object Created" events (the pipeline's trigger). Whether `detail.object.key` is the key as
+  uploaded or form-URL-encoded is not documented: S3 sends it as uploaded as far as anyone has observed, while
+  Powertools' own EventBridge S3 data class URL-decodes it. Neither is bet on: the event yields two candidates,
+  the key as delivered and its form-decoded variant, and `service.dal.objects.resolve_key` asks the bucket which
+  of them holds the event's version and ETag (`key_candidates`).
+- Classic S3 notifications (`Records`, as S3 sends to Lambda, SQS and SNS). Their keys are documented as
+  form-URL-encoded ("red flower.jpg" arrives as "red+flower.jpg", "+" as "%2B"): decoded with `unquote_plus`.
 """
 
 from __future__ import annotations
@@ -56,6 +59,27 @@ def object_ref(event: S3EventNotificationEventBridgeModel | S3Model) -> ObjectRe
         size=record.object.size,
         sequencer=record.object.sequencer,
     )
+
+
+def key_candidates(event: S3EventNotificationEventBridgeModel | S3Model) -> tuple[str, ...]:
+    """The keys the event may mean, the one it names first (a single one when decoding changes nothing)."""
+    key = object_ref(event).key
+    if not isinstance(event, S3EventNotificationEventBridgeModel):
+        return (key,)
+    decoded = unquote_plus(key)
+    return (key,) if decoded == key else (key, decoded)
+
+
+#: The `reason` of events that `service.ops.redrive` makes: a deliberate new attempt at a write that failed.
+REDRIVE_REASON = "Redrive"
+
+
+def claim_attempt(event: S3EventNotificationEventBridgeModel | S3Model) -> str | None:
+    """What tells a redrive of a write apart from the write's own delivery (which it would otherwise duplicate):
+    its request id, made fresh for every redrive and kept by any redelivery of it. None for S3's events."""
+    if isinstance(event, S3EventNotificationEventBridgeModel) and event.detail.reason == REDRIVE_REASON:
+        return event.detail.request_id
+    return None
 
 
 def event_time(event: S3EventNotificationEventBridgeModel | S3Model) -> datetime:

@@ -26,7 +26,8 @@ class _FromEnvironment(BaseSettings):
 class ImageLimits(_FromEnvironment):
     """Limits on everything read from users."""
 
-    max_image_bytes: int = Field(default=10 * MiB, gt=0, alias="MAX_IMAGE_BYTES")
+    # Phone and camera photos run to 10-25 MB (a 48-megapixel JPEG is about 25 MB).
+    max_image_bytes: int = Field(default=30 * MiB, gt=0, alias="MAX_IMAGE_BYTES")
     max_image_pixels: int = Field(default=50_000_000, gt=0, alias="MAX_IMAGE_PIXELS")
 
 

@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from service.dal.claims import claim
 from service.dal.clients import client
-from service.dal.objects import read_object_capped
+from service.dal.objects import read_object_capped, resolve_key
 from service.domain import preprocessing
 from service.domain.classifier import Classifier
+from service.domain.errors import ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.domain.policy import verdict
-from service.images.decode import decode_image
+from service.images.decode import decode_for_model
 from service.images.payload import decode_png_b64, encode_png_b64
 from service.pipeline.settings import SerializeSettings
 
 
 def serialize(
-    ref: ObjectRef, uploaded_at: datetime, settings: SerializeSettings, execution: str, s3: Any | None = None
+    ref: ObjectRef,
+    uploaded_at: datetime,
+    settings: SerializeSettings,
+    execution: str,
+    s3: Any | None = None,
+    key_candidates: Sequence[str] | None = None,
+    attempt: str | None = None,
 ) -> SerializedImage:
-    """Claims the upload, reads the object (size cap first), decodes and validates it, and shrinks it to the
-    model's input."""
-    claim(client("dynamodb"), settings.idempotency_table, ref, ref.sequencer, execution)
-    data, meta = read_object_capped(
-        s3 or client("s3"), ref.bucket, ref.key, settings.max_image_bytes, version_id=ref.version_id
-    )
-    decoded = decode_image(data, settings.max_image_pixels)
+    """Finds which key the event means, claims the upload, reads the object (size cap first), decodes and
+    validates it, and shrinks it to the model's input.
+
+    The claim comes before anything can fail, so a redelivered event never reports a failure twice: an event
+    whose key resolves to no object is claimed as delivered before `ObjectNotFound` is raised.
+    """
+    s3 = s3 or client("s3")
+    dynamodb = client("dynamodb")
+    try:
+        key = resolve_key(s3, ref.bucket, key_candidates or (ref.key,), ref.version_id, ref.etag)
+    except ObjectNotFound:
+        claim(dynamodb, settings.idempotency_table, ref, ref.sequencer, execution, attempt)
+        raise
+    ref = ref.model_copy(update={"key": key})
+    claim(dynamodb, settings.idempotency_table, ref, ref.sequencer, execution, attempt)
+    data, meta = read_object_capped(s3, ref.bucket, ref.key, settings.max_image_bytes, version_id=ref.version_id)
+    decoded = decode_for_model(data, settings.max_image_pixels)
     small = preprocessing.fit_to_input(decoded.image)
     return SerializedImage(
         bucket=ref.bucket,

@@ -48,8 +48,25 @@ def test_a_retry_of_the_claiming_execution_passes(dynamodb: Any) -> None:
 
 def test_a_new_upload_of_the_same_key_is_a_new_claim(dynamodb: Any) -> None:
     claim(dynamodb, TABLE, REF, "01", "execution-1")
-    claim(dynamodb, TABLE, REF, "02", "execution-2")  # re-uploaded: a later sequencer
-    claim(dynamodb, TABLE, REF.model_copy(update={"etag": "e2"}), "01", "execution-3")  # new content
+    claim(dynamodb, TABLE, REF.model_copy(update={"version_id": "v2"}), "02", "execution-2")  # re-uploaded
+    unversioned = REF.model_copy(update={"version_id": "null"})
+    claim(dynamodb, TABLE, unversioned, "01", "execution-3")
+    claim(dynamodb, TABLE, unversioned, "02", "execution-4")  # unversioned, re-uploaded: a later sequencer
+    claim(dynamodb, TABLE, unversioned.model_copy(update={"etag": "e2"}), "01", "execution-5")  # new content
+
+
+def test_a_version_is_one_write_whatever_the_sequencer(dynamodb: Any) -> None:
+    # A backfill of a version cannot know S3's sequencer; it must still meet S3's own event for that version.
+    claim(dynamodb, TABLE, REF, "0055AED6DCD90281E5", "execution-live")
+    with pytest.raises(DuplicateDelivery):
+        claim(dynamodb, TABLE, REF, "BACKFILL", "execution-backfill")
+
+
+def test_a_redrive_is_a_claim_of_its_own_and_its_redelivery_is_not(dynamodb: Any) -> None:
+    claim(dynamodb, TABLE, REF, "01", "execution-1")
+    claim(dynamodb, TABLE, REF, "01", "execution-redrive", attempt="R1")
+    with pytest.raises(DuplicateDelivery):
+        claim(dynamodb, TABLE, REF, "01", "execution-redrive-again", attempt="R1")
 
 
 def test_concurrent_deliveries_have_exactly_one_winner(dynamodb: Any) -> None:

@@ -16,12 +16,12 @@ from PIL import Image
 
 from handlers import classify, filter, serialize
 from service.domain import preprocessing
-from service.domain.errors import CorruptImage, ObjectTooLarge
+from service.domain.errors import CorruptImage, DuplicateDelivery, ObjectNotFound, ObjectTooLarge
 from service.domain.models import Decision, Prediction, ResultRecord, SerializedImage
 from service.images.payload import decode_png_b64
 from service.local.lambdas import LambdaContext
 from tests.claims import create_claims_table
-from tests.corpus import unusual_valid
+from tests.corpus import camera_jpeg, unusual_valid
 from tests.events import eventbridge_event, s3_records_event
 
 BUCKET = "intake"
@@ -60,8 +60,8 @@ def png(color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> bytes:
 
 @pytest.mark.parametrize("key", ["photo.png", "a dir/été +1%.png", "deep/" * 6 + "x.png"])
 def test_serialize_reads_the_object_named_by_an_eventbridge_event(s3: Any, key: str) -> None:
-    s3.put_object(Bucket=BUCKET, Key=key, Body=png((200, 30, 30)))
-    result = serialize.handler(serialize_request(eventbridge_event(BUCKET, key)), context("serialize"))
+    etag = s3.put_object(Bucket=BUCKET, Key=key, Body=png((200, 30, 30)))["ETag"].strip('"')
+    result = serialize.handler(serialize_request(eventbridge_event(BUCKET, key, etag=etag)), context("serialize"))
     image = SerializedImage.model_validate(result)
     assert (image.bucket, image.key, image.format, image.width, image.height) == (BUCKET, key, "PNG", 64, 48)
     small = decode_png_b64(image.pixels_png_b64)
@@ -191,3 +191,37 @@ def test_a_function_without_its_required_settings_fails_at_start_up_naming_them(
         [sys.executable, "-c", "import handlers.classify"], capture_output=True, text=True, env=sagemaker, check=False
     )
     assert result.returncode != 0 and "SAGEMAKER_ENDPOINT_NAME is required" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["gone.png", "gone now+1.png"])
+def test_a_redelivered_failure_is_not_reported_twice(s3: Any, key: str) -> None:
+    # The claim comes before anything can fail: the second delivery of an event whose object is gone stops as a
+    # duplicate instead of failing again (which would be a second failed message).
+    event = eventbridge_event(BUCKET, key, etag="e", version_id="v1")
+    with pytest.raises(ObjectNotFound):
+        serialize.handler(serialize_request(event, execution="first"), context("serialize"))
+    with pytest.raises(DuplicateDelivery):
+        serialize.handler(serialize_request(event, execution="second"), context("serialize"))
+
+
+def test_an_encoded_key_and_the_key_as_uploaded_claim_the_same_write(s3: Any) -> None:
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    key = "uploads/red flower+1 é.png"
+    answer = s3.put_object(Bucket=BUCKET, Key=key, Body=png((10, 200, 10)))
+    version, etag = answer["VersionId"], answer["ETag"].strip('"')
+    as_uploaded = eventbridge_event(BUCKET, key, etag=etag, version_id=version)
+    encoded = eventbridge_event(BUCKET, quote_plus(key, safe="/"), etag=etag, version_id=version)
+    assert serialize.handler(serialize_request(encoded, execution="first"), context("serialize"))["key"] == key
+    with pytest.raises(DuplicateDelivery):
+        serialize.handler(serialize_request(as_uploaded, execution="second"), context("serialize"))
+
+
+def test_a_48_megapixel_photo_of_25_mb_is_classified(s3: Any) -> None:
+    data = camera_jpeg(8000, 6000)
+    assert 20 * 1000 * 1000 < len(data) < 30 * 1024 * 1024  # under the default cap of 30 MiB
+    etag = s3.put_object(Bucket=BUCKET, Key="camera/48mp.jpg", Body=data)["ETag"].strip('"')
+    event = eventbridge_event(BUCKET, "camera/48mp.jpg", size=len(data), etag=etag)
+    image = serialize.handler(serialize_request(event), context("serialize"))
+    assert (image["width"], image["height"], image["format"]) == (8000, 6000, "JPEG")
+    prediction = Prediction.model_validate(classify.handler({"image": image}, context("classify")))
+    assert prediction.label in prediction.probabilities

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -26,7 +27,7 @@ from service.domain.errors import (
     SconesError,
 )
 from service.domain.paths import SAMPLES_DIR
-from service.images.decode import DecodedImage, decode_image, load_image
+from service.images.decode import MODEL_DECODE_SIDE, DecodedImage, decode_for_model, decode_image, load_image
 from service.images.payload import decode_png_b64, encode_png_b64
 from tests.corpus import (
     BLUE,
@@ -101,6 +102,42 @@ def test_exif_orientation_6_is_applied() -> None:
     assert decoded.image.size == (16, 24)
     assert _close(_pixel(decoded.image, 8, 2), RED)
     assert _close(_pixel(decoded.image, 8, 21), BLUE)
+
+
+def _halves_jpeg(width: int, height: int, orientation: int = 1) -> bytes:
+    """Red left half, blue right half, as stored; with an EXIF orientation if given."""
+    image = Image.new("RGB", (width, height), BLUE)
+    image.paste(RED, (0, 0, width // 2, height))
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    image.save(buffer, format="JPEG", quality=90, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_a_large_jpeg_is_decoded_at_reduced_scale_keeping_its_size_and_orientation() -> None:
+    decoded = decode_for_model(_halves_jpeg(4000, 3000, orientation=6), DEFAULT_MAX_PIXELS)
+    # Stored 4000x3000, displayed rotated clockwise: reported as the original's 3000x4000.
+    assert (decoded.width, decoded.height, decoded.orientation) == (3000, 4000, 6)
+    assert decoded.scale == 4
+    assert decoded.image.size == (750, 1000)
+    assert min(decoded.image.size) >= MODEL_DECODE_SIDE
+    assert _close(_pixel(decoded.image, 375, 20), RED)  # the left half is now on top
+    assert _close(_pixel(decoded.image, 375, 980), BLUE)
+
+
+def test_small_jpegs_and_other_formats_are_decoded_in_full() -> None:
+    small = decode_for_model(_halves_jpeg(800, 600), DEFAULT_MAX_PIXELS)
+    assert (small.scale, small.image.size, small.width, small.height) == (1, (800, 600), 800, 600)
+    buffer = io.BytesIO()
+    Image.new("RGB", (2000, 1500), RED).save(buffer, format="PNG")
+    png = decode_for_model(buffer.getvalue(), DEFAULT_MAX_PIXELS)
+    assert (png.scale, png.image.size) == (1, (2000, 1500))
+
+
+def test_the_pixel_cap_applies_to_the_original_size_of_a_reduced_jpeg() -> None:
+    with pytest.raises(ImageTooManyPixels, match="4000x3000"):
+        decode_for_model(_halves_jpeg(4000, 3000), max_pixels=4000 * 3000 - 1)
 
 
 def test_alpha_is_composited_on_white_not_black() -> None:

@@ -44,10 +44,10 @@ def run_pipeline(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[
             s3 = boto3.client("s3", region_name="us-east-1")
             s3.create_bucket(Bucket=BUCKET)
             create_claims_table()
-            s3.put_object(Bucket=BUCKET, Key=GOOD, Body=png((220, 20, 20)))
+            etag = s3.put_object(Bucket=BUCKET, Key=GOOD, Body=png((220, 20, 20)))["ETag"].strip('"')
             s3.put_object(Bucket=BUCKET, Key=BROKEN, Body=b"\xff\xd8\xff\xe0" + b"\x00" * 40)
             image = serialize.handler(
-                serialize_request(eventbridge_event(BUCKET, GOOD)), context(FUNCTIONS["Serialize"])
+                serialize_request(eventbridge_event(BUCKET, GOOD, etag=etag)), context(FUNCTIONS["Serialize"])
             )
             prediction = classify.handler({"image": image}, context(FUNCTIONS["Classify"]))
             filter.handler({"image": image, "prediction": prediction}, context(FUNCTIONS["Filter"]))

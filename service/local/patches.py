@@ -1,0 +1,105 @@
+"""Every change the local stack makes to moto, in one place, checked before any is applied.
+
+moto has no hooks for what the local stack needs, so it replaces a few of moto's functions and methods. Each one
+is listed here with the reason; `install()` first checks that every target still exists in the installed moto and
+stops with a message naming the versions if one does not (a moto upgrade that renamed something fails at start-up,
+never as a silently different pipeline), then applies them all. pyproject.toml pins moto to `BUILT_AGAINST`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
+
+#: The moto release series the replacements below were written against (pyproject.toml pins it).
+BUILT_AGAINST = "5.2"
+
+
+class MotoMismatchError(RuntimeError):
+    """The installed moto lacks something the local stack replaces."""
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    module: str
+    #: "function", or "Class.method"
+    attribute: str
+    #: Given moto's original, returns what takes its place.
+    replacement: Callable[[Any], Any]
+    why: str
+
+    @property
+    def target(self) -> str:
+        return f"{self.module}.{self.attribute}"
+
+
+def _owner_and_name(patch: Patch) -> tuple[Any, str]:
+    try:
+        owner: Any = importlib.import_module(patch.module)
+    except ImportError as error:
+        raise _mismatch(patch) from error
+    *path, name = patch.attribute.split(".")
+    for part in path:
+        owner = getattr(owner, part, None)
+        if owner is None:
+            raise _mismatch(patch)
+    if not hasattr(owner, name):
+        raise _mismatch(patch)
+    return owner, name
+
+
+def _mismatch(patch: Patch) -> MotoMismatchError:
+    return MotoMismatchError(
+        f"moto {version('moto')} has no {patch.target}, which the local stack replaces ({patch.why}). "
+        f"The local stack is built against moto {BUILT_AGAINST}.x: install that version (pyproject.toml pins it)."
+    )
+
+
+def _patches(with_faults: bool) -> list[Patch]:
+    from service.local import eventbridge, faults, lambdas, s3events, speedups
+
+    sfn = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
+    found = [
+        Patch("moto.s3.notifications", "send_event", s3events.one_event_per_write,
+              "one event per write: a completed multipart upload also notified a Put"),
+        Patch("moto.s3.notifications", "_send_event_bridge_message", lambda _: s3events.send_event_bridge_message,
+              "S3's event shape: reason, a sequencer per write, ISO time, etag"),
+        Patch("moto.events.models", "Rule.send_to_targets", eventbridge.delivering_to_step_functions,
+              "moto's EventBridge does not start Step Functions targets"),
+        Patch("moto.awslambda_simple.models", "LambdaSimpleBackend.invoke", lambda _: lambdas.invoke,
+              "run the real handlers in worker processes instead of echoing the payload"),
+        Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
+              lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
+    ]  # fmt: skip
+    for module in (
+        f"{sfn}.lambda_eval_utils",
+        f"{sfn}.service.state_task_service_dynamodb",
+        f"{sfn}.service.state_task_service_sqs",
+    ):
+        found.append(Patch(module, "boto_client_for", speedups.shared_clients, "one boto3 client per service"))
+    if with_faults:
+        found += [
+            Patch("moto.dynamodb.models", "DynamoDBBackend.put_item", faults.faulty_put_item,
+                  "fault injection on the results table"),
+            Patch("moto.sqs.models", "SQSBackend.send_message", faults.faulty_send_message,
+                  "fault injection on the review queue"),
+        ]  # fmt: skip
+    return found
+
+
+_installed = False
+
+
+def install(with_faults: bool = False) -> None:
+    """Checks every target, then replaces them all (never half of them); once per process."""
+    global _installed
+    if _installed:
+        return
+    patches = _patches(with_faults)
+    resolved = [(patch, *_owner_and_name(patch)) for patch in patches]
+    for patch, owner, name in resolved:
+        setattr(owner, name, patch.replacement(getattr(owner, name)))
+    _installed = True
