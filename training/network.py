@@ -35,10 +35,10 @@ TWO_WHEELERS: dict[int, str] = {
     870: "tricycle, trike, velocipede",
     880: "unicycle, monocycle",
 }
-# Lite0 has 16 MBConv blocks; the first 14 are shared and frozen, the last two and the head convolution are
+# Lite0 has 16 MBConv blocks; the first 13 are shared and frozen, the last three and the head convolution are
 # fine-tuned (a copy of them, frozen, stays for the ImageNet head). Fine-tuning more would duplicate more weights:
 # from block 11 on the graph passes 25 MB.
-TRUNK_BLOCKS = 14
+TRUNK_BLOCKS = 13
 NUM_OUTPUTS = 3  # bicycle, motorcycle, neither
 FEATURES = 1280
 # Thumbnail resolution: detail is measured as what an average-pool to 1/THUMBNAIL_FACTOR loses.

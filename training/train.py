@@ -60,9 +60,9 @@ NEGATIVES_ALLOWED = 0.005
 
 @dataclass(frozen=True)
 class Config:
-    epochs: int = 8
+    epochs: int = 14
     seed: int = 0
-    holdout: float = 0.3
+    holdout: float = 0.25
     batch_size: int = 32
     lr: float = 1e-3
     head_lr: float = 5e-3
