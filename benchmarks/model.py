@@ -78,7 +78,8 @@ class PreviousClassifier:
 def photo(seed: int = 0) -> Image.Image:
     """A decoded 640x480 image (smooth colour blobs and noise): what predict gets after decoding an upload."""
     rng = np.random.default_rng(seed)
-    small = Image.fromarray(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)).resize((640, 480), Image.BICUBIC)
+    blobs = Image.fromarray(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8))
+    small = blobs.resize((640, 480), Image.Resampling.BICUBIC)
     noise = rng.normal(0, 12, (480, 640, 3))
     return Image.fromarray(np.clip(np.asarray(small, dtype=float) + noise, 0, 255).astype(np.uint8))
 

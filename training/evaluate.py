@@ -188,8 +188,8 @@ def report(metrics: Metrics, analysis: ThresholdAnalysis, recommended: float, sh
     classes = list(metrics.per_class)
     lines.append("confusion (rows true, columns predicted)")
     lines.append(" " * 12 + "".join(f"{name:>12}" for name in classes))
-    for name, row in zip(classes, metrics.confusion_matrix, strict=True):
-        lines.append(f"{name:>12}" + "".join(f"{count:>12}" for count in row))
+    for name, counts in zip(classes, metrics.confusion_matrix, strict=True):
+        lines.append(f"{name:>12}" + "".join(f"{count:>12}" for count in counts))
     lines.append("")
     lines.append(f"{'class':>12}{'precision':>12}{'recall':>12}{'support':>12}")
     for name, m in metrics.per_class.items():

