@@ -40,9 +40,9 @@ def test_training_writes_a_valid_onnx_model_card_and_chart(trained: TrainResult,
         preprocessing.MEAN,
         preprocessing.STD,
     )
-    # 30% of each class held out, never trained on; every validation figure is about them.
-    assert (card.split.train_size, card.split.val_size) == (28, 12)
-    assert card.validation.num_images == sum(map(sum, card.validation.confusion_matrix)) == 12
+    # A quarter of each class held out, never trained on; every validation figure is about them.
+    assert (card.split.train_size, card.split.val_size) == (30, 10)
+    assert card.validation.num_images == sum(map(sum, card.validation.confusion_matrix)) == 10
     assert card.calibration.temperature > 0
     assert card.recommended_threshold in [row.threshold for row in card.thresholds.table]
     assert card.training.hyperparameters["epochs"] == tiny_config.epochs
