@@ -22,7 +22,8 @@ filter_settings()  # a misconfigured function fails at start-up, naming the vari
 def handler(event: FilterInput, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(event.image.key)
     logger.append_keys(bucket=event.image.bucket, key=event.image.key)
-    decision = steps.decide(event.image, event.prediction, filter_settings().threshold())
+    settings = filter_settings()
+    decision = steps.decide(event.image, event.prediction, settings.threshold(), settings.recognition())
     tracer.put_annotation("key", event.image.key)
     tracer.put_annotation("route", decision.route)
     routed = metric_names.IMAGES_ACCEPTED if decision.route == "accept" else metric_names.IMAGES_SENT_TO_REVIEW

@@ -28,7 +28,7 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "IDEMPOTENCY_TABLE": CLAIMS_TABLE,
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CONFIDENCE_THRESHOLD", "MODEL_BACKEND"):
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CONFIDENCE_THRESHOLD", "RECOGNITION_THRESHOLD", "MODEL_BACKEND"):
         monkeypatch.delenv(name, raising=False)
     clear_caches()
     yield

@@ -1,9 +1,11 @@
 """Training-time augmentation on normalised NCHW batches, driven by one seeded generator (reproducible).
 
 Colour jitter (brightness, contrast, saturation, hue, grey), a random affine (zoom, rotation, shift; reflected
-borders), a horizontal flip and cutout.
-With 800 images, strong colour augmentation mattered most: bicycles and motorcycles come in every colour and light, and
-without it the network leans on colour and brightness cues that do not generalise.
+borders), a horizontal flip, then what bridges the 32-pixel training thumbnails (upscaled to the input size) and
+the photos served: resolution jitter (down to fewer pixels and back up), blur, and sharpening (an unsharp mask,
+so that the network also sees thumbnails with edges as crisp as a photo's), and cutout.
+Bicycles and motorcycles come in every colour and light: without colour augmentation the network leans on colour
+and brightness cues that do not generalise.
 """
 
 import math
@@ -30,7 +32,10 @@ class Augmentation:
     zoom: float = 0.2  # scale 1 +- this
     rotation: float = 10.0  # degrees, +-
     shift: float = 0.125  # share of the image side, +-
-    cutout: int = 8  # side of the square set to the mean; 0 for none
+    cutout: int = 0  # side of the square set to the mean; 0 for none
+    resolution: float = 0.2  # probability of resampling through a side of 16..32 pixels and back
+    blur: float = 0.1  # probability of a Gaussian blur (sigma 0.5..2 pixels)
+    sharpen: float = 0.2  # probability of an unsharp mask (amount 0.5..2)
 
 
 def _uniform(n: int, spread: float, gen: torch.Generator) -> torch.Tensor:
@@ -81,6 +86,45 @@ def cut_out(x: torch.Tensor, side: int, gen: torch.Generator) -> torch.Tensor:
     return x.masked_fill(hole[:, None], 0.0)
 
 
+def _chosen(n: int, probability: float, gen: torch.Generator) -> torch.Tensor:
+    return (torch.rand(n, generator=gen) < probability).view(n, 1, 1, 1)
+
+
+def jitter_resolution(x: torch.Tensor, probability: float, gen: torch.Generator) -> torch.Tensor:
+    """Each chosen image resampled through a random side of 16..32 pixels and back (one side per batch)."""
+    if not probability:
+        return x
+    side = int(torch.randint(16, 33, (1,), generator=gen))
+    small = F.interpolate(x, size=(side, side), mode="area")
+    back = F.interpolate(small, size=x.shape[2:], mode="bilinear", align_corners=False)
+    return torch.where(_chosen(x.shape[0], probability, gen), back, x)
+
+
+def _gaussian(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    radius = max(1, round(3 * sigma))
+    taps = torch.arange(-radius, radius + 1, dtype=x.dtype)
+    kernel = torch.exp(-(taps**2) / (2 * sigma**2))
+    kernel = kernel / kernel.sum()
+    c = x.shape[1]
+    x = F.pad(x, (radius, radius, radius, radius), mode="reflect")
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    return F.conv2d(x, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+
+def blur_or_sharpen(x: torch.Tensor, blur: float, sharpen: float, gen: torch.Generator) -> torch.Tensor:
+    """Some images blurred, others sharpened (x + amount * (x - blurred)); one sigma and amount per batch."""
+    if not (blur or sharpen):
+        return x
+    n = x.shape[0]
+    sigma = float(torch.empty(1).uniform_(0.5, 2.0, generator=gen))
+    amount = float(torch.empty(1).uniform_(0.5, 2.0, generator=gen))
+    blurred = _gaussian(x, sigma)
+    draw = torch.rand(n, generator=gen).view(n, 1, 1, 1)
+    x = torch.where(draw < blur, blurred, x)
+    sharpened = x + amount * (x - blurred)
+    return torch.where((draw >= blur) & (draw < blur + sharpen), sharpened, x)
+
+
 def augment(x: torch.Tensor, aug: Augmentation, gen: torch.Generator) -> torch.Tensor:
     if aug.colour_jitter or aug.hue or aug.grayscale:
         x = jitter_colour(x, aug.colour_jitter, gen, aug.hue, aug.grayscale)
@@ -88,6 +132,8 @@ def augment(x: torch.Tensor, aug: Augmentation, gen: torch.Generator) -> torch.T
         x = random_affine(x, aug, gen)
     flip = torch.rand(x.shape[0], generator=gen) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    x = jitter_resolution(x, aug.resolution, gen)
+    x = blur_or_sharpen(x, aug.blur, aug.sharpen, gen)
     if aug.cutout:
         x = cut_out(x, aug.cutout, gen)
     return x

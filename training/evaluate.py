@@ -1,46 +1,186 @@
-"""Evaluate a model through the SERVING path (service.images, service.domain.preprocessing, OnnxClassifier).
+"""Evaluate a model through the SERVING path (service.images, preprocessing, OnnxClassifier, the policy).
 
-    python -m training.evaluate --images DIR --labels CSV [--out DIR] [--json]
+    python -m training.evaluate --validation DATA          # the card's held-out split of DATA (never trained on)
+    python -m training.evaluate --photos DIR               # DIR/bicycle, DIR/motorcycle, DIR/other (neither)
+    python -m training.evaluate --images DIR --labels CSV  # any labelled images (filename,label,class_name)
+    [--out DIR] [--json] [--model M --card C]
 
-DIR holds the images named in CSV (columns filename,label,class_name), directly or under DIR/train/.
+For each set: accuracy per class, and what the shipped thresholds do (recognition, then confidence): coverage
+(share of the two-wheelers auto-accepted), accepted precision (share of those correct) and, for photos of
+neither class, the share auto-accepted (the share that should have been refused).
 """
 
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel
 
-from service.domain.model_card import Metrics, ThresholdAnalysis, load_model_card
+from service.domain.model_card import Metrics, ModelCard, ThresholdAnalysis, load_model_card
 from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
+from service.domain.policy import verdict
 from service.images.files import read_image_file
 from service.pipeline.backends.onnx import OnnxClassifier
 from service.pipeline.settings import get_settings
-from training.dataset import LabelledImage, read_labels
+from training.dataset import LabelledImage, load_labelled_folder, read_labels
 from training.metrics import classification_metrics
 from training.thresholds import analyse, plot_thresholds
 
-BATCH_SIZE = 256
+BATCH_SIZE = 64
+OTHER = "other"
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
+
+
+@dataclass
+class Scored:
+    probabilities: np.ndarray  # (N, classes)
+    recognition: np.ndarray  # (N,)
+
+
+def score(items: list[LabelledImage], classifier: OnnxClassifier) -> Scored:
+    settings = get_settings()
+    probabilities, recognition = [], []
+    for start in range(0, len(items), BATCH_SIZE):
+        chunk = items[start : start + BATCH_SIZE]
+        images = [read_image_file(item.path, settings.max_image_bytes, settings.max_image_pixels) for item in chunk]
+        for prediction in classifier.predict(images):
+            probabilities.append([prediction.probabilities[name] for name in classifier.classes])
+            recognition.append(1.0 if prediction.recognition is None else prediction.recognition)
+    probs = np.asarray(probabilities, dtype=np.float64).reshape(len(items), len(classifier.classes))
+    return Scored(probabilities=probs, recognition=np.asarray(recognition, dtype=np.float64))
 
 
 def evaluate(
     items: list[LabelledImage], classifier: OnnxClassifier
 ) -> tuple[Metrics, ThresholdAnalysis, float, np.ndarray]:
     """Metrics, the threshold analysis, its recommended threshold, and the probabilities (row per item)."""
-    settings = get_settings()
-    probabilities = []
-    for start in range(0, len(items), BATCH_SIZE):
-        chunk = items[start : start + BATCH_SIZE]
-        images = [read_image_file(item.path, settings.max_image_bytes, settings.max_image_pixels) for item in chunk]
-        for prediction in classifier.predict(images):
-            probabilities.append([prediction.probabilities[name] for name in classifier.classes])
-    probs = np.asarray(probabilities, dtype=np.float64).reshape(len(items), len(classifier.classes))
+    probs = score(items, classifier).probabilities
     labels = np.asarray([item.label for item in items], dtype=int)
     predicted = probs.argmax(axis=1)
     metrics = classification_metrics(labels, predicted, classifier.classes)
     analysis, recommended = analyse(probs.max(axis=1), predicted == labels)
     return metrics, analysis, recommended, probs
+
+
+class Decisions(BaseModel):
+    """What the policy does with a set of images at the shipped thresholds."""
+
+    images: int
+    two_wheelers: int
+    accuracy: float | None
+    accuracy_per_class: dict[str, float]
+    recognised: float | None  # share of the two-wheelers at or above the recognition threshold
+    coverage: float | None  # share of the two-wheelers auto-accepted
+    accepted_precision: float | None  # share of the auto-accepted two-wheelers with the right label
+    other: int
+    other_accepted: float | None  # share of the images of neither class auto-accepted
+    other_unrecognised: float | None  # share of them refused as unrecognised
+    threshold: float
+    recognition_threshold: float
+
+
+def decisions(
+    labels: list[str], scored: Scored, classes: tuple[str, ...], threshold: float, recognition_threshold: float
+) -> Decisions:
+    from service.domain.models import Prediction
+
+    predicted = [classes[int(row.argmax())] for row in scored.probabilities]
+    routes = []
+    for row, recognition, label in zip(scored.probabilities, scored.recognition, predicted, strict=True):
+        prediction = Prediction(
+            label=label,
+            confidence=float(row.max()),
+            probabilities=dict(zip(classes, map(float, row), strict=True)),
+            model_version="-",
+            recognition=float(np.clip(recognition, 0, 1)),
+        )
+        chosen = verdict(prediction, threshold, recognition_threshold)
+        routes.append((chosen.route, chosen.reason))
+    two = [i for i, label in enumerate(labels) if label in classes]
+    other = [i for i, label in enumerate(labels) if label not in classes]
+    accepted = [i for i in two if routes[i][0] == "accept"]
+
+    def share(selected: list[int], of: list[int]) -> float | None:
+        return len(selected) / len(of) if of else None
+
+    return Decisions(
+        images=len(labels),
+        two_wheelers=len(two),
+        accuracy=share([i for i in two if predicted[i] == labels[i]], two),
+        accuracy_per_class={
+            name: float(np.mean([predicted[i] == name for i in two if labels[i] == name]))
+            for name in classes
+            if any(labels[i] == name for i in two)
+        },
+        recognised=share([i for i in two if routes[i][1] != "unrecognised"], two),
+        coverage=share(accepted, two),
+        accepted_precision=share([i for i in accepted if predicted[i] == labels[i]], accepted),
+        other=len(other),
+        other_accepted=share([i for i in other if routes[i][0] == "accept"], other),
+        other_unrecognised=share([i for i in other if routes[i][1] == "unrecognised"], other),
+        threshold=threshold,
+        recognition_threshold=recognition_threshold,
+    )
+
+
+def photo_items(folder: Path, classes: tuple[str, ...]) -> list[LabelledImage]:
+    """Images under folder/<class>/ for each class and folder/other/ (label -1: neither)."""
+    items = []
+    for label, name in [*enumerate(classes), (-1, OTHER)]:
+        for path in sorted((folder / name).glob("*")) if (folder / name).is_dir() else []:
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                items.append(LabelledImage(path=path, label=label, class_name=name))
+    if not items:
+        raise FileNotFoundError(f"no images under {folder}/{{{','.join([*classes, OTHER])}}}/")
+    return items
+
+
+def validation_items(data: Path, card: ModelCard) -> list[LabelledImage]:
+    """The images of `data` that the card's model held out (the same split as training, from the card)."""
+    from training.train import stratified_holdout
+
+    items = load_labelled_folder(data)
+    share = float(card.training.hyperparameters.get("holdout", 0.0))
+    if not share:
+        raise ValueError("the model card records no held-out split")
+    _, held = stratified_holdout(np.asarray([item.label for item in items]), share, card.split.seed)
+    return [items[i] for i in held]
+
+
+def evaluate_decisions(items: list[LabelledImage], classifier: OnnxClassifier, card: ModelCard) -> Decisions:
+    settings = get_settings()
+    threshold = settings.confidence_threshold
+    recognition_threshold = settings.recognition_threshold
+    return decisions(
+        [item.class_name for item in items],
+        score(items, classifier),
+        classifier.classes,
+        card.recommended_threshold if threshold is None else threshold,
+        card.recognition_threshold if recognition_threshold is None else recognition_threshold,
+    )
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def decisions_report(title: str, d: Decisions) -> str:
+    lines = [
+        f"{title}: {d.images} images ({d.two_wheelers} bicycles or motorcycles, {d.other} of neither)",
+        f"  thresholds: confidence {d.threshold:.3f}, recognition {d.recognition_threshold:.3f}",
+        f"  accuracy {_share(d.accuracy)}  per class "
+        + "  ".join(f"{name} {value:.3f}" for name, value in d.accuracy_per_class.items()),
+        f"  recognised {_share(d.recognised)}  coverage (auto-accepted) {_share(d.coverage)}  "
+        f"accepted precision {_share(d.accepted_precision)}",
+    ]
+    if d.other:
+        lines.append(
+            f"  neither class: auto-accepted {_share(d.other_accepted)}  unrecognised {_share(d.other_unrecognised)}"
+        )
+    return "\n".join(lines)
 
 
 def report(metrics: Metrics, analysis: ThresholdAnalysis, recommended: float, shipped: float) -> str:
@@ -72,39 +212,55 @@ def report(metrics: Metrics, analysis: ThresholdAnalysis, recommended: float, sh
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--images", type=Path, required=True)
-    parser.add_argument("--labels", type=Path, required=True)
+    parser.add_argument("--images", type=Path)
+    parser.add_argument("--labels", type=Path)
+    parser.add_argument("--validation", type=Path, help="the training folder: evaluate the card's held-out split")
+    parser.add_argument("--photos", type=Path, help="a folder with bicycle/, motorcycle/ and other/")
     parser.add_argument("--out", type=Path, help="write evaluation.json and thresholds.png here")
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     parser.add_argument("--card", type=Path, default=MODEL_CARD_PATH)
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     args = parser.parse_args(argv)
+    if not (args.labels or args.validation or args.photos):
+        parser.error("give --images/--labels, --validation or --photos")
 
     card = load_model_card(args.card)
     classifier = OnnxClassifier(args.model, card)
-    items = read_labels(args.labels, args.images)
-    metrics, analysis, recommended, _ = evaluate(items, classifier)
-    result = {
-        "model_version": card.model_version,
-        "metrics": metrics.model_dump(),
-        "recommended_threshold": recommended,
-        "model_card_threshold": card.recommended_threshold,
-        "thresholds": analysis.model_dump(),
-    }
+    result: dict[str, object] = {"model_version": card.model_version}
+    printed: list[str] = []
+    if args.validation:
+        held = evaluate_decisions(validation_items(args.validation, card), classifier, card)
+        result["validation"] = held.model_dump()
+        printed.append(decisions_report(f"validation (held-out split of {args.validation})", held))
+    if args.photos:
+        photos = evaluate_decisions(photo_items(args.photos, classifier.classes), classifier, card)
+        result["photos"] = photos.model_dump()
+        printed.append(decisions_report(f"photos ({args.photos})", photos))
+    if args.labels:
+        items = read_labels(args.labels, args.images or args.labels.parent)
+        metrics, analysis, recommended, _ = evaluate(items, classifier)
+        result.update(
+            {
+                "metrics": metrics.model_dump(),
+                "recommended_threshold": recommended,
+                "model_card_threshold": card.recommended_threshold,
+                "thresholds": analysis.model_dump(),
+            }
+        )
+        printed.append(report(metrics, analysis, recommended, card.recommended_threshold))
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            plot_thresholds(
+                analysis.table, recommended, args.out / "thresholds.png", title=f"{args.labels} ({len(items)} images)"
+            )
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "evaluation.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        plot_thresholds(
-            analysis.table,
-            recommended,
-            args.out / "thresholds.png",
-            title=f"{args.labels} ({len(items)} images)",
-        )
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(report(metrics, analysis, recommended, card.recommended_threshold))
+        print("\n\n".join(printed))
 
 
 if __name__ == "__main__":

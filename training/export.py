@@ -5,7 +5,7 @@
 
 Reads the `source: human` records of the results table (one query of the label index per label), fetches each
 original object from S3, normalises it exactly as serving does (`service.images.decode.load_image`, then
-`service.domain.preprocessing.fit_to_input`: 32x32 RGB) and writes:
+`service.domain.preprocessing.fit_to_input`: input-sized RGB, 128x128) and writes:
 
     DIR/<name>.png  DIR/labels.csv (filename,label,class_name)
 

@@ -2,26 +2,28 @@
 
     python -m training.train --data /path/to/labelled-folder --out models/
 
-Stratified k-fold cross-validation first (4 folds by default): the recipe is trained k times, each time holding
-out one fold, so every image gets a prediction from an ensemble that never saw it. Those out-of-fold predictions
-give the validation metrics, the calibration temperature and the threshold table. The shipped ensemble is then
-trained the same way on all the images. With 1000 images, a single 200-image hold-out decides a 0.99-accuracy
-threshold by one or two errors and leaves a fifth of the data unused; 1000 held-out predictions and a model
-fitted on all of it do better on both counts.
+The network (training.network) is an ImageNet-pretrained EfficientNet-Lite0 at 128 px: its early blocks are
+frozen and shared, its last five blocks and a new head (bicycle, motorcycle, neither) are fine-tuned on the
+labelled thumbnails plus images of neither class made by training.negatives, with augmentation that bridges
+thumbnails and photos (training.augmentation).
+
+Calibration is honest by construction: a stratified share of the images (30% by default) is held out before
+training and never trained on; the temperature, the confidence threshold table, the recognition thresholds and
+every validation figure in the card come from the shipped model's own predictions on it. (Cross-validation
+would score networks other than the one shipped; with a pretrained backbone 700 images are enough to train,
+and 300 held-out predictions of the shipped model itself are what the card's figures should describe.)
 
 Deterministic: the same data, seed, arguments and thread count give identical weights.
 """
 
 import argparse
-import copy
 import hashlib
-import multiprocessing
 import resource
 import subprocess
+import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,7 +34,8 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812 (the usual name)
 
 from service.domain import preprocessing
-from service.domain.model_card import Calibration, DataFingerprint, DataSplit, ModelCard, Training
+from service.domain.model_card import Calibration, DataFingerprint, DataSplit, ModelCard, Recognition, Training
+from training import negatives
 from training.augmentation import Augmentation, augment
 from training.dataset import LabelledImage, load_labelled_folder
 from training.metrics import (
@@ -42,27 +45,35 @@ from training.metrics import (
     nll,
     softmax,
 )
-from training.network import ExportedModel, WhitenedConvNet
+from training.network import TRUNK_BLOCKS, TWO_WHEELERS, SconesNet, detail
 from training.thresholds import analyse, plot_thresholds
 
 CLASSES: tuple[str, ...] = ("bicycle", "motorcycle")
+NEITHER = len(CLASSES)  # the head's third output
 ONNX_OPSET = 18
 ROOT = Path(__file__).resolve().parents[1]
 _AUGMENTATION = Augmentation()
+RECOGNITION_THRESHOLD = 0.5
+# Share of the held-out negatives allowed at or above a recognition threshold (the rule that picks it).
+NEGATIVES_ALLOWED = 0.005
 
 
 @dataclass(frozen=True)
 class Config:
-    epochs: int = 60
+    epochs: int = 14
     seed: int = 0
-    folds: int = 4
-    width: int = 24
-    members: int = 3
-    batch_size: int = 64
-    lr: float = 0.05
-    weight_decay: float = 5e-3
+    holdout: float = 0.25
+    batch_size: int = 32
+    lr: float = 1e-3
+    head_lr: float = 5e-3
+    weight_decay: float = 1e-2
     label_smoothing: float = 0.1
-    ema_decay: float = 0.99
+    negatives: int = 400  # negative thumbnails trained on (label "neither")
+    gate_thumbnails: int = 400  # held-out negative thumbnails the thumbnail threshold is chosen on
+    gate_photos: int = 300  # held-out negative photos the photo threshold is chosen on
+    detail_margin: float = 0.03  # photo_detail = the largest detail of a training image + this
+    detail_width: float = 0.005
+    pretrained: bool = True
     # Augmentation fields, flat so that each is a command-line flag and a card hyperparameter.
     colour_jitter: float = _AUGMENTATION.colour_jitter
     hue: float = _AUGMENTATION.hue
@@ -71,7 +82,9 @@ class Config:
     rotation: float = _AUGMENTATION.rotation
     shift: float = _AUGMENTATION.shift
     cutout: int = _AUGMENTATION.cutout
-    flip_tta: bool = True
+    resolution: float = _AUGMENTATION.resolution
+    blur: float = _AUGMENTATION.blur
+    sharpen: float = _AUGMENTATION.sharpen
     threads: int = 2
 
     @property
@@ -81,7 +94,7 @@ class Config:
 
 @dataclass
 class TrainResult:
-    model: ExportedModel
+    model: SconesNet
     card: ModelCard
     onnx_path: Path
     card_path: Path
@@ -98,24 +111,25 @@ def fingerprint(items: list[LabelledImage]) -> DataFingerprint:
     return DataFingerprint(sha256=digest, num_images=len(items), per_class=per_class)
 
 
-def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
-    """The held-out indices of each fold: every image in exactly one fold, each class dealt out evenly over the
-    folds after a shuffle seeded with `seed`."""
-    if folds < 2:
-        raise ValueError(f"cross-validation needs at least 2 folds, not {folds}")
+def stratified_holdout(labels: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices, held-out indices): `share` of each class held out, after a shuffle seeded with `seed`."""
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"the held-out share must be between 0 and 1, not {share}")
     rng = np.random.default_rng(seed)
-    fold_of = np.empty(len(labels), dtype=int)
-    dealt = 0
+    held: list[np.ndarray] = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
         rng.shuffle(members)
-        # Carry on dealing where the previous class stopped, so the folds' sizes differ by one at most.
-        fold_of[members] = (dealt + np.arange(len(members))) % folds
-        dealt += len(members)
-    held_out = [np.flatnonzero(fold_of == k) for k in range(folds)]
-    if any(len(fold) == 0 for fold in held_out):
-        raise ValueError(f"{len(labels)} images cannot fill {folds} folds")
-    return held_out
+        count = round(len(members) * share)
+        if count == 0 or count == len(members):
+            raise ValueError(f"{len(members)} images of class {label} cannot be split {share:.0%} held out")
+        held.append(members[:count])
+    held_out = np.sort(np.concatenate(held))
+    return np.setdiff1d(np.arange(len(labels)), held_out), held_out
+
+
+def images_to_array(images: list[Image.Image]) -> np.ndarray:
+    return preprocessing.to_array([preprocessing.fit_to_input(image) for image in images])
 
 
 def load_arrays(items: list[LabelledImage]) -> tuple[np.ndarray, np.ndarray]:
@@ -142,115 +156,74 @@ def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
     return factor
 
 
-@torch.no_grad()
-def update_average(average: nn.Module, model: nn.Module, decay: float) -> None:
-    """average <- decay * average + (1 - decay) * model; buffers that are not floats (BN counters) are copied."""
-    for mine, theirs in zip(average.state_dict().values(), model.state_dict().values(), strict=True):
-        if mine.dtype.is_floating_point:
-            mine.mul_(decay).add_(theirs, alpha=1 - decay)
-        else:
-            mine.copy_(theirs)
-
-
-def train_member(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> nn.Module:
-    """One network, trained with SGD on a one-cycle schedule; returns the exponential moving average of its
-    weights over the second half of training (steadier and better calibrated than the last step)."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    inputs = torch.from_numpy(x)
-    targets = torch.from_numpy(y)
-    model = WhitenedConvNet(num_classes=len(CLASSES), width=config.width)
-    model.init_whitening(inputs)
-    average = copy.deepcopy(model)
+def train_network(x: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
+    """The tail and head fine-tuned with AdamW on a one-cycle schedule (the rest stays as pretrained)."""
+    torch.manual_seed(config.seed)
+    gen = torch.Generator().manual_seed(config.seed)
+    inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+    model = SconesNet(pretrained=config.pretrained)
     steps_per_epoch = -(-len(x) // config.batch_size)
     total_steps = config.epochs * steps_per_epoch
-    trainable = [param for param in model.parameters() if param.requires_grad]
-    optimizer = torch.optim.SGD(
+    decayed = [p for p in model.tail.parameters() if p.ndim > 1]
+    optimizer = torch.optim.AdamW(
         [
-            {"params": [p for p in trainable if p.ndim > 1], "weight_decay": config.weight_decay},
-            {"params": [p for p in trainable if p.ndim <= 1], "weight_decay": 0.0},
-        ],
-        lr=config.lr,
-        momentum=0.9,
-        nesterov=True,
+            {"params": decayed, "lr": config.lr, "weight_decay": config.weight_decay},
+            {"params": [p for p in model.tail.parameters() if p.ndim <= 1], "lr": config.lr, "weight_decay": 0.0},
+            {"params": list(model.head.parameters()), "lr": config.head_lr, "weight_decay": 0.0},
+        ]
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle(total_steps))
     augmentation = config.augmentation
-    step = 0
     model.train()
-    for _ in range(config.epochs):
+    started = time.perf_counter()
+    for epoch in range(config.epochs):
         order = torch.randperm(len(x), generator=gen)
         for start in range(0, len(x), config.batch_size):
             batch = order[start : start + config.batch_size]
-            if len(batch) < 2:  # BatchNorm needs two samples.
-                continue
             xb = augment(inputs[batch], augmentation, gen)
-            loss = F.cross_entropy(model(xb), targets[batch], label_smoothing=config.label_smoothing)
+            loss = F.cross_entropy(model.outputs(xb), targets[batch], label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
-            step += 1
-            if step >= total_steps // 2:  # the first update of the second half starts from a copy
-                update_average(average, model, config.ema_decay if step > total_steps // 2 else 0.0)
-    return average.eval()
-
-
-def _train_member_in_worker(x: np.ndarray, y: np.ndarray, config: Config, seed: int) -> dict[str, torch.Tensor]:
-    configure_determinism(replace(config, threads=1))
-    return train_member(x, y, config, seed).state_dict()
-
-
-def train_networks(x: np.ndarray, y: np.ndarray, fits: list[tuple[np.ndarray, int]], config: Config) -> list[nn.Module]:
-    """One network per (image indices, seed) in `fits`, in that order. With several threads, they train in
-    parallel worker processes of one thread each (small convnets do not scale across threads, processes do)."""
-    workers = min(config.threads, len(fits))
-    if workers <= 1:
-        return [train_member(x[indices], y[indices], config, seed) for indices, seed in fits]
-    jobs = [(x[indices], y[indices], config, seed) for indices, seed in fits]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        states = list(pool.map(_train_member_in_worker, *zip(*jobs, strict=True)))
-    networks: list[nn.Module] = []
-    for state in states:
-        network = WhitenedConvNet(num_classes=len(CLASSES), width=config.width)
-        network.load_state_dict(state)
-        networks.append(network.eval())
-    return networks
-
-
-def ensemble_fits(indices: np.ndarray, config: Config) -> list[tuple[np.ndarray, int]]:
-    """The fits of one ensemble on the images `indices`: member i is seeded with seed + i."""
-    return [(indices, config.seed + i) for i in range(config.members)]
+        print(f"epoch {epoch + 1}/{config.epochs} done at {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return model.eval()
 
 
 @dataclass
-class CrossValidated:
-    model: ExportedModel  # the ensemble trained on every image
-    held_out_logits: np.ndarray  # each image's logits from the ensemble of the fold that held it out
-    folds: list[np.ndarray]
-
-
-def cross_validate_and_fit(x: np.ndarray, y: np.ndarray, config: Config) -> CrossValidated:
-    """k ensembles, each trained without one fold and scoring it, then the ensemble on all images; the
-    k * members + members networks share one pool of workers (the final ones, the largest, go first)."""
-    folds = stratified_folds(y, config.folds, config.seed)
-    everything = np.arange(len(y))
-    fits = ensemble_fits(everything, config)
-    for fold in folds:
-        fits += ensemble_fits(np.setdiff1d(everything, fold), config)
-    networks = train_networks(x, y, fits, config)
-    m = config.members
-    held_out = np.empty((len(y), len(CLASSES)))
-    for k, fold in enumerate(folds):
-        ensemble = ExportedModel(networks[m * (k + 1) : m * (k + 2)], flip=config.flip_tta).eval()
-        held_out[fold] = logits_of(ensemble, x[fold])
-    model = ExportedModel(networks[:m], flip=config.flip_tta).eval()
-    return CrossValidated(model=model, held_out_logits=held_out, folds=folds)
+class Scores:
+    logits: np.ndarray  # (N, 2) class logits
+    photo: np.ndarray  # (N,) ImageNet two-wheeler mass
+    thumbnail: np.ndarray  # (N,) 1 - p(neither) of the fine-tuned head
+    detail: np.ndarray  # (N,)
+    recognition: np.ndarray  # (N,) what the graph outputs
 
 
 @torch.no_grad()
-def logits_of(model: nn.Module, x: np.ndarray) -> np.ndarray:
-    return model(torch.from_numpy(x)).numpy().astype(np.float64)
+def scores_of(model: SconesNet, x: np.ndarray, batch_size: int = 64) -> Scores:
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in ("logits", "photo", "thumbnail", "detail", "rec")}
+    for start in range(0, len(x), batch_size):
+        xb = torch.from_numpy(x[start : start + batch_size])
+        logits, recognition = model(xb)
+        photo, thumbnail = model.raw_scores(xb)  # of the image itself (the thresholds apply before averaging)
+        for name, value in zip(parts, (logits, photo, thumbnail, detail(xb), recognition), strict=True):
+            parts[name].append(value.numpy().astype(np.float64))
+    joined = {name: np.concatenate(values) if values else np.zeros(0) for name, values in parts.items()}
+    return Scores(
+        logits=joined["logits"].reshape(-1, len(CLASSES)),
+        photo=joined["photo"],
+        thumbnail=joined["thumbnail"],
+        detail=joined["detail"],
+        recognition=joined["rec"],
+    )
+
+
+def lowest_threshold(negative_scores: np.ndarray, allowed: float = NEGATIVES_ALLOWED) -> float:
+    """The lowest score threshold that at most `allowed` of the negatives reach (rounded up to 4 decimals)."""
+    ranked = np.sort(np.asarray(negative_scores, dtype=np.float64))[::-1]
+    passes = int(np.floor(allowed * len(ranked)))
+    above = ranked[passes] if passes < len(ranked) else 0.0
+    return float(min(0.9999, np.ceil(above * 10_000 + 1e-9) / 10_000))
 
 
 # --- export and card ----------------------------------------------------------------------------------------
@@ -264,7 +237,7 @@ def export_onnx(model: nn.Module, path: Path) -> None:
         (example,),
         str(path),
         input_names=["input"],
-        output_names=["logits"],
+        output_names=["logits", "recognition"],
         opset_version=ONNX_OPSET,
         dynamic_shapes=({0: torch.export.Dim.DYNAMIC},),
         external_data=False,
@@ -278,7 +251,7 @@ def code_version() -> str:
             ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "training", "service/preprocessing.py"],
+            ["git", "status", "--porcelain", "--", "training", "service/preprocessing.py", "pyproject.toml"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -306,15 +279,37 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     started, cpu_started = time.perf_counter(), cpu_time()
     items = load_labelled_folder(data)
     x, y = load_arrays(items)
-    fitted = cross_validate_and_fit(x, y, config)
-    model = fitted.model
+    train_idx, held_idx = stratified_holdout(y, config.holdout, config.seed)
+    # Negatives: thumbnails to train on, and separate ones (other seeds) to choose the recognition thresholds on.
+    cifar_train = [Image.open(items[i].path).convert("RGB") for i in train_idx]
+    train_negatives = images_to_array(negatives.thumbnails(config.negatives, config.seed + 1, cifar_train))
+    gate_thumbnails = images_to_array(negatives.thumbnails(config.gate_thumbnails, config.seed + 2, cifar_train))
+    gate_photos = images_to_array(negatives.photos(config.gate_photos, config.seed + 3))
+    x_fit = np.concatenate([x[train_idx], train_negatives])
+    y_fit = np.concatenate([y[train_idx], np.full(len(train_negatives), NEITHER, dtype=np.int64)])
+    model = train_network(x_fit, y_fit, config)
+    seconds_training = time.perf_counter() - started
+
+    # The switch from thumbnail to photo score sits just above the detail of every training thumbnail.
+    train_detail = detail(torch.from_numpy(x[train_idx])).numpy()
+    model.photo_detail.fill_(float(train_detail.max()) + config.detail_margin)
+    model.detail_width.fill_(config.detail_width)
+    negative_thumbnails = scores_of(model, gate_thumbnails)
+    negative_photos = scores_of(model, gate_photos)
+    model.thumbnail_threshold.fill_(lowest_threshold(negative_thumbnails.thumbnail))
+    model.photo_threshold.fill_(lowest_threshold(negative_photos.photo))
+    # Every figure below is the shipped model's (thresholds now set) on images it never trained on.
+    held = scores_of(model, x[held_idx])
+    thumbs_after = scores_of(model, gate_thumbnails).recognition
+    photos_after = scores_of(model, gate_photos).recognition
     seconds = time.perf_counter() - started
     cpu_seconds = cpu_time() - cpu_started
 
-    val_logits, val_labels = fitted.held_out_logits, y
+    val_logits, val_labels = held.logits, y[held_idx]
     temperature = fit_temperature(val_logits, val_labels)
     raw, calibrated = softmax(val_logits), softmax(val_logits, temperature)
     calibration = Calibration(
+        method="temperature scaling on the shipped model's predictions for the held-out images",
         temperature=temperature,
         ece_before=expected_calibration_error(raw, val_labels),
         ece_after=expected_calibration_error(calibrated, val_labels),
@@ -322,42 +317,73 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         nll_after=nll(calibrated, val_labels),
     )
     validation = classification_metrics(val_labels, calibrated.argmax(axis=1), CLASSES)
-    analysis, recommended = analyse(calibrated.max(axis=1), calibrated.argmax(axis=1) == val_labels)
-    fold_accuracy = [float((val_logits[fold].argmax(axis=1) == y[fold]).mean()) for fold in fitted.folds]
+    correct = calibrated.argmax(axis=1) == val_labels
+    analysis, recommended = analyse(calibrated.max(axis=1), correct)
+    recognised = held.recognition >= RECOGNITION_THRESHOLD
+    accepted = recognised & (calibrated.max(axis=1) >= recommended)
+    recognition = Recognition(
+        threshold=RECOGNITION_THRESHOLD,
+        method=(
+            "photo and thumbnail thresholds: each the lowest that at most "
+            f"{NEGATIVES_ALLOWED:.1%} of held-out negatives made by training.negatives reach (other seeds than "
+            "the negatives trained on); each raw score rescaled so that its threshold is 0.5"
+        ),
+        photo_score="softmax mass of the frozen ImageNet head on classes "
+        + ", ".join(f"{index} {name.split(',')[0]}" for index, name in sorted(TWO_WHEELERS.items())),
+        thumbnail_score="1 - p(neither) of the fine-tuned head",
+        photo_threshold=float(model.photo_threshold),
+        thumbnail_threshold=float(model.thumbnail_threshold),
+        photo_detail=float(model.photo_detail),
+        negatives={"thumbnails": len(gate_thumbnails), "photos": len(gate_photos)},
+        negatives_recognised={
+            "thumbnails": float((thumbs_after >= RECOGNITION_THRESHOLD).mean()),
+            "photos": float((photos_after >= RECOGNITION_THRESHOLD).mean()),
+        },
+        validation_recognised=float(recognised.mean()),
+        coverage_with_gate=float(accepted.mean()),
+        accuracy_with_gate=float(correct[accepted].mean()) if accepted.any() else None,
+    )
 
     onnx_path, card_path = out / "model.onnx", out / "model_card.json"
     export_onnx(model, onnx_path)
     onnx_sha = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
     created = datetime.now(UTC)
-    architecture = f"WhitenedConvNet(luma, width={config.width}) x{config.members}" + (
-        ", flip-averaged" if config.flip_tta else ""
-    )
     card = ModelCard(
-        model_version=f"wcn-w{config.width}x{config.members}-{created:%Y%m%d}-{onnx_sha[:8]}",
+        model_version=f"lite0-{preprocessing.INPUT_SIZE}-{created:%Y%m%d}-{onnx_sha[:8]}",
         created_at=created,
         classes=CLASSES,
-        architecture=architecture,
+        architecture=(
+            f"EfficientNet-Lite0 (ImageNet weights), input {preprocessing.INPUT_SIZE}px: stem and blocks "
+            f"0-{TRUNK_BLOCKS - 1} frozen and shared; blocks {TRUNK_BLOCKS}-15 + head conv fine-tuned with a "
+            "3-way head (bicycle, motorcycle, neither); a frozen copy of the ImageNet tail and head for the "
+            "recognition score; flip-averaged; one ONNX graph with outputs logits and recognition"
+        ),
         input_size=preprocessing.INPUT_SIZE,
         mean=preprocessing.MEAN,
         std=preprocessing.STD,
-        preprocessing="service.domain.preprocessing: shorter side to input_size (bicubic), centre crop, normalise",
+        preprocessing="service.preprocessing: shorter side to input_size (bicubic), centre crop, normalise",
         onnx_opset=ONNX_OPSET,
         onnx_sha256=onnx_sha,
         data=fingerprint(items),
         split=DataSplit(
+            method=(
+                f"stratified hold-out: {config.holdout:.0%} of each class never trained on; the shipped model "
+                "is the one trained on the rest, and its predictions on the held-out images give the "
+                "calibration, thresholds and validation metrics"
+            ),
             seed=config.seed,
-            folds=config.folds,
-            fold_sizes=[len(fold) for fold in fitted.folds],
-            fold_accuracy=fold_accuracy,
-            train_size=len(y),
-            val_size=len(val_labels),
+            train_size=len(train_idx),
+            val_size=len(held_idx),
         ),
         training=Training(
             seconds=round(seconds, 2),
             cpu_seconds=round(cpu_seconds, 2),
             seed=config.seed,
             threads=config.threads,
-            hyperparameters={k: v for k, v in asdict(config).items() if k not in ("seed", "threads")},
+            hyperparameters={
+                **{k: v for k, v in asdict(config).items() if k not in ("seed", "threads")},
+                "fit_seconds": round(seconds_training, 2),
+            },
             torch_version=torch.__version__,
             code_version=code_version(),
         ),
@@ -365,13 +391,14 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         validation=validation,
         recommended_threshold=recommended,
         thresholds=analysis,
+        recognition=recognition,
     )
     card_path.write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
     plot_thresholds(
         analysis.table,
         recommended,
         out / "thresholds.png",
-        title=f"{config.folds}-fold cross-validation ({len(val_labels)} held-out predictions): auto-accept threshold",
+        title=f"held-out split ({len(val_labels)} images never trained on): auto-accept threshold",
     )
     return TrainResult(model=model, card=card, onnx_path=onnx_path, card_path=card_path)
 
@@ -402,7 +429,14 @@ def main(argv: list[str] | None = None) -> None:
         f"ECE {card.calibration.ece_before:.3f}->{card.calibration.ece_after:.3f}; "
         f"threshold {card.recommended_threshold:.3f} coverage {card.thresholds.coverage_at_recommended:.1%} "
         f"accepted accuracy {card.thresholds.accuracy_at_recommended}; "
-        f"{result.onnx_path.stat().st_size / 1024:.0f} KiB -> {out}"
+        + (
+            f"recognised {card.recognition.validation_recognised:.1%} of held-out two-wheelers, negatives "
+            f"{card.recognition.negatives_recognised}; with the gate: coverage "
+            f"{card.recognition.coverage_with_gate:.1%} accuracy {card.recognition.accuracy_with_gate}; "
+            if card.recognition
+            else ""
+        )
+        + f"{result.onnx_path.stat().st_size / 1024:.0f} KiB -> {out}"
     )
 
 

@@ -15,7 +15,7 @@ from service.cli import app
 from service.domain.errors import SconesError
 from service.domain.model_card import load_model_card
 from service.domain.models import Prediction
-from service.domain.policy import route_for
+from service.domain.policy import verdict
 from service.images.files import read_image_file
 from service.pipeline.backends.onnx import OnnxClassifier
 from service.pipeline.settings import get_settings
@@ -56,18 +56,21 @@ def classify(files: list[Path], classifier: OnnxClassifier, max_bytes: int, max_
             yield Outcome(path=path, prediction=predictions.get(i), error=errors.get(i))
 
 
-def as_json(outcome: Outcome, threshold: float) -> str:
+def as_json(outcome: Outcome, threshold: float, recognition_threshold: float = 0.0) -> str:
     if outcome.prediction is None:
         assert outcome.error is not None
         return json.dumps({"path": str(outcome.path), "error": f"{outcome.error.code}: {outcome.error}"})
     p = outcome.prediction
+    chosen = verdict(p, threshold, recognition_threshold)
     return json.dumps(
         {
             "path": str(outcome.path),
             "label": p.label,
             "confidence": p.confidence,
             "probabilities": p.probabilities,
-            "decision": route_for(p, threshold),
+            "decision": chosen.route,
+            "reason": chosen.reason,
+            "recognition": p.recognition,
         },
         ensure_ascii=False,
     )
@@ -81,10 +84,18 @@ def predict(
         float | None,
         typer.Option(min=0.0, max=1.0, help="Accept at this confidence (default: settings, else model card)."),
     ] = None,
+    recognition_threshold: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Below this recognition score: review as unrecognised (default: settings, else model card).",
+        ),
+    ] = None,
     model: Annotated[Path | None, typer.Option(help="ONNX model (default: the shipped one).")] = None,
     card: Annotated[Path | None, typer.Option(help="Its model card (default: the shipped one).")] = None,
 ) -> None:
-    """Classify local images as bicycle or motorcycle with the shipped model."""
+    """Classify local images as bicycle or motorcycle with the shipped model (or send them to review)."""
     settings = get_settings()
     model_card = load_model_card(card or settings.model_card_path)
     classifier = OnnxClassifier(model or settings.model_path, model_card)
@@ -92,27 +103,36 @@ def predict(
         threshold = settings.confidence_threshold
     if threshold is None:
         threshold = model_card.recommended_threshold
+    if recognition_threshold is None:
+        recognition_threshold = settings.recognition_threshold
+    if recognition_threshold is None:
+        recognition_threshold = model_card.recognition_threshold
 
     outcomes = classify(list(expand(paths)), classifier, settings.max_image_bytes, settings.max_image_pixels)
     failed = 0
     if json_lines:
         for outcome in outcomes:
             failed += outcome.error is not None
-            typer.echo(as_json(outcome, threshold))
+            typer.echo(as_json(outcome, threshold, recognition_threshold))
     else:
-        table = Table(title=f"threshold {threshold:.3f}")
+        table = Table(title=f"threshold {threshold:.3f}, recognition threshold {recognition_threshold:.3f}")
         table.add_column("path", overflow="fold")
         table.add_column("label")
         table.add_column("confidence", justify="right")
+        table.add_column("recognition", justify="right")
         table.add_column("decision or error", overflow="fold")
         for outcome in outcomes:
             if outcome.prediction is None:
                 failed += 1
                 error = outcome.error
-                table.add_row(str(outcome.path), "-", "-", f"[red]{error.code if error else ''}: {error}")
+                table.add_row(str(outcome.path), "-", "-", "-", f"[red]{error.code if error else ''}: {error}")
                 continue
             p = outcome.prediction
-            table.add_row(str(outcome.path), p.label, f"{p.confidence:.3f}", route_for(p, threshold))
+            chosen = verdict(p, threshold, recognition_threshold)
+            recognition = "-" if p.recognition is None else f"{p.recognition:.3f}"
+            table.add_row(
+                str(outcome.path), p.label, f"{p.confidence:.3f}", recognition, f"{chosen.route} ({chosen.reason})"
+            )
         Console().print(table)
     if failed:
         raise typer.Exit(code=1)

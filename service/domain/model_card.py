@@ -1,7 +1,7 @@
 """The model card: what the shipped model is, how it was made, and how well it did on held-out data.
 
 Written by `training.train` next to the ONNX file, read by serving for the class names, the calibration
-temperature and the recommended confidence threshold.
+temperature, the recommended confidence threshold and the recognition threshold.
 """
 
 from datetime import datetime
@@ -26,9 +26,11 @@ class DataFingerprint(CardModel):
 class DataSplit(CardModel):
     method: str = "stratified k-fold cross-validation, then the shipped model fitted on every image"
     seed: int
-    folds: int
-    fold_sizes: list[int]
-    fold_accuracy: list[float] = Field(description="Accuracy of each fold's ensemble on the fold it never saw.")
+    folds: int = 0
+    fold_sizes: list[int] = Field(default_factory=list)
+    fold_accuracy: list[float] = Field(
+        default_factory=list, description="Accuracy of each fold's ensemble on the fold it never saw."
+    )
     train_size: int = Field(description="Images the shipped model was trained on.")
     val_size: int = Field(description="Held-out predictions behind the validation metrics and thresholds.")
 
@@ -72,6 +74,26 @@ class ThresholdAnalysis(CardModel):
     table: list[ThresholdRow]
 
 
+class Recognition(CardModel):
+    """The recognition score (how much an image looks like a bicycle or motorcycle at all) and its threshold:
+    below it the decision is review with reason `unrecognised`, whatever the class confidence."""
+
+    threshold: float = Field(ge=0.0, le=1.0, description="The recognition score at and above which an image counts.")
+    method: str
+    photo_score: str
+    thumbnail_score: str
+    photo_threshold: float = Field(description="Raw photo score mapped to `threshold` (chosen on built negatives).")
+    thumbnail_threshold: float = Field(description="Raw thumbnail score mapped to `threshold` (same rule).")
+    photo_detail: float = Field(description="Detail measure where the blend switches from thumbnail to photo.")
+    negatives: dict[str, int] = Field(description="Held-out images of neither class the thresholds were chosen on.")
+    negatives_recognised: dict[str, float] = Field(description="Share of those negatives at or above the threshold.")
+    validation_recognised: float = Field(description="Share of the held-out two-wheelers at or above the threshold.")
+    coverage_with_gate: float = Field(
+        description="Share of the held-out two-wheelers auto-accepted (recognised and confident)."
+    )
+    accuracy_with_gate: float | None = Field(description="Accuracy of those auto-accepted.")
+
+
 class Training(CardModel):
     seconds: float = Field(description="Wall-clock time from reading the data to the trained model.")
     cpu_seconds: float = Field(description="CPU time of the same (all threads): robust to a busy machine.")
@@ -100,6 +122,12 @@ class ModelCard(CardModel):
     validation: Metrics
     recommended_threshold: float = Field(ge=0.0, le=1.0)
     thresholds: ThresholdAnalysis
+    # Models before the recognition score have none: every image counts as recognised.
+    recognition: Recognition | None = None
+
+    @property
+    def recognition_threshold(self) -> float:
+        return self.recognition.threshold if self.recognition else 0.0
 
     @property
     def temperature(self) -> float:

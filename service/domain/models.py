@@ -55,7 +55,8 @@ class SerializedImage(ObjectRef):
     format: str
     width: int
     height: int
-    pixels_png_b64: str = Field(description="The model-sized RGB image as a base64 PNG.")
+    # The name is historical: the image is lossless WebP, or JPEG when that would not fit (images/payload.py).
+    pixels_png_b64: str = Field(description="The model-sized RGB image, base64 (service.images.payload).")
     uploaded_at: UtcDatetime
 
 
@@ -91,6 +92,7 @@ class ResultRecord(Frozen):
     threshold: float
     reason: Reason | None = None
     recognition: float | None = None
+    recognition_threshold: float | None = None
     etag: str | None = None
     version_id: str | None = None
     uploaded_at: UtcDatetime

@@ -55,8 +55,10 @@ class ClassifySettings(ModelFiles):
 class FilterSettings(ModelFiles):
     # Empty means "the model card's recommended threshold".
     confidence_threshold: float | None = Field(default=None, ge=0.0, le=1.0, alias="CONFIDENCE_THRESHOLD")
+    # Empty means "the model card's recognition threshold" (below it: review, reason unrecognised).
+    recognition_threshold: float | None = Field(default=None, ge=0.0, le=1.0, alias="RECOGNITION_THRESHOLD")
 
-    @field_validator("confidence_threshold", mode="before")
+    @field_validator("confidence_threshold", "recognition_threshold", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         # The template passes an empty string when no threshold override is set.
@@ -67,6 +69,12 @@ class FilterSettings(ModelFiles):
         if self.confidence_threshold is not None:
             return self.confidence_threshold
         return load_model_card(self.model_card_path).recommended_threshold
+
+    def recognition(self) -> float:
+        """The configured recognition threshold, else the model card's (0 for a model without the score)."""
+        if self.recognition_threshold is not None:
+            return self.recognition_threshold
+        return load_model_card(self.model_card_path).recognition_threshold
 
 
 class ObservabilitySettings(_FromEnvironment):

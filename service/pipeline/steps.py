@@ -15,7 +15,7 @@ from service.domain.errors import ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.domain.policy import verdict
 from service.images.decode import decode_for_model
-from service.images.payload import decode_png_b64, encode_png_b64
+from service.images.payload import decode_state_image, encode_state_image
 from service.pipeline.settings import SerializeSettings
 
 
@@ -56,13 +56,13 @@ def serialize(
         format=decoded.format,
         width=decoded.width,
         height=decoded.height,
-        pixels_png_b64=encode_png_b64(small),
+        pixels_png_b64=encode_state_image(small),
         uploaded_at=uploaded_at,
     )
 
 
 def classify(image: SerializedImage, classifier: Classifier) -> Prediction:
-    return classifier.predict([decode_png_b64(image.pixels_png_b64)])[0]
+    return classifier.predict([decode_state_image(image.pixels_png_b64)])[0]
 
 
 def decide(
@@ -82,6 +82,7 @@ def decide(
         threshold=threshold,
         reason=chosen.reason,
         recognition=prediction.recognition,
+        recognition_threshold=recognition_threshold,
         etag=image.etag,
         version_id=image.version_id,
         uploaded_at=image.uploaded_at,

@@ -11,7 +11,7 @@ from tests.e2e.conftest import StackClients
 from tests.e2e.test_pipeline import wait
 
 # Every prediction is accepted here, so the results table is never empty whatever the model says.
-STACK_PARAMETERS = {"ConfidenceThreshold": "0.0"}
+STACK_PARAMETERS = {"ConfidenceThreshold": "0.0", "RecognitionThreshold": "0.0"}
 
 
 def scones(stack: StackClients, *args: str) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from tests.e2e.test_cli import scones
 from tests.e2e.test_pipeline import wait
 
 # Everything is accepted, so a good image always ends in the results table (the PutItem path).
-STACK_PARAMETERS = {"ConfidenceThreshold": "0.0"}
+STACK_PARAMETERS = {"ConfidenceThreshold": "0.0", "RecognitionThreshold": "0.0"}
 
 
 def run_image(local_stack: StackClients, samples_dir: Path, key: str) -> Any:

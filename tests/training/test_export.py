@@ -74,7 +74,7 @@ def test_export_round_trips(stores: Stores, tmp_path: Path) -> None:
     assert [r.key for r in summary.exported] == ["in/bicycle one.png", "in/ünï ☀/moto.jpg"]
     for row in rows:
         with Image.open(row.path) as image:
-            assert (image.format, image.mode, image.size) == ("PNG", "RGB", (32, 32))
+            assert (image.format, image.mode, image.size) == ("PNG", "RGB", (preprocessing.INPUT_SIZE,) * 2)
     # Normalised exactly as serving normalises the upload.
     with Image.open(by_name[bicycle].path) as exported, Image.open(SAMPLES / "bicycle-1.png") as original:
         assert exported.tobytes() == preprocessing.fit_to_input(original.convert("RGB")).tobytes()

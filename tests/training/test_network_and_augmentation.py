@@ -1,63 +1,75 @@
-from dataclasses import replace
-from pathlib import Path
-
 import numpy as np
 import torch
 from PIL import Image
 
 from service.domain import preprocessing
 from service.domain.preprocessing import MEAN, STD
-from training.augmentation import Augmentation, augment, cut_out, jitter_colour
-from training.dataset import load_labelled_folder
-from training.network import LUMA_STD, LUMA_WEIGHTS, WhitenedConvNet
-from training.train import Config, ensemble_fits, load_arrays, train_networks, update_average
+from training import negatives
+from training.augmentation import Augmentation, augment, blur_or_sharpen, cut_out, jitter_colour, jitter_resolution
+from training.network import TWO_WHEELERS, SconesNet, detail, rescale
 
-NONE = Augmentation(colour_jitter=0.0, hue=0.0, grayscale=0.0, zoom=0.0, rotation=0.0, shift=0.0, cutout=0)
+NONE = Augmentation(
+    colour_jitter=0.0,
+    hue=0.0,
+    grayscale=0.0,
+    zoom=0.0,
+    rotation=0.0,
+    shift=0.0,
+    cutout=0,
+    resolution=0.0,
+    blur=0.0,
+    sharpen=0.0,
+)
 
 
-def batch(n: int = 8, seed: int = 0) -> torch.Tensor:
-    return torch.from_numpy(np.random.default_rng(seed).normal(size=(n, 3, 32, 32)).astype(np.float32))
+def batch(n: int = 8, seed: int = 0, size: int = 32) -> torch.Tensor:
+    return torch.from_numpy(np.random.default_rng(seed).normal(size=(n, 3, size, size)).astype(np.float32))
 
 
-def test_whitening_decorrelates_the_training_patches() -> None:
-    # Smooth images, as photos are: neighbouring pixels correlate, and whitening must undo that.
-    images = 4 * torch.nn.functional.avg_pool2d(batch(64), 3, stride=1, padding=1)
-    net = WhitenedConvNet(width=4)
-    net.init_whitening(images)
+def test_the_network_maps_a_batch_to_two_logits_and_a_recognition_score() -> None:
+    net = SconesNet(pretrained=False).eval()
     with torch.no_grad():
-        out = torch.nn.functional.conv2d(net.luma(images), net.whiten.weight[:4])  # the positive half
-    flat = out.permute(0, 2, 3, 1).reshape(-1, 4).double()
-    covariance = flat.T @ flat / len(flat)
-    assert torch.allclose(covariance, torch.eye(4, dtype=torch.float64), atol=0.02)
-    assert not net.whiten.weight.requires_grad
-    assert torch.equal(net.whiten.weight[4:], -net.whiten.weight[:4])
+        logits, recognition = net(batch(3, size=preprocessing.INPUT_SIZE))
+    assert logits.shape == (3, 2) and recognition.shape == (3,)
+    assert ((recognition >= 0) & (recognition <= 1)).all()
 
 
-def test_the_network_sees_luma_as_pillow_computes_it() -> None:
-    rgb = Image.fromarray(np.random.default_rng(3).integers(0, 256, (32, 32, 3), dtype=np.uint8))
-    luma = WhitenedConvNet(width=4).luma(torch.from_numpy(preprocessing.to_array([rgb])))
-    mean_luma = sum(w * m for w, m in zip(LUMA_WEIGHTS, MEAN, strict=True))
-    pixels = (luma[0, 0] * LUMA_STD + mean_luma) * 255
-    assert (pixels - torch.from_numpy(np.asarray(rgb.convert("L"), dtype=np.float32))).abs().max() <= 1.0
+def test_the_two_wheeler_classes_are_the_imagenet_ones() -> None:
+    assert sorted(TWO_WHEELERS) == [444, 665, 670, 671, 870, 880]
+    assert TWO_WHEELERS[671].startswith("mountain bike") and TWO_WHEELERS[665] == "moped"
 
 
-def test_colour_changes_that_keep_the_luma_do_not_change_the_prediction() -> None:
-    torch.manual_seed(0)
-    net = WhitenedConvNet(width=4).eval()
-    net.init_whitening(batch(16))
-    x = batch(4, seed=9)
-    # More red, less green, in the proportion that keeps 0.299 R + 0.587 G + 0.114 B: another colour, same luma.
-    shift = torch.tensor([0.2, -0.2 * LUMA_WEIGHTS[0] / LUMA_WEIGHTS[1], 0.0]) / torch.tensor(STD)
-    recoloured = x + shift.view(1, 3, 1, 1)
-    with torch.no_grad():
-        same = (net(recoloured) - net(x)).abs().max()
-        other = (net(x.flip(2)) - net(x)).abs().max()  # other luma (upside down) does move them
-    assert same < 1e-5
-    assert other > 100 * same
+def test_detail_tells_upscaled_thumbnails_from_photos() -> None:
+    rng = np.random.default_rng(0)
+    thumbnails = [negatives.smooth_noise(rng, 32) for _ in range(3)] + [negatives.package_photos()[0].resize((32, 32))]
+    photo_like = [negatives.package_photos()[0], Image.fromarray(rng.integers(0, 256, (200, 200, 3), dtype=np.uint8))]
+    x = torch.from_numpy(preprocessing.to_array([preprocessing.fit_to_input(i) for i in thumbnails + photo_like]))
+    measured = detail(x)
+    assert (measured[:4] < 0.3).all() and (measured[4:] > 0.35).all()
 
 
-def test_the_network_maps_a_batch_to_two_logits() -> None:
-    assert WhitenedConvNet(width=8)(batch(5)).shape == (5, 2)
+def test_rescale_maps_the_threshold_to_one_half_and_keeps_the_order() -> None:
+    scores = torch.tensor([0.0, 0.001, 0.01, 0.5, 1.0])
+    mapped = rescale(scores, torch.tensor(0.01))
+    assert mapped[2] == torch.tensor(0.5)
+    assert (mapped.diff() > 0).all() and mapped[0] == 0 and abs(float(mapped[-1]) - 1) < 1e-6
+
+
+def test_negatives_are_seeded_and_of_the_asked_size() -> None:
+    first, again = negatives.thumbnails(16, seed=3), negatives.thumbnails(16, seed=3)
+    assert len(first) == 16 and all(image.size == (32, 32) and image.mode == "RGB" for image in first)
+    assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(first, again, strict=True))
+    photos = negatives.photos(len(negatives.PACKAGE_IMAGES) + 3, seed=1)
+    assert len(photos) == len(negatives.PACKAGE_IMAGES) + 3
+
+
+def test_resolution_jitter_and_blur_soften_and_sharpening_adds_detail() -> None:
+    x = batch(6, size=64)
+    gen = torch.Generator().manual_seed(0)
+    assert detail(jitter_resolution(x, 1.0, gen)).max() < detail(x).min()
+    assert detail(blur_or_sharpen(x, 1.0, 0.0, gen)).max() < detail(x).min()
+    soft = torch.nn.functional.interpolate(batch(6, size=16), size=(64, 64), mode="bilinear")
+    assert (detail(blur_or_sharpen(soft, 0.0, 1.0, gen)) > detail(soft)).all()
 
 
 def test_augmentation_is_seeded_and_keeps_the_shape() -> None:
@@ -81,7 +93,7 @@ def test_with_everything_off_only_the_flip_is_left() -> None:
 
 def test_colour_jitter_of_zero_strength_is_the_identity_and_stays_in_range() -> None:
     x = batch()
-    assert torch.allclose(jitter_colour(x.clamp(-1, 1), 0.0, torch.Generator()), x.clamp(-1, 1), atol=1e-5)
+    assert torch.allclose(jitter_colour(x.clamp(-0.99, 0.99), 0.0, torch.Generator()), x.clamp(-0.99, 0.99), atol=1e-5)
     strong = jitter_colour(x, 0.9, torch.Generator().manual_seed(0), hue=1.0, grayscale=0.5)
     pixels = strong * torch.tensor(STD).view(1, 3, 1, 1) + torch.tensor(MEAN).view(1, 3, 1, 1)
     assert pixels.min() >= -1e-5 and pixels.max() <= 1 + 1e-5
@@ -92,31 +104,6 @@ def test_cutout_blanks_a_square_of_the_given_side_at_most() -> None:
     out = cut_out(x, 8, torch.Generator().manual_seed(0))
     holes = (out[:, 0] == 0).sum(dim=(1, 2))
     assert holes.max() <= 8 * 8 and holes.max() > 0
-
-
-def test_the_average_follows_the_decay() -> None:
-    average, model = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
-    before = average.weight.detach().clone()
-    update_average(average, model, 0.75)
-    assert torch.allclose(average.weight, 0.75 * before + 0.25 * model.weight)
-    update_average(average, model, 0.0)
-    assert torch.equal(average.weight, model.weight)
-
-
-def test_members_trained_in_worker_processes_equal_those_trained_in_process(
-    tiny_data: Path, tiny_config: Config
-) -> None:
-    x, y = load_arrays(load_labelled_folder(tiny_data))
-    torch.set_num_threads(1)
-    fits = ensemble_fits(np.arange(len(y)), tiny_config)
-    here = train_networks(x, y, fits, replace(tiny_config, threads=1))
-    there = train_networks(x, y, fits, replace(tiny_config, threads=2))
-    assert len(here) == len(there) == tiny_config.members
-    for mine, theirs in zip(here, there, strict=True):
-        a, b = mine.state_dict(), theirs.state_dict()
-        assert all(torch.equal(a[k], b[k]) for k in a)
-    first, second = (m.state_dict() for m in here)
-    assert not all(torch.equal(first[k], second[k]) for k in first)
 
 
 def test_a_hue_rotation_keeps_the_luma_and_grayscale_removes_the_colour() -> None:

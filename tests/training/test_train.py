@@ -16,11 +16,11 @@ from training.train import (
     Config,
     TrainResult,
     configure_determinism,
-    cross_validate_and_fit,
     fingerprint,
     load_arrays,
-    stratified_folds,
-    train_member,
+    lowest_threshold,
+    stratified_holdout,
+    train_network,
 )
 
 ImageMaker = Callable[[int, np.random.Generator], Image.Image]
@@ -28,8 +28,10 @@ ImageMaker = Callable[[int, np.random.Generator], Image.Image]
 
 def test_training_writes_a_valid_onnx_model_card_and_chart(trained: TrainResult, tiny_config: Config) -> None:
     out = trained.onnx_path.parent
-    onnx.checker.check_model(onnx.load(str(trained.onnx_path)))
-    assert trained.onnx_path.stat().st_size < 5 * 1024 * 1024
+    model = onnx.load(str(trained.onnx_path))
+    onnx.checker.check_model(model)
+    assert [output.name for output in model.graph.output] == ["logits", "recognition"]
+    assert trained.onnx_path.stat().st_size < 25 * 1024 * 1024
     card = read_model_card(trained.card_path)
     assert card == trained.card
     assert card.classes == ("bicycle", "motorcycle")
@@ -38,14 +40,16 @@ def test_training_writes_a_valid_onnx_model_card_and_chart(trained: TrainResult,
         preprocessing.MEAN,
         preprocessing.STD,
     )
-    # Every image held out once, and the shipped model trained on all of them.
-    assert card.split.train_size == card.split.val_size == card.validation.num_images == 40
-    assert card.split.fold_sizes == [20, 20]
-    assert len(card.split.fold_accuracy) == 2
-    assert sum(map(sum, card.validation.confusion_matrix)) == 40
+    # A quarter of each class held out, never trained on; every validation figure is about them.
+    assert (card.split.train_size, card.split.val_size) == (30, 10)
+    assert card.validation.num_images == sum(map(sum, card.validation.confusion_matrix)) == 10
     assert card.calibration.temperature > 0
     assert card.recommended_threshold in [row.threshold for row in card.thresholds.table]
     assert card.training.hyperparameters["epochs"] == tiny_config.epochs
+    recognition = card.recognition
+    assert recognition is not None and recognition.threshold == 0.5 == card.recognition_threshold
+    assert recognition.negatives == {"thumbnails": tiny_config.gate_thumbnails, "photos": tiny_config.gate_photos}
+    assert 0 < recognition.photo_threshold < 1 and 0 < recognition.thumbnail_threshold < 1
     assert (out / "thresholds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -57,71 +61,60 @@ def test_the_exported_graph_takes_any_batch_size(trained: TrainResult, image_mak
 
 
 def test_serving_matches_pytorch(trained: TrainResult, image_maker: ImageMaker) -> None:
-    # Arbitrary sizes, so that fit_to_input is part of the comparison.
+    # Arbitrary sizes, so that fit_to_input is part of the comparison; a sharp noise photo and thumbnails, so
+    # that both recognition scores are.
     rng = np.random.default_rng(7)
-    images = [image_maker(i % 2, rng).resize((40 + 9 * i, 32 + 5 * i)) for i in range(6)]
+    images = [image_maker(i % 2, rng).resize((40 + 9 * i, 32 + 5 * i)) for i in range(5)]
+    images.append(Image.fromarray(rng.integers(0, 256, (300, 200, 3), dtype=np.uint8)))
     served = OnnxClassifier(trained.onnx_path, trained.card).predict(images)
     batch = preprocessing.to_array([preprocessing.fit_to_input(image) for image in images])
     with torch.no_grad():
-        logits = trained.model(torch.from_numpy(batch)).double()
-    expected = torch.softmax(logits / trained.card.calibration.temperature, dim=1).numpy()
+        logits, recognition = trained.model(torch.from_numpy(batch))
+    expected = torch.softmax(logits.double() / trained.card.calibration.temperature, dim=1).numpy()
     got = np.array([[p.probabilities[c] for c in trained.card.classes] for p in served])
     assert np.abs(got - expected).max() < 1e-4
+    assert np.abs(np.array([p.recognition for p in served]) - recognition.numpy()).max() < 1e-4
 
 
 def test_training_is_reproducible(tiny_data: Path, tiny_config: Config) -> None:
     configure_determinism(tiny_config)
     x, y = load_arrays(load_labelled_folder(tiny_data))
-    first, second, other = (train_member(x, y, tiny_config, seed) for seed in (3, 3, 4))
+    x, y = x[:12], y[:12]
+    first, second = (train_network(x, y, tiny_config) for _ in range(2))
+    other = train_network(x, y, replace(tiny_config, seed=4))
     a, b, c = first.state_dict(), second.state_dict(), other.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not all(torch.equal(a[k], c[k]) for k in a)
+    # Only the fine-tuned tail and head learn; the shared trunk and the ImageNet branch stay as pretrained.
+    fresh = type(first)().state_dict()
+    assert all(torch.equal(a[k], fresh[k]) for k in a if not k.startswith(("tail.", "head.")))
+    assert not all(torch.equal(a[k], fresh[k]) for k in a if k.startswith("tail."))
 
 
-def test_the_folds_partition_the_images_stratified_and_seeded() -> None:
-    labels = np.array([0] * 60 + [1] * 43)
-    folds = stratified_folds(labels, 5, seed=1)
-    assert sorted(np.concatenate(folds).tolist()) == list(range(103))  # each image in exactly one fold
-    assert [len(fold) for fold in folds] == [21, 21, 21, 20, 20]
-    assert all((labels[fold] == 0).sum() == 12 for fold in folds)
-    assert all((labels[fold] == 1).sum() in (8, 9) for fold in folds)
-    again = stratified_folds(labels, 5, seed=1)
-    elsewhere = stratified_folds(labels, 5, seed=2)
-    assert all(np.array_equal(a, b) for a, b in zip(folds, again, strict=True))
-    assert not all(np.array_equal(a, b) for a, b in zip(folds, elsewhere, strict=True))
-    with pytest.raises(ValueError, match="at least 2 folds"):
-        stratified_folds(labels, 1, seed=0)
+def test_the_hold_out_is_stratified_seeded_and_disjoint() -> None:
+    labels = np.array([0] * 60 + [1] * 40)
+    train, held = stratified_holdout(labels, 0.3, seed=1)
+    assert sorted([*train.tolist(), *held.tolist()]) == list(range(100))
+    assert ((labels[held] == 0).sum(), (labels[held] == 1).sum()) == (18, 12)
+    again, elsewhere = stratified_holdout(labels, 0.3, seed=1), stratified_holdout(labels, 0.3, seed=2)
+    assert np.array_equal(held, again[1]) and not np.array_equal(held, elsewhere[1])
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        stratified_holdout(labels, 1.0, seed=0)
 
 
-def test_no_image_is_scored_by_a_network_that_trained_on_it(
-    tiny_data: Path, tiny_config: Config, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    x, y = load_arrays(load_labelled_folder(tiny_data))
-    seen: list[np.ndarray] = []
+def test_no_held_out_image_is_trained_on(trained: TrainResult, tiny_data: Path, tiny_config: Config) -> None:
+    items = load_labelled_folder(tiny_data)
+    train, held = stratified_holdout(np.array([item.label for item in items]), tiny_config.holdout, tiny_config.seed)
+    assert not set(train) & set(held)
+    assert trained.card.split.train_size == len(train) and trained.card.validation.num_images == len(held)
 
-    class Recorder(torch.nn.Module):
-        """Stands in for a trained network: remembers its training images, and scores an image 1 if it saw it."""
 
-        def __init__(self, trained_on: np.ndarray) -> None:
-            super().__init__()
-            self.trained_on = {array.tobytes() for array in x[trained_on]}
-
-        def forward(self, batch: torch.Tensor) -> torch.Tensor:
-            known = [float(image.numpy().tobytes() in self.trained_on) for image in batch]
-            return torch.tensor(known).unsqueeze(1).repeat(1, 2)
-
-    def fake_train_networks(x_: np.ndarray, y_: np.ndarray, fits: list, config: Config) -> list:
-        seen.extend(indices for indices, _ in fits)
-        return [Recorder(indices) for indices, _ in fits]
-
-    monkeypatch.setattr("training.train.train_networks", fake_train_networks)
-    fitted = cross_validate_and_fit(x, y, replace(tiny_config, folds=4, flip_tta=False))
-    assert len(seen) == (4 + 1) * tiny_config.members
-    assert fitted.held_out_logits.shape == (40, 2)
-    assert (fitted.held_out_logits == 0).all()  # no image was known to the ensemble that scored it
-    with torch.no_grad():
-        assert (fitted.model(torch.from_numpy(x)) == 1).all()  # the shipped ensemble saw every image
-    assert sorted(np.concatenate(fitted.folds).tolist()) == list(range(40))
+def test_the_recognition_threshold_lets_through_at_most_the_allowed_share() -> None:
+    scores = np.linspace(0.0, 0.999, 1000)
+    threshold = lowest_threshold(scores, allowed=0.005)
+    assert (scores >= threshold).mean() <= 0.005
+    assert lowest_threshold(np.zeros(10)) == 0.0001  # above every negative
+    assert lowest_threshold(np.ones(10)) == 0.9999
 
 
 def test_the_data_fingerprint_depends_on_content_and_labels_only(

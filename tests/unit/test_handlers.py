@@ -18,7 +18,7 @@ from handlers import classify, filter, serialize
 from service.domain import preprocessing
 from service.domain.errors import CorruptImage, DuplicateDelivery, ObjectNotFound, ObjectTooLarge
 from service.domain.models import Decision, Prediction, ResultRecord, SerializedImage
-from service.images.payload import decode_png_b64
+from service.images.payload import MAX_STATE_IMAGE_B64, decode_state_image
 from service.local.lambdas import LambdaContext
 from tests.claims import create_claims_table
 from tests.corpus import camera_jpeg, unusual_valid
@@ -64,7 +64,7 @@ def test_serialize_reads_the_object_named_by_an_eventbridge_event(s3: Any, key: 
     result = serialize.handler(serialize_request(eventbridge_event(BUCKET, key, etag=etag)), context("serialize"))
     image = SerializedImage.model_validate(result)
     assert (image.bucket, image.key, image.format, image.width, image.height) == (BUCKET, key, "PNG", 64, 48)
-    small = decode_png_b64(image.pixels_png_b64)
+    small = decode_state_image(image.pixels_png_b64)
     assert small.size == (preprocessing.INPUT_SIZE, preprocessing.INPUT_SIZE)
     assert small.getpixel((5, 5))[0] > 150  # still red
 
@@ -84,7 +84,7 @@ def test_serialize_keeps_the_state_small_for_a_large_photo(s3: Any) -> None:
     result = serialize.handler(
         serialize_request(eventbridge_event(BUCKET, "big.jpg", size=len(photo.data))), context("serialize")
     )
-    assert len(json.dumps(result)) < 16_000  # Step Functions caps a state at 256 KB
+    assert len(json.dumps(result)) < 32 * 1024  # the bound the state keeps whatever the upload
     assert result["size"] == len(photo.data)
 
 
@@ -129,7 +129,7 @@ class MeanRedClassifier:
 
 
 def serialized(color: tuple[int, int, int], key: str = "k.png") -> dict[str, Any]:
-    from service.images.payload import encode_png_b64
+    from service.images.payload import encode_state_image
 
     image = Image.new("RGB", (preprocessing.INPUT_SIZE,) * 2, color)
     return SerializedImage(
@@ -139,7 +139,7 @@ def serialized(color: tuple[int, int, int], key: str = "k.png") -> dict[str, Any
         width=32,
         height=32,
         size=100,
-        pixels_png_b64=encode_png_b64(image),
+        pixels_png_b64=encode_state_image(image),
         uploaded_at="2026-11-22T10:00:00Z",
     ).model_dump(mode="json")
 
@@ -173,6 +173,64 @@ def test_filter_routes_at_the_configured_threshold(
     assert decision.item["key"] == {"S": "a b/é.png"}
     assert decision.item["confidence"] == {"N": str(confidence)}
     assert ResultRecord.from_dynamodb(decision.item) == decision.record
+    assert decision.record.reason == ("confident" if route == "accept" else "low_confidence")
+
+
+@pytest.mark.parametrize(
+    ("recognition", "confidence", "route", "reason"),
+    [
+        (0.2, 0.999, "review", "unrecognised"),
+        (0.2, 0.5, "review", "unrecognised"),
+        (0.6, 0.5, "review", "low_confidence"),
+        (0.6, 0.95, "accept", "confident"),
+    ],
+)
+def test_filter_sends_unrecognised_images_to_review_whatever_the_confidence(
+    monkeypatch: pytest.MonkeyPatch, recognition: float, confidence: float, route: str, reason: str
+) -> None:
+    monkeypatch.setenv("CONFIDENCE_THRESHOLD", "0.9")
+    monkeypatch.setenv("RECOGNITION_THRESHOLD", "0.5")
+    prediction = Prediction(
+        label="bicycle",
+        confidence=confidence,
+        probabilities={"bicycle": confidence, "motorcycle": 1 - confidence},
+        model_version="m1",
+        recognition=recognition,
+    )
+    event = {"image": serialized((0, 0, 0)), "prediction": prediction.model_dump(mode="json")}
+    decision = Decision.model_validate(filter.handler(event, context("filter")))
+    assert (decision.route, decision.record.reason) == (route, reason)
+    assert decision.record.recognition == recognition and decision.record.recognition_threshold == 0.5
+    assert ResultRecord.from_dynamodb(decision.item) == decision.record
+
+
+def test_records_written_before_the_recognition_score_still_parse() -> None:
+    old = {
+        "bucket": BUCKET,
+        "key": "k.png",
+        "label": "bicycle",
+        "confidence": 0.99,
+        "probabilities": {"bicycle": 0.99, "motorcycle": 0.01},
+        "model_version": "wcn-1",
+        "route": "accept",
+        "threshold": 0.93,
+        "uploaded_at": "2026-11-22T10:00:00Z",
+    }
+    record = ResultRecord.model_validate(old)
+    assert record.reason is None and record.recognition is None
+
+
+def test_the_state_stays_small_for_a_worst_case_noise_upload(s3: Any) -> None:
+    # Random noise does not compress: the state image must still fit, whatever the upload.
+    noise = np.random.default_rng(0).integers(0, 256, (1200, 1600, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, format="PNG")
+    s3.put_object(Bucket=BUCKET, Key="noise.png", Body=buffer.getvalue())
+    result = serialize.handler(serialize_request(eventbridge_event(BUCKET, "noise.png")), context("serialize"))
+    image = SerializedImage.model_validate(result)
+    assert len(image.pixels_png_b64) <= MAX_STATE_IMAGE_B64
+    assert len(json.dumps(result).encode()) < 32 * 1024
+    assert decode_state_image(image.pixels_png_b64).size == (preprocessing.INPUT_SIZE,) * 2
 
 
 def test_a_function_without_its_required_settings_fails_at_start_up_naming_them() -> None:

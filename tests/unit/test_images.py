@@ -17,7 +17,6 @@ from moto import mock_aws
 from PIL import Image, ImageFile
 
 from service.dal.objects import read_object_capped
-from service.domain import preprocessing
 from service.domain.errors import (
     CorruptImage,
     ImageTooManyPixels,
@@ -27,8 +26,9 @@ from service.domain.errors import (
     SconesError,
 )
 from service.domain.paths import SAMPLES_DIR
+from service.domain.preprocessing import INPUT_SIZE, fit_to_input
 from service.images.decode import MODEL_DECODE_SIDE, DecodedImage, decode_for_model, decode_image, load_image
-from service.images.payload import decode_png_b64, encode_png_b64
+from service.images.payload import MAX_STATE_IMAGE_B64, decode_state_image, encode_state_image
 from tests.corpus import (
     BLUE,
     DEFAULT_MAX_PIXELS,
@@ -261,24 +261,34 @@ def test_samples_decode_as_documented() -> None:
 # ------------------------------------------------------------------------------------------ the state payload
 
 
-def test_png_b64_round_trip_is_exact_and_small() -> None:
-    image = preprocessing.fit_to_input(Image.open(SAMPLES_DIR / "bicycle-2.png").convert("RGB"))
-    encoded = encode_png_b64(image)
-    assert len(encoded) < 8 * 1024
-    restored = decode_png_b64(encoded)
-    assert restored.mode == "RGB" and restored.size == (preprocessing.INPUT_SIZE,) * 2
-    assert np.array_equal(np.asarray(restored), np.asarray(image))
+def test_state_image_round_trip_is_exact_for_an_upscaled_thumbnail() -> None:
+    image = fit_to_input(Image.open(SAMPLES_DIR / "bicycle-2.png").convert("RGB"))
+    encoded = encode_state_image(image)
+    assert len(encoded) <= MAX_STATE_IMAGE_B64
+    restored = decode_state_image(encoded)
+    assert restored.mode == "RGB" and restored.size == (INPUT_SIZE, INPUT_SIZE)
+    assert np.array_equal(np.asarray(restored), np.asarray(image))  # lossless WebP
 
 
-def test_png_b64_refuses_what_does_not_belong_in_the_state() -> None:
-    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (400, 400, 3), dtype=np.uint8))
+def test_a_worst_case_noise_image_still_fits_the_state() -> None:
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8))
+    encoded = encode_state_image(noise)
+    assert len(encoded) <= MAX_STATE_IMAGE_B64 < 32 * 1024
+    restored = decode_state_image(encoded)  # lossy JPEG: close, not equal
+    difference = np.abs(np.asarray(restored, dtype=float) - np.asarray(noise, dtype=float)).mean()
+    assert restored.size == noise.size and difference < 60  # two unrelated noise images differ by 85
+
+
+def test_state_image_refuses_what_does_not_belong_in_the_state() -> None:
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (1100, 1100, 3), dtype=np.uint8))
     with pytest.raises(ValueError, match="resize"):
-        encode_png_b64(noise)
+        encode_state_image(noise)
     with pytest.raises(ValueError, match="base64"):
-        decode_png_b64("not base64!")
-    jpeg = base64.b64encode(_by_name("upload").data).decode()
-    with pytest.raises(ValueError, match="expected PNG"):
-        decode_png_b64(jpeg)
+        decode_state_image("not base64!")
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, format="PNG")
+    with pytest.raises(ValueError, match="expected WebP or JPEG"):
+        decode_state_image(base64.b64encode(png.getvalue()).decode())
 
 
 # -------------------------------------------------------------------------------------------- reading from S3
@@ -429,5 +439,5 @@ def test_read_then_decode_a_one_megabyte_photo(s3: Any) -> None:
     body, meta = read_object_capped(s3, BUCKET, "photos/big one.jpg", max_bytes=10 * MiB)
     decoded = decode_image(body, DEFAULT_MAX_PIXELS)
     assert meta.size == len(item.data) and (decoded.width, decoded.height) == (1600, 1200)
-    thumbnail = decoded.image.resize((32, 32))
-    assert len(encode_png_b64(thumbnail)) < 8 * 1024
+    thumbnail = fit_to_input(decoded.image)
+    assert len(encode_state_image(thumbnail)) <= MAX_STATE_IMAGE_B64

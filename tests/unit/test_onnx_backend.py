@@ -36,6 +36,7 @@ def test_predictions_are_well_formed(classifier: OnnxClassifier) -> None:
         assert p.label == max(p.probabilities, key=p.probabilities.__getitem__)
         assert p.confidence == max(p.probabilities.values())
         assert p.model_version == card.model_version
+        assert 0.0 <= p.recognition <= 1.0
 
 
 def test_a_batch_gives_what_single_images_give(classifier: OnnxClassifier) -> None:
@@ -49,17 +50,19 @@ def test_a_batch_gives_what_single_images_give(classifier: OnnxClassifier) -> No
 def test_probabilities_are_the_softmax_of_logits_over_the_card_temperature(classifier: OnnxClassifier) -> None:
     card = load_model_card(MODEL_CARD_PATH)
     images = random_images(4, seed=2)
-    batch = preprocessing.to_array(images)
+    batch = preprocessing.to_array([preprocessing.fit_to_input(image) for image in images])
     session = ort.InferenceSession(str(MODEL_PATH), providers=["CPUExecutionProvider"])
-    (logits,) = session.run(None, {session.get_inputs()[0].name: batch})
+    logits, recognition = session.run(None, {session.get_inputs()[0].name: batch})
     scaled = logits / card.calibration.temperature
     expected = np.exp(scaled) / np.exp(scaled).sum(axis=1, keepdims=True)
-    got = [[p.probabilities[c] for c in card.classes] for p in classifier.predict(images)]
+    predictions = classifier.predict(images)
+    got = [[p.probabilities[c] for c in card.classes] for p in predictions]
     assert np.allclose(got, expected, atol=1e-5)
+    assert np.allclose([p.recognition for p in predictions], recognition, atol=1e-6)
 
 
 def test_images_of_other_sizes_are_fitted_first(classifier: OnnxClassifier) -> None:
-    (big,) = random_images(1, seed=3, size=96)
+    (big,) = random_images(1, seed=3, size=200)
     (direct,) = classifier.predict([big])
     (fitted,) = classifier.predict([preprocessing.fit_to_input(big)])
     assert direct.probabilities == fitted.probabilities

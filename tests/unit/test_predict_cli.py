@@ -35,11 +35,16 @@ def test_a_folder_gives_one_json_line_per_image(images: Path) -> None:
     assert code == 0
     assert [Path(line["path"]).name for line in lines] == ["a.png", "b.jpg", "c.PNG"]
     for line in lines:
-        assert set(line) == {"path", "label", "confidence", "probabilities", "decision"}
+        assert set(line) == {"path", "label", "confidence", "probabilities", "decision", "reason", "recognition"}
         assert line["label"] in ("bicycle", "motorcycle")
         assert line["confidence"] == max(line["probabilities"].values())
-        threshold = load_model_card(MODEL_CARD_PATH).recommended_threshold
-        assert line["decision"] == ("accept" if line["confidence"] >= threshold else "review")
+        card = load_model_card(MODEL_CARD_PATH)
+        if line["recognition"] < card.recognition_threshold:
+            assert (line["decision"], line["reason"]) == ("review", "unrecognised")
+        elif line["confidence"] < card.recommended_threshold:
+            assert (line["decision"], line["reason"]) == ("review", "low_confidence")
+        else:
+            assert (line["decision"], line["reason"]) == ("accept", "confident")
 
 
 def test_a_broken_file_gives_an_error_line_and_exit_status_1(images: Path) -> None:
@@ -61,11 +66,16 @@ def test_a_missing_file_is_an_error_not_a_crash(images: Path) -> None:
 
 
 def test_the_threshold_flag_decides(images: Path) -> None:
-    _, everything = run(str(images), "--json", "--threshold", "0")
-    _, nothing = run(str(images), "--json", "--threshold", "1")
+    _, everything = run(str(images), "--json", "--threshold", "0", "--recognition-threshold", "0")
+    _, nothing = run(str(images), "--json", "--threshold", "1", "--recognition-threshold", "0")
     assert {line["decision"] for line in everything} == {"accept"}
     # A confidence of exactly 1.0 would be accepted at 1.0; random noise never gets there.
-    assert {line["decision"] for line in nothing} == {"review"}
+    assert {(line["decision"], line["reason"]) for line in nothing} == {("review", "low_confidence")}
+
+
+def test_random_noise_is_unrecognised_whatever_the_confidence_threshold(images: Path) -> None:
+    _, lines = run(str(images), "--json", "--threshold", "0")
+    assert {(line["decision"], line["reason"]) for line in lines} == {("review", "unrecognised")}
 
 
 def test_the_threshold_must_be_a_probability(images: Path) -> None:

@@ -25,11 +25,12 @@ def test_non_rgb_modes_are_converted() -> None:
 
 
 def test_wide_image_keeps_the_centre_and_its_proportions() -> None:
-    # A 96x32 image: red left third, green centre, blue right third. A centre crop shows only green;
-    # squashing would show all three colours.
-    image = Image.new("RGB", (96, 32))
+    # A 3:1 image at the input height: red left third, green centre, blue right third. A centre crop shows only
+    # green; squashing would show all three colours.
+    side = INPUT_SIZE
+    image = Image.new("RGB", (3 * side, side))
     for i, colour in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255)]):
-        image.paste(colour, (32 * i, 0, 32 * (i + 1), 32))
+        image.paste(colour, (side * i, 0, side * (i + 1), side))
     out = np.asarray(fit_to_input(image)).astype(int)
     assert (out[:, :, 1] > 200).all()
     assert (out[:, :, 0] < 60).all() and (out[:, :, 2] < 60).all()
