@@ -54,6 +54,8 @@ class ClassifySettings(ModelFiles):
 class FilterSettings(ModelFiles):
     # Empty means "the model card's recommended threshold".
     confidence_threshold: float | None = Field(default=None, ge=0.0, le=1.0, alias="CONFIDENCE_THRESHOLD")
+    # The share of auto-accepted images also queued for a person to check (how precision is measured).
+    audit_rate: float = Field(default=0.0, ge=0.0, le=1.0, alias="AUDIT_RATE")
 
     @field_validator("confidence_threshold", mode="before")
     @classmethod
