@@ -3,7 +3,19 @@
 import importlib
 
 # One entry per module; add new command modules here.
-COMMAND_MODULES = ("stack", "upload", "results", "metrics", "predict", "review", "failed", "logs", "report", "cost")
+COMMAND_MODULES = (
+    "stack",
+    "upload",
+    "results",
+    "metrics",
+    "predict",
+    "review",
+    "threshold",
+    "failed",
+    "logs",
+    "report",
+    "cost",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"service.cli.{_name}")

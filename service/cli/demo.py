@@ -81,6 +81,7 @@ def main() -> int:
             info.failed_queue_url,
             keys,
             timeout=90,
+            reviews_table=info.reviews_table,
         )
         summaries = metric_summaries(clients["cloudwatch"], info.metrics_namespace, wait_for=len(keys))
         show(ledger, summaries)

@@ -27,7 +27,7 @@ _KEYS_FOR: dict[str, tuple[str, ...]] = {
 }
 
 
-class ConditionFailed(Exception):
+class ConditionFailed(Exception):  # noqa: N818 - a condition, not an error of ours
     """The item was not in the state the write required (someone else got there first)."""
 
 

@@ -11,6 +11,7 @@ it. Messages of items already decided are dropped when received, so the queue co
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from service.dal.results import ResultsTable
 from service.dal.reviews import ConditionFailed, ReviewsTable, SortOrder
 from service.domain.models import OTHER_LABEL, Reason, ResultRecord, format_utc, utc_now
 from service.domain.review_items import ReviewItem
+from service.ops.review_stats import MIN_REVIEWED, ReviewStats, ThresholdSuggestion, review_stats, suggest_threshold
 
 MAX_REVIEWER_LENGTH = 128
 MAX_KEY_LENGTH = 1024  # S3's own limit on key length, in bytes
@@ -164,6 +166,24 @@ class ReviewDesk:
             raise ReviewError(str(error)) from error
         now = datetime.now(UTC)
         return PendingPage(items=[PendingItem.of(i, now) for i in items], cursor=after)
+
+    # -------------------------------------------------------------------------------------------- measuring
+
+    def stats(self) -> ReviewStats:
+        """From people's decisions (the reviews table) and the model's accepted records (the results table)."""
+        decided = self.reviews.decided()
+        pending = list(self.reviews.pending())
+        records = self.results.model_confidences()
+        # A person's record in the results table came through review: only the model's own are accepted.
+        accepted = sum(route == "accept" for route, _ in records)
+        not_audits = sum(p.reason != "audit" for p in pending)
+        return review_stats(decided, len(pending), not_audits, accepted, pending[0] if pending else None)
+
+    def suggest_threshold(self, target_precision: float, min_reviewed: int = MIN_REVIEWED) -> ThresholdSuggestion:
+        decided = self.reviews.decided()
+        confidences = [c for _, c in self.results.model_confidences()]
+        confidences += [p.confidence for p in self.reviews.pending() if p.reason != "audit"]
+        return suggest_threshold(decided, confidences, target_precision, min_reviewed)
 
     # ------------------------------------------------------------------------------------------------- leases
 
@@ -332,12 +352,11 @@ class ReviewDesk:
         return 1
 
     def _change_visibility(self, receipt: str, seconds: int) -> None:
-        try:
+        # A receipt no longer valid is harmless: the item's own lease still holds.
+        with contextlib.suppress(ClientError):
             self._sqs.change_message_visibility(
                 QueueUrl=self._queue_url, ReceiptHandle=receipt, VisibilityTimeout=seconds
             )
-        except ClientError:
-            pass  # the receipt is no longer valid; the item's own lease still holds
 
 
 def human_record(prediction: ResultRecord, label: str, reviewer: str, at: datetime | None = None) -> ResultRecord:

@@ -90,7 +90,7 @@ class ReviewPage:
         return taken
 
     def pending(self) -> dict[str, Any]:
-        items = [i for i in self.desk.pending(limit=PENDING_PAGE_SIZE) if i.bucket == self.intake_bucket]
+        items = [i for i in self.desk.pending(limit=PENDING_PAGE_SIZE).items if i.bucket == self.intake_bucket]
         with self._lock:
             self._pending_keys = {item.key for item in items}
             self._pending_read_at = time.monotonic()
