@@ -193,6 +193,8 @@ def resolve_item(
             markup=False,
             soft_wrap=True,
         )
+    elif resolution.record.source == "model":  # an audit confirmed: the accepted record stands
+        console.print(f"{key!r} confirmed as {label}; the accepted record stays.", markup=False, soft_wrap=True)
     else:
         record = resolution.record
         console.print(
