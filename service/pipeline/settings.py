@@ -70,6 +70,10 @@ class FilterSettings(ModelFiles):
         return load_model_card(self.model_card_path).recommended_threshold
 
 
+class ReviewMetricsSettings(_FromEnvironment):
+    reviews_table: str = Field(min_length=1, alias="REVIEWS_TABLE")
+
+
 class ObservabilitySettings(_FromEnvironment):
     metrics_namespace: str = Field(default="Scones", alias="POWERTOOLS_METRICS_NAMESPACE")
 
@@ -108,6 +112,11 @@ def filter_settings() -> FilterSettings:
 
 
 @lru_cache(maxsize=1)
+def review_metrics_settings() -> ReviewMetricsSettings:
+    return _load(ReviewMetricsSettings)
+
+
+@lru_cache(maxsize=1)
 def observability_settings() -> ObservabilitySettings:
     return _load(ObservabilitySettings)
 
@@ -118,5 +127,12 @@ def get_settings() -> ToolSettings:
 
 
 def clear_caches() -> None:
-    for loader in (serialize_settings, classify_settings, filter_settings, observability_settings, get_settings):
+    for loader in (
+        serialize_settings,
+        classify_settings,
+        filter_settings,
+        review_metrics_settings,
+        observability_settings,
+        get_settings,
+    ):
         loader.cache_clear()
