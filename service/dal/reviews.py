@@ -88,8 +88,9 @@ class ReviewsTable:
             kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
         found: list[dict[str, Any]] = []
         while True:
-            # Read a little more than is missing: a filter drops some of what a page reads.
-            kwargs["Limit"] = min(1000, max(2 * (limit - len(found)), 50))
+            # Exactly what is missing; with a filter, a little more, since it drops some of what a page reads.
+            missing = limit - len(found)
+            kwargs["Limit"] = min(1000, max(2 * missing, 50)) if filters else missing
             answer = self._client.query(**kwargs)
             for item in answer["Items"]:
                 found.append(item)

@@ -83,7 +83,9 @@ class ReviewItem(Frozen):
 
         serializer = TypeSerializer()
         plain = json.loads(self.model_dump_json(exclude_none=True), parse_float=Decimal)
-        plain["prediction"] = json.loads(self.prediction.model_dump_json(exclude_none=True), parse_float=Decimal)
+        # One string, not a map: a listing page returns 50 of these, and a map's every nested attribute costs
+        # (de)serialisation time on each read; nothing queries inside the prediction.
+        plain["prediction"] = self.prediction.model_dump_json(exclude_none=True)
         return {name: serializer.serialize(value) for name, value in plain.items()}
 
     @classmethod
@@ -92,4 +94,6 @@ class ReviewItem(Frozen):
 
         deserializer = TypeDeserializer()
         plain = {name: deserializer.deserialize(value) for name, value in item.items()}
+        if isinstance(plain.get("prediction"), str):
+            plain["prediction"] = json.loads(plain["prediction"])
         return cls.model_validate(json.loads(json.dumps(plain, default=float)))
