@@ -96,3 +96,24 @@ def test_audits_weigh_for_the_accepted_images_they_stand_for() -> None:
     suggestion = suggest_threshold(items, [i.confidence for i in items], target_precision=0.98, min_reviewed=30)
     # Unweighted 72/80 = 0.90 at 0.7; weighted (400 + 32) / 440 = 0.98: the lower threshold meets the target.
     assert suggestion.suggested is not None and suggestion.suggested.threshold == pytest.approx(0.7)
+
+
+def test_the_filter_step_samples_audits_from_accepted_images_only() -> None:
+    from service.domain.models import Prediction, SerializedImage
+    from service.pipeline.steps import decide
+
+    image = SerializedImage(
+        bucket="b", key="k.png", format="PNG", width=1, height=1, pixels_png_b64="", uploaded_at=utc_now()
+    )
+    sure = Prediction(label="bicycle", confidence=0.99, probabilities={"bicycle": 0.99}, model_version="m")
+    unsure = sure.model_copy(update={"confidence": 0.6})
+    audited = decide(image, sure, 0.9, audit_rate=1.0)
+    assert audited.route == "accept" and audited.audit and audited.review_item is not None
+    assert ReviewItem.from_dynamodb(audited.review_item).reason == "audit"
+    assert audited.record.reason == "confident"  # the stored result says why it was accepted
+    assert not decide(image, sure, 0.9, audit_rate=0.0).audit
+    reviewed = decide(image, unsure, 0.9, audit_rate=1.0)
+    assert reviewed.route == "review" and not reviewed.audit
+    assert (
+        reviewed.review_item is not None and ReviewItem.from_dynamodb(reviewed.review_item).reason == "low_confidence"
+    )
