@@ -94,8 +94,9 @@ def run_once(uploads: Sequence[tuple[str, bytes]], concurrency: int, timeout: fl
         finished = time.monotonic()
         keys = set(uploaded_at)
         ledger = take_ledger(
-            dynamodb, sqs, info.results_table, info.review_queue_url, info.failed_queue_url, keys, consume=True
-        )
+            dynamodb, sqs, info.results_table, info.review_queue_url, info.failed_queue_url, keys, consume=True,
+            reviews_table=info.reviews_table,
+        )  # fmt: skip
         latencies = []
         for key, found in ledger.outcomes.items():
             for outcome in found:

@@ -23,11 +23,13 @@ def handler(event: FilterInput, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(event.image.key)
     logger.append_keys(bucket=event.image.bucket, key=event.image.key)
     settings = filter_settings()
-    decision = steps.decide(event.image, event.prediction, settings.threshold(), settings.recognition())
+    decision = steps.decide(
+        event.image, event.prediction, settings.threshold(), settings.recognition(), audit_rate=settings.audit_rate
+    )
     tracer.put_annotation("key", event.image.key)
     tracer.put_annotation("route", decision.route)
     routed = metric_names.IMAGES_ACCEPTED if decision.route == "accept" else metric_names.IMAGES_SENT_TO_REVIEW
     metrics.add_metric(name=routed, unit=MetricUnit.Count, value=1)
     metrics.add_metric(name=metric_names.CONFIDENCE, unit=MetricUnit.Percent, value=event.prediction.confidence * 100)
-    logger.info("decided", route=decision.route, threshold=decision.record.threshold)
+    logger.info("decided", route=decision.route, audit=decision.audit, threshold=decision.record.threshold)
     return decision.model_dump(mode="json")

@@ -16,5 +16,13 @@ class AtomicWrites:
         with self._lock:
             return dict(self._dynamodb.put_item(**request))
 
+    def update_item(self, **request: Any) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._dynamodb.update_item(**request))
+
+    def transact_write_items(self, **request: Any) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._dynamodb.transact_write_items(**request))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._dynamodb, name)

@@ -12,6 +12,7 @@ from tests.claims import CLAIMS_TABLE
 
 # Set before any test module imports a handler (handlers validate their settings on import).
 os.environ.setdefault("IDEMPOTENCY_TABLE", CLAIMS_TABLE)
+os.environ.setdefault("REVIEWS_TABLE", "scones-reviews-test")
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +27,7 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Scones",
         "IDEMPOTENCY_TABLE": CLAIMS_TABLE,
+        "REVIEWS_TABLE": "scones-reviews-test",
     }.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "CONFIDENCE_THRESHOLD", "RECOGNITION_THRESHOLD", "MODEL_BACKEND"):

@@ -4,7 +4,8 @@ import importlib
 
 # One entry per module; add new command modules here.
 COMMAND_MODULES = (
-    "stack", "upload", "results", "metrics", "predict", "review", "failed", "backfill", "logs", "report", "cost",
+    "stack", "upload", "results", "metrics", "predict", "review", "threshold", "failed", "backfill", "logs", "report",
+    "cost",
 )  # fmt: skip
 
 for _name in COMMAND_MODULES:

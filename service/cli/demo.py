@@ -42,7 +42,7 @@ def show(ledger: Ledger, summaries: dict[str, MetricSummary]) -> None:
     accepted = [o.record for o in ledger.by_place("results") if o.record]
     console.print(results_table(accepted, title="Results table (auto-accepted)"))
 
-    review = Table(title=f"Review queue ({len(ledger.by_place('review'))})")
+    review = Table(title=f"Pending review ({len(ledger.by_place('review'))})")
     for column in ("key", "predicted", "confidence", "threshold"):
         review.add_column(column)
     for outcome in ledger.by_place("review"):
@@ -81,6 +81,7 @@ def main() -> int:
             info.failed_queue_url,
             keys,
             timeout=90,
+            reviews_table=info.reviews_table,
         )
         summaries = metric_summaries(clients["cloudwatch"], info.metrics_namespace, wait_for=len(keys))
         show(ledger, summaries)

@@ -14,6 +14,7 @@ from service.cli.results import parse_moment
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.queues import Queue
 from service.dal.results import ResultsTable
+from service.dal.reviews import ReviewsTable
 from service.domain.model_card import load_model_card
 from service.local.provision import STACK_NAME
 from service.local.stack import DEFAULT_PORT
@@ -44,7 +45,9 @@ def report_command(
 
     records = report.recent_inferences(
         ResultsTable(client(info, "dynamodb"), info.results_table),
-        Queue(client(info, "sqs"), info.review_queue_url),
+        ReviewsTable(client(info, "dynamodb"), info.reviews_table)
+        if info.reviews_table
+        else Queue(client(info, "sqs"), info.review_queue_url),
         since=start,
         limit=limit,
     )

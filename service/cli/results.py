@@ -19,6 +19,7 @@ from service.cli import app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.queues import Queue
 from service.dal.results import ResultsTable
+from service.dal.reviews import ReviewsTable
 from service.domain.model_card import load_model_card
 from service.domain.models import OTHER_LABEL, ResultRecord
 from service.local.stack import DEFAULT_PORT
@@ -75,7 +76,12 @@ def results(
         labels=known_labels(),
     )
     if stats:
-        summary = summarize(records, pending_review=Queue(client(info, "sqs"), info.review_queue_url).depth())
+        pending = (
+            ReviewsTable(client(info, "dynamodb"), info.reviews_table).count_pending()
+            if info.reviews_table
+            else Queue(client(info, "sqs"), info.review_queue_url).depth()
+        )
+        summary = summarize(records, pending_review=pending)
         if as_json:
             print(summary.model_dump_json())
         else:

@@ -1,9 +1,11 @@
-"""`scones review list|resolve|web`: people decide the predictions the model was not sure of."""
+"""`scones review list|next|resolve|undo|stats|web`: people decide the predictions the model was not sure of."""
 
 from __future__ import annotations
 
 import getpass
+import json
 import os
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -16,7 +18,8 @@ from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.stack import StackInfo
 from service.domain.model_card import load_model_card
 from service.local.stack import DEFAULT_PORT
-from service.ops.review import PendingItem, ReviewDesk, ReviewError
+from service.ops.review import DEFAULT_LEASE_S, Lease, PendingItem, ReviewDesk, ReviewError
+from service.ops.review_stats import ReviewStats
 from service.pipeline.settings import get_settings
 
 console = Console()
@@ -30,9 +33,34 @@ ReviewerOption = Annotated[
 ]
 
 
+class SortChoice(StrEnum):
+    age = "age"
+    uncertainty = "uncertainty"
+
+
+class ReasonChoice(StrEnum):
+    low_confidence = "low_confidence"
+    unrecognised = "unrecognised"
+    audit = "audit"
+
+
 def open_desk(info: StackInfo) -> ReviewDesk:
     classes = load_model_card(get_settings().model_card_path).classes
-    return ReviewDesk(client(info, "dynamodb"), client(info, "sqs"), info.results_table, info.review_queue_url, classes)
+    if not info.reviews_table:
+        raise typer.BadParameter("This stack has no reviews table (ReviewsTableName output); deploy the template.")
+    return ReviewDesk(
+        client(info, "dynamodb"),
+        client(info, "sqs"),
+        info.results_table,
+        info.reviews_table,
+        info.review_queue_url,
+        classes,
+    )
+
+
+def fail(error: ReviewError) -> typer.Exit:
+    error_console.print(str(error), style="red", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(error.exit_code)
 
 
 def default_reviewer(reviewer: str | None) -> str:
@@ -47,17 +75,99 @@ def default_reviewer(reviewer: str | None) -> str:
 @review_app.command("list")
 def list_pending(
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many items.")] = 100,
+    sort: Annotated[SortChoice, typer.Option(help="age: oldest first; uncertainty: closest to 0.5 first.")] = (
+        SortChoice.age
+    ),
+    label: Annotated[str | None, typer.Option(help="Only items the model predicted as this label.")] = None,
+    reason: Annotated[ReasonChoice | None, typer.Option(help="Only items sent to review for this reason.")] = None,
+    cursor: Annotated[str | None, typer.Option(help="Continue after the previous page (printed on stderr).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
-    """Items waiting for review, oldest first (the queue is only peeked: nothing is consumed)."""
-    items = open_desk(resolve(port, aws_stack)).pending(limit=limit)
+    """Items waiting for review, read from the reviews table's index (the queue is not touched)."""
+    desk = open_desk(resolve(port, aws_stack))
+    try:
+        page = desk.pending(
+            limit=limit, cursor=cursor, sort=sort.value, label=label, reason=reason.value if reason else None
+        )
+    except ReviewError as error:
+        raise fail(error) from error
     if as_json:
-        for item in items:
+        for item in page.items:
             print(item.model_dump_json())
     else:
-        console.print(pending_table(items))
+        console.print(pending_table(page.items))
+    if page.cursor:
+        error_console.print(f"More: --cursor {page.cursor}", markup=False, highlight=False, soft_wrap=True)
+
+
+@review_app.command("next")
+def next_item(
+    reviewer: ReviewerOption = None,
+    lease_seconds: Annotated[int, typer.Option(min=1, max=43_200, help="How long the item is yours.")] = (
+        DEFAULT_LEASE_S
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the lease as JSON.")] = False,
+    port: PortOption = DEFAULT_PORT,
+    aws_stack: AwsStackOption = None,
+) -> None:
+    """Take the next item to decide, leased to you (nobody else gets it until the lease ends). Exit 5: none."""
+    desk = open_desk(resolve(port, aws_stack))
+    try:
+        lease = desk.next(default_reviewer(reviewer), lease_seconds=lease_seconds)
+    except ReviewError as error:
+        raise fail(error) from error
+    if lease is None:
+        if as_json:
+            print(json.dumps(None))
+        else:
+            console.print("Nothing is waiting for review.")
+        raise typer.Exit(5)
+    if as_json:
+        print(lease.model_dump_json())
+    else:
+        console.print(lease_line(lease), markup=False, soft_wrap=True)
+
+
+@review_app.command("release")
+def release_item(
+    key: Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")],
+    reviewer: ReviewerOption = None,
+    port: PortOption = DEFAULT_PORT,
+    aws_stack: AwsStackOption = None,
+) -> None:
+    """Give back an item `next` leased to you, for someone else to take."""
+    open_desk(resolve(port, aws_stack)).release(key, default_reviewer(reviewer))
+
+
+@review_app.command("undo")
+def undo_decision(
+    key: Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")],
+    reviewer: ReviewerOption = None,
+    port: PortOption = DEFAULT_PORT,
+    aws_stack: AwsStackOption = None,
+) -> None:
+    """Take back your decision on KEY within 10 seconds of making it: it is pending again."""
+    try:
+        open_desk(resolve(port, aws_stack)).undo(key, default_reviewer(reviewer))
+    except ReviewError as error:
+        raise fail(error) from error
+    console.print(f"{key!r} is waiting for review again.", markup=False, soft_wrap=True)
+
+
+@review_app.command("stats")
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    port: PortOption = DEFAULT_PORT,
+    aws_stack: AwsStackOption = None,
+) -> None:
+    """What people's decisions measure: precision of auto-accepted results (audits), review and override rates."""
+    figures = open_desk(resolve(port, aws_stack)).stats()
+    if as_json:
+        print(figures.model_dump_json())
+    else:
+        console.print(stats_text(figures), markup=False, soft_wrap=True)
 
 
 @review_app.command("resolve")
@@ -74,8 +184,7 @@ def resolve_item(
     try:
         resolution = desk.resolve(key, label, default_reviewer(reviewer))
     except ReviewError as error:
-        error_console.print(str(error), style="red", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(error.exit_code) from error
+        raise fail(error) from error
     if as_json:
         print(resolution.model_dump_json(exclude_none=True))
     elif resolution.outcome == "unchanged":
@@ -84,6 +193,8 @@ def resolve_item(
             markup=False,
             soft_wrap=True,
         )
+    elif resolution.record.source == "model":  # an audit confirmed: the accepted record stands
+        console.print(f"{key!r} confirmed as {label}; the accepted record stays.", markup=False, soft_wrap=True)
     else:
         record = resolution.record
         console.print(
@@ -124,12 +235,51 @@ def web(
 
 def pending_table(items: list[PendingItem]) -> Table:
     table = Table(title=f"Waiting for review ({len(items)})")
-    for column in ("key", "predicted", "confidence", "age"):
+    for column in ("key", "predicted", "confidence", "reason", "age", "leased to"):
         table.add_column(column)
     for item in items:
         # Keys are user data: Text is never read as markup.
-        table.add_row(Text(item.key), Text(item.label), f"{item.confidence:.3f}", format_age(item.age_seconds))
+        table.add_row(
+            Text(item.key),
+            Text(item.label),
+            f"{item.confidence:.3f}",
+            item.reason,
+            format_age(item.age_seconds),
+            Text(item.lease_owner or ""),
+        )
     return table
+
+
+def lease_line(lease: Lease) -> str:
+    item = lease.item
+    probabilities = ", ".join(f"{name} {p:.3f}" for name, p in item.probabilities.items())
+    return (
+        f"{item.key!r} (s3://{item.bucket}): the model said {item.label} ({probabilities}; {item.reason}). "
+        f"Yours until {lease.expires_at:%H:%M:%S} UTC; decide with: scones review resolve KEY --label LABEL"
+    )
+
+
+def stats_text(figures: ReviewStats) -> str:
+    p = figures.audit_precision
+    lines = []
+    if p.value is None:
+        lines.append("Precision of auto-accepted results: no audits decided yet.")
+    else:
+        lines.append(
+            f"Precision of auto-accepted results: {p.value:.1%} (95% interval {p.low:.1%}-{p.high:.1%}, "
+            f"{figures.audits_decided} audits decided)."
+        )
+    rate = "n/a" if figures.review_rate is None else f"{figures.review_rate:.1%}"
+    lines.append(f"Review rate: {rate} ({figures.sent_to_review} of {figures.classified} classified images).")
+    for label, o in figures.overrides_by_class.items():
+        lines.append(f"Overrides of {label}: {o.overridden} of {o.decided} ({(o.rate or 0):.1%}).")
+    age = (
+        "nothing pending"
+        if figures.oldest_pending_age_seconds is None
+        else format_age(figures.oldest_pending_age_seconds)
+    )
+    lines.append(f"Pending: {figures.pending}; oldest: {age}.")
+    return "\n".join(lines)
 
 
 def format_age(seconds: float) -> str:

@@ -100,6 +100,23 @@ class ResultsTable:
             kwargs["ExpressionAttributeValues"] = {name: serializer.serialize(v) for name, v in values.items()}
         return [ResultRecord.from_dynamodb(item) for page in _pages(reader, kwargs) for item in page["Items"]]
 
+    def model_confidences(self) -> list[tuple[str, float]]:
+        """(route, the model's confidence) of every record: a person's record keeps the model's beside its own."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table_name,
+            "ProjectionExpression": "#route, confidence, model_confidence",
+            "ExpressionAttributeNames": {"#route": "route"},
+        }
+        found: list[tuple[str, float]] = []
+        while True:
+            page = self._client.scan(**kwargs)
+            for item in page["Items"]:
+                value = item.get("model_confidence") or item.get("confidence") or {"N": "0"}
+                found.append((item.get("route", {}).get("S", "accept"), float(value["N"])))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def count(self) -> int:
         return sum(
             page["Count"] for page in _pages(self._client.scan, {"TableName": self._table_name, "Select": "COUNT"})

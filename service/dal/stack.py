@@ -23,6 +23,8 @@ class StackInfo(BaseModel):
     state_machine_arn: str
     metrics_namespace: str
     rule_dead_letter_queue_url: str | None = None
+    #: Pending reviews (the durable store the review desk reads); None for a stack deployed before it existed.
+    reviews_table: str | None = None
 
     @classmethod
     def from_outputs(cls, endpoint_url: str | None, region: str, outputs: dict[str, str]) -> StackInfo:
@@ -36,6 +38,7 @@ class StackInfo(BaseModel):
             state_machine_arn=outputs["StateMachineArn"],
             metrics_namespace=outputs.get("MetricsNamespace", "Scones"),
             rule_dead_letter_queue_url=outputs.get("RuleDeadLetterQueueUrl"),
+            reviews_table=outputs.get("ReviewsTableName"),
         )
 
     @classmethod

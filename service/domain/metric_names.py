@@ -15,3 +15,7 @@ COLD_START = "ColdStart"  # emitted by Powertools itself
 
 ERROR_CODE_DIMENSION = "ErrorCode"
 LABEL_DIMENSION = "Label"
+
+# Published by the review metrics function every 5 minutes, from the reviews table's pending index.
+PENDING_REVIEWS = "PendingReviews"
+OLDEST_PENDING_REVIEW_AGE = "OldestPendingReviewAge"  # seconds

@@ -126,6 +126,11 @@ class Decision(Frozen):
     route: Route
     record: ResultRecord
     item: dict[str, dict[str, Any]] = Field(description="`record` as a DynamoDB item, for PutItem.")
+    #: An accepted image also sampled for people to check (its record is stored all the same).
+    audit: bool = False
+    review_item: dict[str, dict[str, Any]] | None = Field(
+        default=None, description="The reviews table's item (review route, or an audit), for PutItem."
+    )
 
 
 class FailedMessage(Frozen):

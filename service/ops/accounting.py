@@ -1,6 +1,8 @@
 """Where did each uploaded object end up? The pipeline's invariant, checked from the outside.
 
-Every uploaded object ends exactly once in one of: the results table, the review queue, the failed queue.
+Every uploaded object ends exactly once in one of: the results table, pending review, the failed queue.
+Pending reviews are read from the reviews table (the durable store), not the review queue. An audit is an
+accepted image that is also pending: it counts once, as a result.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from service.dal.queues import Queue
+from service.dal.reviews import ReviewsTable
 from service.domain.models import FailedMessage, ResultRecord
 
 Place = Literal["results", "review", "failed"]
@@ -58,8 +61,10 @@ def take_ledger(
     failed_url: str,
     keys: set[str],
     consume: bool = False,
+    reviews_table: str | None = None,
 ) -> Ledger:
-    """One look at the three destinations (queues are peeked, or with `consume` drained)."""
+    """One look at the three destinations (the failed queue is peeked, or with `consume` drained). Without
+    `reviews_table` (a stack from before the reviews table) the review queue stands in for pending reviews."""
     outcomes: dict[str, list[Outcome]] = defaultdict(list)
     for record in _results(dynamodb, results_table, sorted(keys)):
         outcomes[record.key].append(Outcome(key=record.key, place="results", record=record))
@@ -68,10 +73,15 @@ def take_ledger(
         queue = Queue(sqs, url)
         return queue.drain() if consume else queue.peek(limit=100_000)
 
-    for body in bodies(review_url):
-        record = ResultRecord.model_validate(body)
-        if record.key in keys:
-            outcomes[record.key].append(Outcome(key=record.key, place="review", record=record))
+    if reviews_table is not None:
+        for item in ReviewsTable(dynamodb, reviews_table).pending():
+            if item.key in keys and item.reason != "audit":
+                outcomes[item.key].append(Outcome(key=item.key, place="review", record=item.prediction))
+    else:
+        for body in bodies(review_url):
+            record = ResultRecord.model_validate(body)
+            if record.key in keys:
+                outcomes[record.key].append(Outcome(key=record.key, place="review", record=record))
     for body in bodies(failed_url):
         failure = FailedMessage.model_validate(body)
         if failure.key in keys:
@@ -88,11 +98,12 @@ def wait_until_accounted(
     keys: set[str],
     timeout: float = 60.0,
     poll: float = 0.5,
+    reviews_table: str | None = None,
 ) -> Ledger:
     """Polls until every key has an outcome (or the timeout passes); returns the last ledger."""
     deadline = time.monotonic() + timeout
     while True:
-        ledger = take_ledger(dynamodb, sqs, results_table, review_url, failed_url, keys)
+        ledger = take_ledger(dynamodb, sqs, results_table, review_url, failed_url, keys, reviews_table=reviews_table)
         if not ledger.missing(keys) or time.monotonic() >= deadline:
             return ledger
         time.sleep(poll)

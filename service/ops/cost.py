@@ -281,6 +281,8 @@ def read_infrastructure(
         kind = resource["Type"]
         if kind == "AWS::Serverless::Function":
             props = {**globals_function, **resource["Properties"]}
+            if any(event.get("Type") == "Schedule" for event in props.get("Events", {}).values()):
+                continue  # runs on a schedule (review metrics, 8,640 runs a month), not once per image
             functions.append(
                 FunctionSpec(
                     name=props["Handler"].split(".")[-2],

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from service.dal.queues import Queue, review_records
 from service.dal.results import ResultsTable
+from service.dal.reviews import ReviewsTable
 from service.domain.models import ResultRecord, Route
 from service.ops.capture import CapturedInference
 from service.ops.logs import stack_functions
@@ -110,12 +111,16 @@ def confidence_histogram(records: Sequence[ResultRecord], bins: int = 20) -> His
 
 
 def recent_inferences(
-    results: ResultsTable, review: Queue, since: datetime | None = None, limit: int = 1000
+    results: ResultsTable, review: Queue | ReviewsTable, since: datetime | None = None, limit: int = 1000
 ) -> list[ResultRecord]:
-    """The model's decisions: accepted ones from the results table, doubtful ones from the review queue (peeked,
-    not consumed); the `limit` most recent, oldest first."""
+    """The model's decisions: accepted ones from the results table, doubtful ones pending review (the reviews
+    table; audits are accepted records already), nothing consumed; the `limit` most recent, oldest first."""
     accepted = results.query(since=since, source="model")
-    doubtful = [r for r in review_records(review) if since is None or r.completed_at >= since]
+    if isinstance(review, ReviewsTable):
+        waiting = [item.prediction for item in review.pending() if item.reason != "audit"]
+    else:  # a stack from before the reviews table: its review queue held the records themselves
+        waiting = review_records(review)
+    doubtful = [r for r in waiting if since is None or r.completed_at >= since]
     records = sorted([*accepted, *doubtful], key=lambda r: r.completed_at)
     return records[-limit:] if limit else records
 

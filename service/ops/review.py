@@ -1,31 +1,41 @@
-"""Human review: list the doubtful predictions waiting in the review queue, and record a person's decision.
+"""Human review: the pending items (durable, in the reviews table), handed out with leases, decided once.
 
-A decision becomes a `source: human` record in the results table, with the model's prediction kept beside it,
-and the item's message(s) leave the review queue. Two reviewers may decide the same item at the same moment:
-the results table's conditional write lets exactly one of them win, and both remove what they hold of the queue.
+The reviews table says what is pending; the SQS review queue only distributes the work. Listing reads the
+table's sparse indexes, never the queue. `next` receives a message with a visibility lease (so two reviewers do
+not get the same item at once) and records the lease on the item with a conditional write; when the queue yields
+nothing, it takes the oldest pending item whose lease is free from the index, so an item whose message expired
+or was deleted is still handed out. Resolving is one transaction, whatever the number of pending items: the
+condition that the item is still pending lets exactly one decision win, and the results record is written with
+it. Messages of items already decided are dropped when received, so the queue converges to the pending items.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from service.dal.queues import Queue
 from service.dal.results import ResultsTable
-from service.domain.models import OTHER_LABEL, ResultRecord, format_utc, utc_now
+from service.dal.reviews import ConditionFailed, ReviewsTable, SortOrder
+from service.domain.models import OTHER_LABEL, Reason, ResultRecord, format_utc, utc_now
+from service.domain.review_items import ReviewItem
+from service.ops.review_stats import MIN_REVIEWED, ReviewStats, ThresholdSuggestion, review_stats, suggest_threshold
 
-#: The label a reviewer gives an image that shows none of the model's classes.
-#: Messages a resolver holds while it looks for a key are hidden from others for at most this long.
-SCAN_VISIBILITY_S = 20
-#: A key another resolver is holding (invisible for a moment) is looked for again for this long.
-IN_FLIGHT_WAIT_S = 5.0
 MAX_REVIEWER_LENGTH = 128
 MAX_KEY_LENGTH = 1024  # S3's own limit on key length, in bytes
+#: How long an item handed out by `next` stays with its reviewer unless renewed.
+DEFAULT_LEASE_S = 600
+#: A decision can be taken back this long after it was made (the page's undo).
+UNDO_WINDOW_S = 10.0
+#: Messages `next` looks at before it falls back to the index (stale ones are deleted on the way).
+MAX_MESSAGES_PER_NEXT = 20
+#: Pending items `next` considers in the index when the queue yields nothing.
+FALLBACK_SCAN = 500
+REVIEW_REASONS: tuple[Reason, ...] = ("low_confidence", "unrecognised", "audit")
 
 
 class ReviewError(Exception):
@@ -64,66 +74,195 @@ class PendingItem(BaseModel):
     confidence: float
     probabilities: dict[str, float]
     model_version: str
+    reason: Reason
+    recognition: float | None = None
+    threshold: float
     uploaded_at: datetime
     queued_at: datetime = Field(description="When the pipeline sent it to review.")
     age_seconds: float = Field(description="How long it has waited for review.")
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+
+    @classmethod
+    def of(cls, item: ReviewItem, now: datetime) -> PendingItem:
+        p = item.prediction
+        leased = item.leased_at(now)
+        return cls(
+            bucket=item.bucket,
+            key=item.key,
+            label=item.label,
+            confidence=item.confidence,
+            probabilities=p.probabilities,
+            model_version=p.model_version,
+            reason=item.reason,
+            recognition=p.recognition,
+            threshold=p.threshold,
+            uploaded_at=p.uploaded_at,
+            queued_at=item.queued_at,
+            age_seconds=max(0.0, (now - item.queued_at).total_seconds()),
+            lease_owner=item.lease_owner if leased else None,
+            lease_expires_at=item.lease_expires_at if leased else None,
+        )
+
+
+class PendingPage(BaseModel):
+    items: list[PendingItem]
+    cursor: str | None = Field(description="Pass back to continue after the last item; None at the end.")
+
+
+class Lease(BaseModel):
+    """An item handed to one reviewer until `expires_at` (renewable)."""
+
+    item: PendingItem
+    reviewer: str
+    expires_at: datetime
+    via: Literal["queue", "index"] = Field(description="From the review queue, or the index when it was empty.")
 
 
 class Resolution(BaseModel):
-    """What a resolve did: `resolved` wrote the record; `unchanged` found the same decision already there."""
+    """What a resolve did: `resolved` wrote the decision; `unchanged` found the same decision already there."""
 
     outcome: Literal["resolved", "unchanged"]
     record: ResultRecord
     removed_messages: int
 
 
-class _Held(BaseModel):
-    """A review message this resolver has received and keeps invisible until it deletes it."""
-
-    receipt_handle: str
-    record: ResultRecord
-
-
 class ReviewDesk:
-    """The review queue and the results table, seen by one reviewer."""
+    """The reviews table, the review queue and the results table, seen by one reviewer."""
 
     def __init__(
-        self, dynamodb: Any, sqs: Any, results_table: str, review_queue_url: str, classes: tuple[str, ...]
+        self,
+        dynamodb: Any,
+        sqs: Any,
+        results_table: str,
+        reviews_table: str,
+        review_queue_url: str,
+        classes: tuple[str, ...],
     ) -> None:
-        self._dynamodb = dynamodb
         self._sqs = sqs
-        self._table_name = results_table
         self._queue_url = review_queue_url
+        self._results_table = results_table
         self.classes = classes
         self.labels = (*classes, OTHER_LABEL)
         self.results = ResultsTable(dynamodb, results_table)
+        self.reviews = ReviewsTable(dynamodb, reviews_table)
 
     # ------------------------------------------------------------------------------------------------ listing
 
-    def pending(self, limit: int = 100) -> list[PendingItem]:
-        """Items waiting for review, oldest first, one per key; nothing is consumed (the queue is peeked)."""
+    def pending(
+        self,
+        limit: int = 100,
+        cursor: str | None = None,
+        sort: SortOrder = "age",
+        label: str | None = None,
+        reason: str | None = None,
+    ) -> PendingPage:
+        """A page of pending items from the index (oldest first, or closest to 0.5 first); nothing is consumed."""
+        if reason is not None and reason not in REVIEW_REASONS:
+            raise ReviewError(f"{reason!r} is not a review reason; choose one of: {', '.join(REVIEW_REASONS)}.")
+        try:
+            items, after = self.reviews.page(limit, sort=sort, cursor=cursor, label=label, reason=reason)
+        except ValueError as error:
+            raise ReviewError(str(error)) from error
         now = datetime.now(UTC)
-        latest: dict[str, ResultRecord] = {}
-        for body in Queue(self._sqs, self._queue_url).peek(limit=limit * 2):
-            record = ResultRecord.model_validate(body)
-            known = latest.get(record.key)
-            if known is None or record.completed_at > known.completed_at:
-                latest[record.key] = record
-        records = sorted(latest.values(), key=lambda r: r.completed_at)[:limit]
-        return [
-            PendingItem(
-                bucket=r.bucket,
-                key=r.key,
-                label=r.label,
-                confidence=r.confidence,
-                probabilities=r.probabilities,
-                model_version=r.model_version,
-                uploaded_at=r.uploaded_at,
-                queued_at=r.completed_at,
-                age_seconds=max(0.0, (now - r.completed_at).total_seconds()),
-            )
-            for r in records
-        ]
+        return PendingPage(items=[PendingItem.of(i, now) for i in items], cursor=after)
+
+    # -------------------------------------------------------------------------------------------- measuring
+
+    def stats(self) -> ReviewStats:
+        """From people's decisions (the reviews table) and the model's accepted records (the results table)."""
+        decided = self.reviews.decided()
+        pending = list(self.reviews.pending())
+        records = self.results.model_confidences()
+        # A person's record in the results table came through review: only the model's own are accepted.
+        accepted = sum(route == "accept" for route, _ in records)
+        not_audits = sum(p.reason != "audit" for p in pending)
+        return review_stats(decided, len(pending), not_audits, accepted, pending[0] if pending else None)
+
+    def suggest_threshold(self, target_precision: float, min_reviewed: int = MIN_REVIEWED) -> ThresholdSuggestion:
+        decided = self.reviews.decided()
+        confidences = [c for _, c in self.results.model_confidences()]
+        confidences += [p.confidence for p in self.reviews.pending() if p.reason != "audit"]
+        return suggest_threshold(decided, confidences, target_precision, min_reviewed)
+
+    # ------------------------------------------------------------------------------------------------- leases
+
+    def next(self, reviewer: str, lease_seconds: int = DEFAULT_LEASE_S) -> Lease | None:
+        """The next item for `reviewer`, leased to them: from the queue, else the oldest free pending item."""
+        reviewer = self._check_reviewer(reviewer)
+        for _ in range(MAX_MESSAGES_PER_NEXT):
+            messages = self._sqs.receive_message(
+                QueueUrl=self._queue_url, MaxNumberOfMessages=1, VisibilityTimeout=lease_seconds, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                break
+            leased = self._lease_from_message(messages[0], reviewer, lease_seconds)
+            if leased is not None:
+                return leased
+        return self._lease_from_index(reviewer, lease_seconds)
+
+    def _lease_from_message(self, message: dict[str, Any], reviewer: str, lease_seconds: int) -> Lease | None:
+        body = _json_object(message["Body"])
+        receipt = message["ReceiptHandle"]
+        key = body.get("key")
+        item = self.reviews.get(key) if isinstance(key, str) and key else None
+        if item is None or item.status != "pending" or item.upload_id != body.get("upload_id"):
+            self._delete_message(receipt)  # stale: decided, replaced by a newer upload, or never recorded
+            return None
+        now = utc_now()
+        until = now + timedelta(seconds=lease_seconds)
+        try:
+            leased = self.reviews.lease(item.key, reviewer, now, until, receipt)
+        except ConditionFailed:
+            # Someone holds it (handed out from the index while this message was invisible): keep the message
+            # out of sight until their lease ends, then it comes back if they abandon the item.
+            current = self.reviews.get(item.key)
+            if current is not None and current.lease_expires_at is not None and current.status == "pending":
+                wait = max(0, min(43_200, int((current.lease_expires_at - now).total_seconds()) + 1))
+                self._change_visibility(receipt, wait)
+            elif current is None or current.status != "pending":
+                self._delete_message(receipt)
+            return None
+        return Lease(item=PendingItem.of(leased, now), reviewer=reviewer, expires_at=until, via="queue")
+
+    def _lease_from_index(self, reviewer: str, lease_seconds: int) -> Lease | None:
+        now = utc_now()
+        seen = 0
+        for item in self.reviews.pending():
+            seen += 1
+            if seen > FALLBACK_SCAN:
+                return None
+            if item.leased_at(now):
+                continue
+            until = now + timedelta(seconds=lease_seconds)
+            try:
+                leased = self.reviews.lease(item.key, reviewer, now, until, None)
+            except ConditionFailed:
+                continue  # another reviewer took it a moment ago
+            return Lease(item=PendingItem.of(leased, now), reviewer=reviewer, expires_at=until, via="index")
+        return None
+
+    def renew(self, key: str, reviewer: str, lease_seconds: int = DEFAULT_LEASE_S) -> Lease:
+        """Extends `reviewer`'s lease on `key` (the page renews while it shows the item)."""
+        now = utc_now()
+        until = now + timedelta(seconds=lease_seconds)
+        try:
+            item = self.reviews.renew(key, reviewer, until)
+        except ConditionFailed as error:
+            raise NotPendingError(f"{key!r} is not leased to {reviewer} (decided, or the lease ended).") from error
+        if item.lease_receipt:
+            self._change_visibility(item.lease_receipt, lease_seconds)
+        return Lease(item=PendingItem.of(item, now), reviewer=reviewer, expires_at=until, via="queue")
+
+    def release(self, key: str, reviewer: str) -> None:
+        """Gives the item back at once (its message becomes visible again)."""
+        held = self.reviews.get(key)
+        try:
+            self.reviews.release(key, reviewer)
+        except ConditionFailed:
+            return
+        if held is not None and held.lease_receipt:
+            self._change_visibility(held.lease_receipt, 0)
 
     # ---------------------------------------------------------------------------------------------- resolving
 
@@ -133,128 +272,101 @@ class ReviewDesk:
         return label
 
     def resolve(self, key: str, label: str, reviewer: str) -> Resolution:
-        """Record `reviewer`'s `label` for `key` and take the key out of the review queue.
+        """Record `reviewer`'s `label` for `key`: one conditional transaction, whatever else is pending.
 
         Raises UnknownLabelError, NotPendingError (the key is not waiting for review and has no human decision) or
         AlreadyResolvedError (a different decision is already recorded). Repeating one's own decision is a no-op.
         """
         self.check_label(label)
-        reviewer = reviewer.strip()
-        if not reviewer or len(reviewer) > MAX_REVIEWER_LENGTH:
-            raise ReviewError(f"The reviewer name must be 1 to {MAX_REVIEWER_LENGTH} characters.")
+        reviewer = self._check_reviewer(reviewer)
         if not key or len(key.encode("utf-8")) > MAX_KEY_LENGTH:
             raise NotPendingError("The key must be 1 to 1024 bytes.")
-        held = self._take_waiting(key)
-        if not held:
+        item = self.reviews.get(key)
+        if item is None:
             existing = self.results.get(key)
             if existing is None or existing.source != "human":
                 raise NotPendingError(f"{key!r} is not waiting for review.")
             if _same_decision(existing, label, reviewer):
                 return Resolution(outcome="unchanged", record=existing, removed_messages=0)
             raise AlreadyResolvedError(existing)
-        # Several messages for one key (the same key uploaded again): the latest prediction is the one decided.
-        prediction = max((h.record for h in held), key=lambda r: r.completed_at)
-        decided = human_record(prediction, label, reviewer)
+        if item.status != "pending":
+            return self._already_decided(item, label, reviewer)
+        now = utc_now()
+        decided = human_record(item.prediction, label, reviewer, now)
+        # An audit the person agrees with leaves the model's accepted record as it is.
+        keeps_model_record = item.reason == "audit" and label == item.label
         try:
-            self._put_unless_human(decided)
-        except AlreadyResolvedError as lost:
-            removed = self._delete(held)  # the winner's record stands; what this resolver holds is stale
-            if _same_decision(lost.record, label, reviewer):
-                return Resolution(outcome="unchanged", record=lost.record, removed_messages=removed)
-            raise
-        return Resolution(outcome="resolved", record=decided, removed_messages=self._delete(held))
-
-    def _take_waiting(self, key: str) -> list[_Held]:
-        """The messages for `key`; if none is visible, another resolver may hold them for a moment (invisible):
-        look again until they show up, a person's decision is recorded, or nothing is in flight any more."""
-        deadline = time.monotonic() + IN_FLIGHT_WAIT_S
-        while True:
-            held = self._take(key)
-            if held or time.monotonic() >= deadline or not self._in_flight():
-                return held
-            existing = self.results.get(key)
-            if existing is not None and existing.source == "human":
-                return []
-            time.sleep(0.1)
-
-    def _put_unless_human(self, record: ResultRecord) -> None:
-        """One conditional PutItem: it replaces nothing or a model record, never a person's decision."""
-        try:
-            self._dynamodb.put_item(
-                TableName=self._table_name,
-                Item=record.to_dynamodb(),
-                ConditionExpression="attribute_not_exists(#key) OR #source <> :human",
-                ExpressionAttributeNames={"#key": "key", "#source": "source"},
-                ExpressionAttributeValues={":human": {"S": "human"}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            self.reviews.decide(
+                item, label, reviewer, now, self._results_table, None if keeps_model_record else decided
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            item = error.response.get("Item")
-            winner = ResultRecord.from_dynamodb(item) if item else self.results.get(record.key)
-            if winner is None:  # cannot happen with a consistent table; refuse rather than guess
-                raise
-            raise AlreadyResolvedError(winner) from error
+        except ConditionFailed:
+            current = self.reviews.get(key)
+            if current is None or current.status != "decided":
+                raise NotPendingError(f"{key!r} changed while it was being resolved; try again.") from None
+            return self._already_decided(current, label, reviewer)
+        removed = 0
+        if item.lease_receipt and item.lease_owner == reviewer:
+            removed = self._delete_message(item.lease_receipt)
+        return Resolution(
+            outcome="resolved", record=item.prediction if keeps_model_record else decided, removed_messages=removed
+        )
+
+    def undo(self, key: str, reviewer: str, window_s: float = UNDO_WINDOW_S) -> PendingItem:
+        """Takes back `reviewer`'s decision on `key` if it is at most `window_s` old: the item is pending again
+        and the results table is as it was before."""
+        item = self.reviews.get(key)
+        if item is None or item.status != "decided" or item.decided_by != reviewer or item.decided_at is None:
+            raise NotPendingError(f"{key!r} has no decision of {reviewer}'s to undo.")
+        if (utc_now() - item.decided_at).total_seconds() > window_s:
+            raise ReviewError(f"The decision on {key!r} is older than {window_s:.0f} s and stays.")
+        kept_model_record = item.reason == "audit" and item.decided_label == item.label
+        restore = item.prediction if item.reason == "audit" and not kept_model_record else None
+        try:
+            self.reviews.undo(item, reviewer, self._results_table, restore, delete_result=item.reason != "audit")
+        except ConditionFailed as error:
+            raise ReviewError(f"The decision on {key!r} changed meanwhile; nothing was undone.") from error
+        reopened = self.reviews.get(key)
+        assert reopened is not None
+        return PendingItem.of(reopened, utc_now())
+
+    def _already_decided(self, item: ReviewItem, label: str, reviewer: str) -> Resolution:
+        winner = decision_record(item)
+        if _same_decision(winner, label, reviewer):
+            return Resolution(outcome="unchanged", record=winner, removed_messages=0)
+        raise AlreadyResolvedError(winner)
+
+    @staticmethod
+    def _check_reviewer(reviewer: str) -> str:
+        reviewer = reviewer.strip()
+        if not reviewer or len(reviewer) > MAX_REVIEWER_LENGTH:
+            raise ReviewError(f"The reviewer name must be 1 to {MAX_REVIEWER_LENGTH} characters.")
+        return reviewer
 
     # ------------------------------------------------------------------------------------------------ the queue
 
-    def _take(self, key: str) -> list[_Held]:
-        """Receive every visible message; keep those for `key` (invisible), make the others visible again."""
-        held: list[_Held] = []
-        others: list[str] = []
+    def _delete_message(self, receipt: str) -> int:
         try:
-            while True:
-                batch = self._sqs.receive_message(
-                    QueueUrl=self._queue_url,
-                    MaxNumberOfMessages=10,
-                    VisibilityTimeout=SCAN_VISIBILITY_S,
-                    WaitTimeSeconds=0,
-                ).get("Messages", [])
-                if not batch:
-                    break
-                for message in batch:
-                    body = _json_object(message["Body"])
-                    if body.get("key") == key:
-                        record = ResultRecord.model_validate(body)
-                        held.append(_Held(receipt_handle=message["ReceiptHandle"], record=record))
-                    else:
-                        others.append(message["ReceiptHandle"])
-        finally:
-            self._make_visible(others)
-        return held
+            self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=receipt)
+        except ClientError:
+            return 0  # the receipt expired (the message went back to the queue): it is dropped when next received
+        return 1
 
-    def _make_visible(self, handles: list[str]) -> None:
-        for start in range(0, len(handles), 10):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": handle, "VisibilityTimeout": 0}
-                for n, handle in enumerate(handles[start : start + 10])
-            ]
-            self._sqs.change_message_visibility_batch(QueueUrl=self._queue_url, Entries=entries)
-
-    def _delete(self, held: list[_Held]) -> int:
-        for start in range(0, len(held), 10):
-            entries = [
-                {"Id": str(n), "ReceiptHandle": h.receipt_handle} for n, h in enumerate(held[start : start + 10])
-            ]
-            self._sqs.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
-        return len(held)
-
-    def _in_flight(self) -> bool:
-        attributes = self._sqs.get_queue_attributes(
-            QueueUrl=self._queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
-        )["Attributes"]
-        return int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)) > 0
+    def _change_visibility(self, receipt: str, seconds: int) -> None:
+        # A receipt no longer valid is harmless: the item's own lease still holds.
+        with contextlib.suppress(ClientError):
+            self._sqs.change_message_visibility(
+                QueueUrl=self._queue_url, ReceiptHandle=receipt, VisibilityTimeout=seconds
+            )
 
 
-def human_record(prediction: ResultRecord, label: str, reviewer: str) -> ResultRecord:
+def human_record(prediction: ResultRecord, label: str, reviewer: str, at: datetime | None = None) -> ResultRecord:
     """The results item for a person's decision: their label, the model's prediction beside it.
 
     `confidence` is 1.0: it describes `label`, which a person chose; the model's own confidence and
     probabilities stay in `model_confidence` and `probabilities`. `completed_at` is the decision time, so the
     record sorts into the label/time index when it entered the results.
     """
-    now = utc_now()
+    now = at or utc_now()
     return prediction.model_copy(
         update={
             "label": label,
@@ -268,6 +380,11 @@ def human_record(prediction: ResultRecord, label: str, reviewer: str) -> ResultR
             "model_confidence": prediction.confidence,
         }
     )
+
+
+def decision_record(item: ReviewItem) -> ResultRecord:
+    """The decision on a decided item, as a results record (what the loser of a race is shown)."""
+    return human_record(item.prediction, item.decided_label or "?", item.decided_by or "someone", item.decided_at)
 
 
 def _same_decision(record: ResultRecord, label: str, reviewer: str) -> bool:

@@ -57,6 +57,8 @@ class FilterSettings(ModelFiles):
     confidence_threshold: float | None = Field(default=None, ge=0.0, le=1.0, alias="CONFIDENCE_THRESHOLD")
     # Empty means "the model card's recognition threshold" (below it: review, reason unrecognised).
     recognition_threshold: float | None = Field(default=None, ge=0.0, le=1.0, alias="RECOGNITION_THRESHOLD")
+    # The share of auto-accepted images also queued for a person to check (how precision is measured).
+    audit_rate: float = Field(default=0.0, ge=0.0, le=1.0, alias="AUDIT_RATE")
 
     @field_validator("confidence_threshold", "recognition_threshold", mode="before")
     @classmethod
@@ -75,6 +77,10 @@ class FilterSettings(ModelFiles):
         if self.recognition_threshold is not None:
             return self.recognition_threshold
         return load_model_card(self.model_card_path).recognition_threshold
+
+
+class ReviewMetricsSettings(_FromEnvironment):
+    reviews_table: str = Field(min_length=1, alias="REVIEWS_TABLE")
 
 
 class ObservabilitySettings(_FromEnvironment):
@@ -115,6 +121,11 @@ def filter_settings() -> FilterSettings:
 
 
 @lru_cache(maxsize=1)
+def review_metrics_settings() -> ReviewMetricsSettings:
+    return _load(ReviewMetricsSettings)
+
+
+@lru_cache(maxsize=1)
 def observability_settings() -> ObservabilitySettings:
     return _load(ObservabilitySettings)
 
@@ -125,5 +136,12 @@ def get_settings() -> ToolSettings:
 
 
 def clear_caches() -> None:
-    for loader in (serialize_settings, classify_settings, filter_settings, observability_settings, get_settings):
+    for loader in (
+        serialize_settings,
+        classify_settings,
+        filter_settings,
+        review_metrics_settings,
+        observability_settings,
+        get_settings,
+    ):
         loader.cache_clear()

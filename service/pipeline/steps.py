@@ -14,6 +14,7 @@ from service.domain.classifier import Classifier
 from service.domain.errors import ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.domain.policy import verdict
+from service.domain.review_items import ReviewItem, audit_draw
 from service.images.decode import decode_for_model
 from service.images.payload import decode_state_image, encode_state_image
 from service.pipeline.settings import SerializeSettings
@@ -66,10 +67,18 @@ def classify(image: SerializedImage, classifier: Classifier) -> Prediction:
 
 
 def decide(
-    image: SerializedImage, prediction: Prediction, threshold: float, recognition_threshold: float | None = None
+    image: SerializedImage,
+    prediction: Prediction,
+    threshold: float,
+    recognition_threshold: float | None = None,
+    audit_rate: float = 0.0,
 ) -> Decision:
+    """The route, the record, and for the review route or a sampled audit the reviews table's item.
+
+    Audits are drawn from the upload's identity, not at random, so a retried Filter decides the same."""
     chosen = verdict(prediction, threshold, recognition_threshold)
     route = chosen.route
+    audit = route == "accept" and audit_draw(image.bucket, image.key, image.version_id) < audit_rate
     record = ResultRecord(
         bucket=image.bucket,
         key=image.key,
@@ -87,4 +96,10 @@ def decide(
         version_id=image.version_id,
         uploaded_at=image.uploaded_at,
     )
-    return Decision(route=route, record=record, item=record.to_dynamodb())
+    review_item = None
+    if route == "review":
+        review_item = ReviewItem.for_prediction(record).to_dynamodb()
+    elif audit:
+        audited = record.model_copy(update={"reason": "audit"})
+        review_item = ReviewItem.for_prediction(audited, audit_rate=audit_rate).to_dynamodb()
+    return Decision(route=route, record=record, item=record.to_dynamodb(), audit=audit, review_item=review_item)

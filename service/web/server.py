@@ -1,9 +1,14 @@
 """The review page: a small HTTP server on 127.0.0.1 in front of `service.ops.review`.
 
     GET  /                  the page (static/index.html, review.js, review.css)
-    GET  /api/pending       {"labels": [...], "shortcuts": {...}, "items": [PendingItem, ...]}
+    GET  /api/pending       {"labels": [...], "shortcuts": {...}, "items": [PendingItem, ...]} (the grid: 24)
     GET  /api/image?key=K   the upload K, re-encoded as PNG; only for keys that are waiting for review
+                            (&size=full: at full resolution, for the one-at-a-time view)
+    POST /api/next          {} -> {"lease": Lease | null}: the next item, leased to this page's reviewer
+    POST /api/renew         {"key": K} -> {"lease": Lease} (the page renews while it shows the item)
+    POST /api/release       {"key": K} -> {}
     POST /api/resolve       {"key": K, "label": L} -> {"outcome": ..., "record": ...}
+    POST /api/undo          {"key": K} -> {"item": PendingItem} (within 10 s of the decision)
 
 The page is for the person at this machine: it binds to the loopback interface, answers only requests addressed
 to it by name (no DNS rebinding), takes JSON posts from its own origin only (no cross-site form posts), caps every
@@ -46,7 +51,9 @@ MAX_DISPLAY_SIDE = 512
 IMAGE_CACHE_ENTRIES = 64
 #: /api/image refreshes the list of pending keys at most this often when it meets a key it does not know.
 PENDING_REFRESH_S = 1.0
-PENDING_PAGE_SIZE = 60
+PENDING_PAGE_SIZE = 24
+#: The largest side served at "full" resolution (the pipeline's pixel cap bounds what is decoded).
+MAX_FULL_SIDE = 4096
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -66,6 +73,16 @@ class ResolveBody(BaseModel):
     label: str = Field(min_length=1, max_length=64)
 
 
+class KeyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=MAX_KEY_LENGTH)
+
+
+class EmptyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
 @dataclass
 class ReviewPage:
     """What the page's handlers share: the desk, the intake bucket, and the keys known to be pending."""
@@ -77,7 +94,7 @@ class ReviewPage:
     settings: ToolSettings
     _pending_keys: set[str] = field(default_factory=set)
     _pending_read_at: float = 0.0
-    _images: OrderedDict[str, bytes] = field(default_factory=OrderedDict)
+    _images: OrderedDict[tuple[str, str], bytes] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def shortcuts(self) -> dict[str, str]:
@@ -90,7 +107,7 @@ class ReviewPage:
         return taken
 
     def pending(self) -> dict[str, Any]:
-        items = [i for i in self.desk.pending(limit=PENDING_PAGE_SIZE) if i.bucket == self.intake_bucket]
+        items = [i for i in self.desk.pending(limit=PENDING_PAGE_SIZE).items if i.bucket == self.intake_bucket]
         with self._lock:
             self._pending_keys = {item.key for item in items}
             self._pending_read_at = time.monotonic()
@@ -111,20 +128,22 @@ class ReviewPage:
                 known = key in self._pending_keys
         return known
 
-    def image_png(self, key: str) -> bytes:
+    def image_png(self, key: str, size: str = "grid") -> bytes:
         """The pending upload `key` as a PNG (decoded with the pipeline's limits, then re-encoded)."""
+        cached = (key, size)
         with self._lock:
-            if key in self._images:
-                self._images.move_to_end(key)
-                return self._images[key]
+            if cached in self._images:
+                self._images.move_to_end(cached)
+                return self._images[cached]
         data, _ = read_object_capped(self.s3, self.intake_bucket, key, self.settings.max_image_bytes)
         image = load_image(data, self.settings.max_image_pixels)
-        image.thumbnail((MAX_DISPLAY_SIDE, MAX_DISPLAY_SIDE))
+        side = MAX_FULL_SIDE if size == "full" else MAX_DISPLAY_SIDE
+        image.thumbnail((side, side))
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         png = buffer.getvalue()
         with self._lock:
-            self._images[key] = png
+            self._images[cached] = png
             while len(self._images) > IMAGE_CACHE_ENTRIES:
                 self._images.popitem(last=False)
         return png
@@ -134,10 +153,32 @@ class ReviewPage:
         self.forget(body.key)
         return json.loads(resolution.model_dump_json(exclude_none=True))
 
+    def next(self) -> dict[str, Any]:
+        lease = self.desk.next(self.reviewer)
+        if lease is None:
+            return {"lease": None}
+        with self._lock:
+            self._pending_keys.add(lease.item.key)
+        return {"lease": json.loads(lease.model_dump_json())}
+
+    def renew(self, body: KeyBody) -> dict[str, Any]:
+        return {"lease": json.loads(self.desk.renew(body.key, self.reviewer).model_dump_json())}
+
+    def release(self, body: KeyBody) -> dict[str, Any]:
+        self.desk.release(body.key, self.reviewer)
+        return {}
+
+    def undo(self, body: KeyBody) -> dict[str, Any]:
+        item = self.desk.undo(body.key, self.reviewer)
+        with self._lock:
+            self._pending_keys.add(item.key)
+        return {"item": json.loads(item.model_dump_json())}
+
     def forget(self, key: str) -> None:
         with self._lock:
             self._pending_keys.discard(key)
-            self._images.pop(key, None)
+            for size in ("grid", "full"):
+                self._images.pop((key, size), None)
 
 
 class ReviewRequestHandler(BaseHTTPRequestHandler):
@@ -173,14 +214,24 @@ class ReviewRequestHandler(BaseHTTPRequestHandler):
             except ValueError:
                 self._send_json(HTTPStatus.BAD_REQUEST, {"error": "Too many query fields."})
                 return
-            self._image(query.get("key", [""])[0])
+            self._image(query.get("key", [""])[0], query.get("size", ["grid"])[0])
         else:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "Not found."})
 
     def _post(self) -> None:
-        if urlsplit(self.path).path != "/api/resolve":
+        path = urlsplit(self.path).path
+        page = self.server.page
+        actions: dict[str, tuple[type[BaseModel], Callable[[Any], dict[str, Any]], str]] = {
+            "/api/resolve": (ResolveBody, page.resolve, '{"key": ..., "label": ...}'),
+            "/api/next": (EmptyBody, lambda _: page.next(), "{}"),
+            "/api/renew": (KeyBody, page.renew, '{"key": ...}'),
+            "/api/release": (KeyBody, page.release, '{"key": ...}'),
+            "/api/undo": (KeyBody, page.undo, '{"key": ...}'),
+        }
+        if path not in actions:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "Not found."})
             return
+        model, action, shape = actions[path]
         origin = self.headers.get("Origin")
         if origin is not None and origin not in self.server.origins:
             self._send_json(HTTPStatus.FORBIDDEN, {"error": "Cross-origin requests are refused."})
@@ -198,26 +249,27 @@ class ReviewRequestHandler(BaseHTTPRequestHandler):
             self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"At most {MAX_BODY_BYTES} bytes."})
             return
         try:
-            body = ResolveBody.model_validate_json(self.rfile.read(length))
+            body = model.model_validate_json(self.rfile.read(length))
         except ValidationError:
-            self._send_json(HTTPStatus.BAD_REQUEST, {"error": 'Expected {"key": ..., "label": ...}.'})
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": f"Expected {shape}."})
             return
         try:
-            answer = self.server.page.resolve(body)
+            answer = action(body)
         except ReviewError as error:
             status = {2: HTTPStatus.BAD_REQUEST, 3: HTTPStatus.CONFLICT, 4: HTTPStatus.NOT_FOUND}
-            self.server.page.forget(body.key)
+            if isinstance(body, ResolveBody):
+                page.forget(body.key)
             self._send_json(status.get(error.exit_code, HTTPStatus.BAD_REQUEST), {"error": str(error)})
             return
         self._send_json(HTTPStatus.OK, answer)
 
-    def _image(self, key: str) -> None:
+    def _image(self, key: str, size: str) -> None:
         page = self.server.page
         if not key or len(key.encode("utf-8")) > MAX_KEY_LENGTH or not page.is_pending(key):
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "No such image waiting for review."})
             return
         try:
-            png = page.image_png(key)
+            png = page.image_png(key, "full" if size == "full" else "grid")
         except SconesError as error:
             self._send_json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(error)})
             return

@@ -25,7 +25,15 @@ class StackClients:
 
     def cli_env(self) -> dict[str, str]:
         """Environment for `scones ...` subprocesses that must find this stack."""
-        return {**os.environ, "SCONES_PORT": str(self.info.port), "SCONES_STATE_DIR": os.environ["SCONES_STATE_DIR"]}
+        # This checkout's code, whatever the working directory (an editable install may point at another one).
+        root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+        return {
+            **os.environ,
+            "SCONES_PORT": str(self.info.port),
+            "SCONES_STATE_DIR": os.environ["SCONES_STATE_DIR"],
+            "PYTHONPATH": path,
+        }
 
 
 @pytest.fixture(scope="module")

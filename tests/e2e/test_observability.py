@@ -33,7 +33,7 @@ def uploaded(local_stack: StackClients, samples_dir: Path) -> list[str]:
         info = local_stack.info
         ledger = wait_until_accounted(
             local_stack.dynamodb, local_stack.sqs, info.results_table, info.review_queue_url, info.failed_queue_url,
-            {key}, timeout=30, poll=0.1,
+            {key}, timeout=30, poll=0.1, reviews_table=info.reviews_table,
         )  # fmt: skip
         assert ledger.missing({key}) == set()
         keys.append(key)

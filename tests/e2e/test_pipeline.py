@@ -21,8 +21,9 @@ ODD_KEYS = ["with space/photo 1.png", "plus+sign.png", "percent%20literal.png", 
 def wait(stack: StackClients, keys: set[str], timeout: float = 60) -> Ledger:
     info = stack.info
     return wait_until_accounted(
-        stack.dynamodb, stack.sqs, info.results_table, info.review_queue_url, info.failed_queue_url, keys, timeout
-    )
+        stack.dynamodb, stack.sqs, info.results_table, info.review_queue_url, info.failed_queue_url, keys, timeout,
+        reviews_table=info.reviews_table,
+    )  # fmt: skip
 
 
 def test_every_upload_lands_exactly_once(local_stack: StackClients, samples_dir: Path) -> None:

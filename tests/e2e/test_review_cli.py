@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from click.testing import Result
@@ -18,6 +19,7 @@ import service.cli.commands  # noqa: F401  (registers every command on the app)
 from service.cli import app
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_pipeline import wait
+from tests.reviews import seed_pending
 from training import data
 from training.dataset import load_labelled_folder
 from training.export import image_filename
@@ -106,3 +108,40 @@ def test_resolve_refusals_stats_and_export(local_stack: StackClients, samples_di
     rows = {row.path.name: (row.label, row.class_name) for row in load_labelled_folder(exported)}
     assert rows[image_filename("again/a.png")] == (1, "motorcycle")
     assert image_filename("again/b.png") not in rows
+
+
+def timed(stack: StackClients, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    started = time.monotonic()
+    done = scones(stack, *args)
+    return time.monotonic() - started, done
+
+
+def test_600_pending_items_as_whole_commands(local_stack: StackClients) -> None:
+    info = local_stack.info
+    assert info.reviews_table
+    keys = seed_pending(
+        local_stack.dynamodb, local_stack.sqs, info.reviews_table, info.review_queue_url, 600, info.intake_bucket
+    )
+    took, listed = timed(local_stack, "review", "list", "--json", "--limit", "50")
+    page = json_lines(listed.stdout)
+    assert [item["key"] for item in page] == keys[:50]  # oldest first
+    assert "--cursor" in listed.stderr
+    assert took < 5, f"review list took {took:.1f} s"
+
+    key = keys[122]  # the model said bicycle
+    took, _ = timed(local_stack, "review", "resolve", key, "--label", "motorcycle", "--reviewer", "vol")
+    assert took < 5, f"review resolve took {took:.1f} s"
+    humans = json_lines(scones(local_stack, "results", "--source", "human", "--json").stdout)
+    assert (key, "motorcycle", "vol") in {(r["key"], r["label"], r["reviewer"]) for r in humans}
+
+    # A pending item whose message is gone is still handed out by `next` and resolvable.
+    local_stack.sqs.purge_queue(QueueUrl=info.review_queue_url)
+    lease = json.loads(scones(local_stack, "review", "next", "--json", "--reviewer", "vol").stdout)
+    assert (lease["item"]["key"], lease["via"], lease["reviewer"]) == (keys[0], "index", "vol")
+    assert cli(local_stack, "review", "resolve", keys[0], "--label", "bicycle", "--reviewer", "vol").exit_code == 0
+    after = json_lines(cli(local_stack, "review", "list", "--json", "--limit", "2").stdout)
+    assert [item["key"] for item in after] == [keys[1], keys[2]]
+    uncertain = json_lines(cli(local_stack, "review", "list", "--json", "--sort", "uncertainty", "--limit", "3").stdout)
+    assert [i["confidence"] for i in uncertain] == sorted(i["confidence"] for i in uncertain)
+    audits = json_lines(cli(local_stack, "review", "list", "--json", "--reason", "audit", "--limit", "5").stdout)
+    assert len(audits) == 5 and {i["reason"] for i in audits} == {"audit"}

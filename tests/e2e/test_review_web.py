@@ -16,8 +16,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from service.dal.queues import Queue
 from service.dal.results import ResultsTable
+from service.dal.reviews import ReviewsTable
 from service.domain.models import ResultRecord
 from service.local.stack import free_port
 from tests.e2e.conftest import StackClients
@@ -67,9 +67,19 @@ def chromium() -> Path:
 @pytest.fixture(scope="module")
 def review_page_url(local_stack: StackClients) -> Iterator[str]:
     """`scones review web` in its own process, as a reviewer starts it."""
+    yield from review_page(local_stack, "web-tester")
+
+
+@pytest.fixture(scope="module")
+def second_page_url(local_stack: StackClients) -> Iterator[str]:
+    """A second reviewer's page, on the same stack."""
+    yield from review_page(local_stack, "second-tester")
+
+
+def review_page(local_stack: StackClients, reviewer: str) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "review", "web", "--listen-port", str(port), "--reviewer", "web-tester"],
+        [sys.executable, "-m", "service.cli", "review", "web", "--listen-port", str(port), "--reviewer", reviewer],
         env=local_stack.cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -163,8 +173,9 @@ def test_decide_with_a_key_then_a_click(
 
     found = ResultsTable(local_stack.dynamodb, local_stack.info.results_table).query(label="motorcycle")
     assert [(r.key, r.source) for r in found] == [(first, "human")]
-    pending = Queue(local_stack.sqs, local_stack.info.review_queue_url).peek()
-    assert {body["key"] for body in pending}.isdisjoint({HOSTILE_KEY, PLAIN_KEY})
+    assert local_stack.info.reviews_table
+    pending = ReviewsTable(local_stack.dynamodb, local_stack.info.reviews_table).pending()
+    assert {item.key for item in pending}.isdisjoint({HOSTILE_KEY, PLAIN_KEY})
     print(f"browser flow: {time.monotonic() - started:.1f} s")
 
 
@@ -198,3 +209,57 @@ def test_the_api_refuses_what_it_should(local_stack: StackClients, review_page_u
     with urllib.request.urlopen(review_page_url, timeout=5) as page:
         policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_two_reviewers_one_at_a_time_with_undo_and_a_grid_selection(
+    local_stack: StackClients, samples_dir: Path, review_page_url: str, second_page_url: str, browser: Browser
+) -> None:
+    bucket = local_stack.info.intake_bucket
+    keys = [f"two/{n} bicycle.png" for n in range(4)]
+    for key in keys:
+        local_stack.s3.upload_file(str(samples_dir / "bicycle-2.png"), bucket, key)
+    assert {o.key for o in wait(local_stack, set(keys)).by_place("review")} == set(keys)
+
+    first, second = browser.new_page(), browser.new_page()
+    for page, url in ((first, review_page_url), (second, second_page_url)):
+        page.goto(url)
+        wait_for_images(page, 4)
+    # One at a time: each reviewer gets a different item, leased, at full resolution beside the probabilities.
+    shown = []
+    for page in (first, second):
+        page.keyboard.press("n")
+        page.wait_for_selector("#one img.full", timeout=10_000)
+        page.wait_for_function("() => document.querySelector('#one img.full').complete", timeout=10_000)
+        assert page.locator("#one .probabilities span").count() == 2
+        assert "low_confidence" in page.locator("#one .prediction").inner_text()
+        shown.append(page.locator("#one").get_attribute("data-key"))
+    assert shown[0] != shown[1] and set(shown) <= set(keys)
+
+    # The first decides, undoes within 10 s (pending again), and decides again.
+    first.keyboard.press("m")
+    assert human_record(local_stack, str(shown[0])).label == "motorcycle"
+    first.wait_for_function("k => document.querySelector('#one').dataset.key !== k", arg=shown[0], timeout=10_000)
+    first.keyboard.press("u")
+    table = ResultsTable(local_stack.dynamodb, local_stack.info.results_table)
+    deadline = time.monotonic() + 10
+    while table.get(str(shown[0])) is not None:
+        assert time.monotonic() < deadline, "the undo did not take the decision back"
+        time.sleep(0.1)
+    reviews = ReviewsTable(local_stack.dynamodb, str(local_stack.info.reviews_table))
+    assert {item.key for item in reviews.pending()} >= {str(shown[0])}
+
+    # Back to the grid: select two with the keyboard and label both in one action.
+    first.keyboard.press("Escape")
+    second.keyboard.press("Escape")
+    first.wait_for_selector("#grid:not([hidden])")
+    wait_for_images(first, 4)
+    first.keyboard.press(" ")
+    first.keyboard.press("ArrowRight")
+    first.keyboard.press(" ")
+    assert first.locator("#grid figure.card.selected").count() == 2
+    chosen = first.eval_on_selector_all("#grid figure.card.selected", "cards => cards.map(c => c.dataset.key)")
+    first.keyboard.press("b")
+    for key in chosen:
+        assert human_record(local_stack, key).label == "bicycle"
+    first.close()
+    second.close()

@@ -73,7 +73,7 @@ def test_outputs_and_resources_are_deployed(deployment: Deployment) -> None:
 
 def test_each_function_has_its_log_group_with_retention(deployment: Deployment) -> None:
     functions = [f["FunctionName"] for f in deployment.awslambda.list_functions()["Functions"]]
-    assert len(functions) == 3
+    assert len(functions) == 4
     groups = {
         g["logGroupName"]: g.get("retentionInDays")
         for g in deployment.logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]

@@ -47,8 +47,8 @@ def test_cfn_lint_is_clean() -> None:
 def test_declares_the_pipeline(template: dict[str, Any]) -> None:
     assert len(_of_type(template, "AWS::S3::Bucket")) == 1
     assert len(_of_type(template, "AWS::Serverless::StateMachine")) == 1
-    assert len(_of_type(template, "AWS::Serverless::Function")) == 3
-    assert {"ResultsTable", "IdempotencyTable"} == set(_of_type(template, "AWS::DynamoDB::Table"))
+    assert len(_of_type(template, "AWS::Serverless::Function")) == 4
+    assert {"ResultsTable", "IdempotencyTable", "ReviewsTable"} == set(_of_type(template, "AWS::DynamoDB::Table"))
     assert {"ReviewQueue", "FailedQueue", "RuleDeadLetterQueue"} <= set(_of_type(template, "AWS::SQS::Queue"))
     assert len(_of_type(template, "AWS::CloudWatch::Dashboard")) == 1
     assert len(_of_type(template, "AWS::CloudWatch::Alarm")) >= 3
@@ -116,12 +116,15 @@ def test_alarms_cover_failures_dead_letters_and_the_review_rate(template: dict[s
         if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"
     }
     assert {"FailedQueue", "RuleDeadLetterQueue"} <= queues
-    (rate,) = [a for a in alarms if "Metrics" in a]
+    (rate,) = [a for a in alarms if a.get("Threshold") == {"Ref": "ReviewRateAlarmThreshold"}]
     assert rate["Threshold"] == {"Ref": "ReviewRateAlarmThreshold"}
     stats = {m["Id"]: m["MetricStat"]["Metric"]["MetricName"] for m in rate["Metrics"] if "MetricStat" in m}
     assert sorted(stats.values()) == ["ImagesAccepted", "ImagesSentToReview"]
     (returned,) = [m for m in rate["Metrics"] if m.get("ReturnData")]
     assert "/" in returned["Expression"]
+    (backlog,) = [a for a in alarms if a.get("Threshold") == {"Ref": "PendingReviewAlarmDays"}]
+    watched_age = [m["MetricStat"]["Metric"]["MetricName"] for m in backlog["Metrics"] if "MetricStat" in m]
+    assert watched_age == ["OldestPendingReviewAge"]
 
 
 def _dashboard_body(template: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +238,12 @@ def test_translates_with_least_privilege_roles(parameters: dict[str, str]) -> No
 
     machine = _statements(_policies(resources["PipelineStateMachineRole"]))
     by_action = {a: s for s in machine for a in _actions(s)}
-    assert json.dumps(by_action["dynamodb:PutItem"]["Resource"]) == json.dumps({"Fn::GetAtt": ["ResultsTable", "Arn"]})
+    assert json.dumps(by_action["dynamodb:PutItem"]["Resource"]) == json.dumps(
+        [{"Fn::GetAtt": ["ResultsTable", "Arn"]}, {"Fn::GetAtt": ["ReviewsTable", "Arn"]}]
+    )
+    (backlog_query,) = _statements(_policies(resources["ReviewMetricsFunctionRole"]))
+    assert _actions(backlog_query) == ["dynamodb:Query"]
+    assert json.dumps(backlog_query["Resource"]) == json.dumps({"Fn::Sub": "${ReviewsTable.Arn}/index/pending-by-age"})
     assert "ReviewQueue" in json.dumps(by_action["sqs:SendMessage"]["Resource"])
     assert "FailedQueue" in json.dumps(by_action["sqs:SendMessage"]["Resource"])
     wildcard = {a for s in machine if s["Resource"] == "*" for a in _actions(s)}

@@ -29,7 +29,10 @@ def deployed_pattern(parameters: dict[str, str]) -> tuple[str, EventPattern]:
         )
         outputs = cloudformation.describe_stacks(StackName="scones")["Stacks"][0]["Outputs"]
         bucket = next(o["OutputValue"] for o in outputs if o["OutputKey"] == "IntakeBucketName")
-        (rule,) = boto3.client("events", region_name="us-east-1").list_rules()["Rules"]
+        # The other rule is the review metrics' schedule, which matches no event.
+        (rule,) = [
+            r for r in boto3.client("events", region_name="us-east-1").list_rules()["Rules"] if "EventPattern" in r
+        ]
         return bucket, EventPattern.load(rule["EventPattern"])
 
 

@@ -1,0 +1,309 @@
+"""The reviews table: pending reviews (durable) and people's decisions, read by key or by its sparse indexes.
+
+Every write that changes who holds or decides an item is conditional, so DynamoDB arbitrates between reviewers:
+a lease is taken only from a free or expired lease, and an item is decided only while it is pending.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+
+from service.domain.models import ResultRecord, format_utc
+from service.domain.review_items import PENDING, ReviewItem
+
+AGE_INDEX = "pending-by-age"
+MARGIN_INDEX = "pending-by-margin"
+SortOrder = Literal["age", "uncertainty"]
+_INDEX_FOR: dict[str, str] = {"age": AGE_INDEX, "uncertainty": MARGIN_INDEX}
+_KEYS_FOR: dict[str, tuple[str, ...]] = {
+    AGE_INDEX: ("key", "pending", "queued_at"),
+    MARGIN_INDEX: ("key", "pending", "margin"),
+}
+
+
+class ConditionFailed(Exception):  # noqa: N818 - a condition, not an error of ours
+    """The item was not in the state the write required (someone else got there first)."""
+
+
+def encode_cursor(start_key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(start_key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as error:
+        raise ValueError("The cursor is not one this command printed.") from error
+    if not isinstance(decoded, dict):
+        raise ValueError("The cursor is not one this command printed.")
+    return decoded
+
+
+class ReviewsTable:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._client = dynamodb
+        self.name = table_name
+
+    # ------------------------------------------------------------------------------------------------ reading
+
+    def get(self, key: str) -> ReviewItem | None:
+        item = self._client.get_item(TableName=self.name, Key={"key": {"S": key}}, ConsistentRead=True)
+        return ReviewItem.from_dynamodb(item["Item"]) if "Item" in item else None
+
+    def page(
+        self,
+        limit: int,
+        sort: SortOrder = "age",
+        cursor: str | None = None,
+        label: str | None = None,
+        reason: str | None = None,
+    ) -> tuple[list[ReviewItem], str | None]:
+        """One page of pending items in index order, filtered; the cursor continues after its last item."""
+        index = _INDEX_FOR[sort]
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": index,
+            "KeyConditionExpression": "#pending = :pending",
+            "ExpressionAttributeNames": {"#pending": "pending"},
+            "ExpressionAttributeValues": {":pending": {"S": PENDING}},
+        }
+        filters = []
+        if label is not None:
+            filters.append("#label = :label")
+            kwargs["ExpressionAttributeNames"]["#label"] = "label"
+            kwargs["ExpressionAttributeValues"][":label"] = {"S": label}
+        if reason is not None:
+            filters.append("#reason = :reason")
+            kwargs["ExpressionAttributeNames"]["#reason"] = "reason"
+            kwargs["ExpressionAttributeValues"][":reason"] = {"S": reason}
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+        if cursor:
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
+        found: list[dict[str, Any]] = []
+        while True:
+            # Exactly what is missing; with a filter, a little more, since it drops some of what a page reads.
+            missing = limit - len(found)
+            kwargs["Limit"] = min(1000, max(2 * missing, 50)) if filters else missing
+            answer = self._client.query(**kwargs)
+            for item in answer["Items"]:
+                found.append(item)
+                if len(found) == limit:
+                    return [ReviewItem.from_dynamodb(i) for i in found], _cursor_after(item, index)
+            if "LastEvaluatedKey" not in answer:
+                return [ReviewItem.from_dynamodb(i) for i in found], None
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def pending(self, sort: SortOrder = "age", page_size: int = 200) -> Iterator[ReviewItem]:
+        """Every pending item in index order, read page by page as the caller goes."""
+        cursor: str | None = None
+        while True:
+            items, cursor = self.page(page_size, sort=sort, cursor=cursor)
+            yield from items
+            if cursor is None:
+                return
+
+    def count_pending(self) -> int:
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": AGE_INDEX,
+            "KeyConditionExpression": "#pending = :pending",
+            "ExpressionAttributeNames": {"#pending": "pending"},
+            "ExpressionAttributeValues": {":pending": {"S": PENDING}},
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            answer = self._client.query(**kwargs)
+            total += int(answer["Count"])
+            if "LastEvaluatedKey" not in answer:
+                return total
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def oldest_pending(self) -> ReviewItem | None:
+        items, _ = self.page(1)
+        return items[0] if items else None
+
+    def decided(self) -> list[ReviewItem]:
+        """Every item a person decided (a scan: for stats and threshold suggestions, not for the desk's hot path)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "FilterExpression": "#status = :decided",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":decided": {"S": "decided"}},
+        }
+        found: list[ReviewItem] = []
+        while True:
+            answer = self._client.scan(**kwargs)
+            found.extend(ReviewItem.from_dynamodb(item) for item in answer["Items"])
+            if "LastEvaluatedKey" not in answer:
+                return found
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    # ------------------------------------------------------------------------------------------------ writing
+
+    def put_pending(self, item: ReviewItem) -> bool:
+        """The state machine's write, for seeding and tests: once per upload of the key. False if already there."""
+        try:
+            self._client.put_item(
+                TableName=self.name,
+                Item=item.to_dynamodb(),
+                ConditionExpression="attribute_not_exists(#key) OR upload_id <> :upload",
+                ExpressionAttributeNames={"#key": "key"},
+                ExpressionAttributeValues={":upload": {"S": item.upload_id}},
+            )
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def lease(self, key: str, owner: str, now: datetime, until: datetime, receipt: str | None) -> ReviewItem:
+        """Takes the lease on a pending item whose lease is free, expired or already `owner`'s."""
+        names = {"#pending": "pending", "#owner": "lease_owner", "#expires": "lease_expires_at"}
+        values: dict[str, Any] = {
+            ":pending": {"S": PENDING},
+            ":owner": {"S": owner},
+            ":now": {"S": format_utc(now)},
+            ":until": {"S": format_utc(until)},
+        }
+        update = "SET #owner = :owner, #expires = :until"
+        if receipt is not None:
+            update += ", lease_receipt = :receipt"
+            values[":receipt"] = {"S": receipt}
+        else:
+            update += " REMOVE lease_receipt"
+        return self._update(
+            key,
+            update,
+            "#pending = :pending AND (attribute_not_exists(#expires) OR #expires < :now OR #owner = :owner)",
+            names,
+            values,
+        )
+
+    def renew(self, key: str, owner: str, until: datetime) -> ReviewItem:
+        return self._update(
+            key,
+            "SET lease_expires_at = :until",
+            "#pending = :pending AND lease_owner = :owner",
+            {"#pending": "pending"},
+            {":pending": {"S": PENDING}, ":owner": {"S": owner}, ":until": {"S": format_utc(until)}},
+        )
+
+    def release(self, key: str, owner: str) -> ReviewItem:
+        return self._update(
+            key,
+            "REMOVE lease_owner, lease_expires_at, lease_receipt",
+            "#pending = :pending AND lease_owner = :owner",
+            {"#pending": "pending"},
+            {":pending": {"S": PENDING}, ":owner": {"S": owner}},
+        )
+
+    def decide(
+        self, item: ReviewItem, label: str, reviewer: str, at: datetime, results_table: str, record: ResultRecord | None
+    ) -> None:
+        """One transaction: the item leaves the pending indexes with the decision on it, and (unless the decision
+        leaves the results table as it is) the results record is written. Both happen or neither."""
+        decide = {
+            "Update": {
+                "TableName": self.name,
+                "Key": {"key": {"S": item.key}},
+                "UpdateExpression": (
+                    "SET #status = :decided, decided_label = :label, decided_by = :by, decided_at = :at "
+                    "REMOVE #pending, lease_owner, lease_expires_at, lease_receipt"
+                ),
+                "ConditionExpression": "#pending = :pending AND upload_id = :upload",
+                "ExpressionAttributeNames": {"#status": "status", "#pending": "pending"},
+                "ExpressionAttributeValues": {
+                    ":decided": {"S": "decided"},
+                    ":label": {"S": label},
+                    ":by": {"S": reviewer},
+                    ":at": {"S": format_utc(at)},
+                    ":pending": {"S": PENDING},
+                    ":upload": {"S": item.upload_id},
+                },
+            }
+        }
+        writes: list[dict[str, Any]] = [decide]
+        if record is not None:
+            writes.append({"Put": {"TableName": results_table, "Item": record.to_dynamodb()}})
+        self._transact(writes)
+
+    def undo(
+        self, item: ReviewItem, reviewer: str, results_table: str, restore: ResultRecord | None, delete_result: bool
+    ) -> None:
+        """Back to pending, as one transaction with the results table put back as it was before the decision."""
+        reopen = {
+            "Update": {
+                "TableName": self.name,
+                "Key": {"key": {"S": item.key}},
+                "UpdateExpression": (
+                    "SET #status = :pendingstatus, #pending = :pending REMOVE decided_label, decided_by, decided_at"
+                ),
+                "ConditionExpression": "#status = :decided AND decided_by = :by AND decided_at = :at",
+                "ExpressionAttributeNames": {"#status": "status", "#pending": "pending"},
+                "ExpressionAttributeValues": {
+                    ":pendingstatus": {"S": "pending"},
+                    ":pending": {"S": PENDING},
+                    ":decided": {"S": "decided"},
+                    ":by": {"S": reviewer},
+                    ":at": {"S": format_utc(item.decided_at) if item.decided_at else ""},
+                },
+            }
+        }
+        writes: list[dict[str, Any]] = [reopen]
+        if restore is not None:
+            writes.append({"Put": {"TableName": results_table, "Item": restore.to_dynamodb()}})
+        elif delete_result:
+            writes.append(
+                {
+                    "Delete": {
+                        "TableName": results_table,
+                        "Key": {"key": {"S": item.key}},
+                        "ConditionExpression": "reviewer = :by",
+                        "ExpressionAttributeValues": {":by": {"S": reviewer}},
+                    }
+                }
+            )
+        self._transact(writes)
+
+    def _transact(self, writes: list[dict[str, Any]]) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if _code(error) in ("TransactionCanceledException", "ConditionalCheckFailedException"):
+                raise ConditionFailed(str(error)) from error
+            raise
+
+    def _update(
+        self, key: str, update: str, condition: str, names: dict[str, str], values: dict[str, Any]
+    ) -> ReviewItem:
+        try:
+            answer = self._client.update_item(
+                TableName=self.name,
+                Key={"key": {"S": key}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                raise ConditionFailed(key) from error
+            raise
+        return ReviewItem.from_dynamodb(answer["Attributes"])
+
+
+def _cursor_after(item: dict[str, Any], index: str) -> str:
+    return encode_cursor({name: item[name] for name in _KEYS_FOR[index]})
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,99 @@
+"""A pending review as the reviews table stores it: the durable record of an item waiting for a person.
+
+The SQS review queue only distributes work; this record is what says an item is pending, who holds a lease on
+it, and what a person decided. `pending` is set only while the item waits, so the table's indexes on it are
+sparse: they hold the pending items and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field
+
+from service.domain.models import Frozen, Reason, ResultRecord, UtcDatetime, format_utc
+
+#: The one value of the indexes' partition attribute: present on pending items only (a sparse index).
+PENDING = "pending"
+ReviewStatus = Literal["pending", "decided"]
+
+
+def upload_id(record: ResultRecord) -> str:
+    """Which upload of the key this is: the S3 version when the bucket is versioned, else ETag and time."""
+    return "|".join((record.version_id or "", record.etag or "", format_utc(record.uploaded_at)))
+
+
+def margin(confidence: float) -> Decimal:
+    """How far the model's confidence is from a coin toss: the uncertainty sort's key (smallest first)."""
+    return Decimal(str(round(abs(confidence - 0.5), 6)))
+
+
+def audit_draw(bucket: str, key: str, version_id: str | None) -> float:
+    """A number in [0, 1) fixed by the upload: sampling by it decides the same on every retry and redelivery."""
+    digest = hashlib.sha256(f"{bucket}/{key}/{version_id or ''}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+class ReviewItem(Frozen):
+    """One row of the reviews table (key: the object key)."""
+
+    bucket: str
+    key: str
+    upload_id: str
+    status: ReviewStatus = "pending"
+    pending: str | None = Field(default=PENDING, description="Set while pending: the indexes' partition.")
+    reason: Reason
+    label: str = Field(description="The model's predicted label.")
+    confidence: float
+    margin: float = Field(description="|confidence - 0.5|, the uncertainty index's sort key.")
+    queued_at: UtcDatetime
+    prediction: ResultRecord = Field(description="The model's record, as the results table would hold it.")
+    audit_rate: float | None = Field(default=None, description="For audits: the share of accepted images sampled.")
+    lease_owner: str | None = None
+    lease_expires_at: UtcDatetime | None = None
+    lease_receipt: str | None = Field(default=None, description="The SQS receipt of the leased message, if any.")
+    decided_label: str | None = None
+    decided_by: str | None = None
+    decided_at: UtcDatetime | None = None
+
+    @classmethod
+    def for_prediction(cls, record: ResultRecord, audit_rate: float | None = None) -> ReviewItem:
+        return cls(
+            bucket=record.bucket,
+            key=record.key,
+            upload_id=upload_id(record),
+            reason=record.reason or "low_confidence",
+            label=record.label,
+            confidence=record.confidence,
+            margin=float(margin(record.confidence)),
+            queued_at=record.completed_at,
+            prediction=record,
+            audit_rate=audit_rate,
+        )
+
+    def leased_at(self, moment: datetime) -> bool:
+        return self.lease_expires_at is not None and self.lease_expires_at > moment
+
+    def to_dynamodb(self) -> dict[str, dict[str, Any]]:
+        from boto3.dynamodb.types import TypeSerializer
+
+        serializer = TypeSerializer()
+        plain = json.loads(self.model_dump_json(exclude_none=True), parse_float=Decimal)
+        # One string, not a map: a listing page returns 50 of these, and a map's every nested attribute costs
+        # (de)serialisation time on each read; nothing queries inside the prediction.
+        plain["prediction"] = self.prediction.model_dump_json(exclude_none=True)
+        return {name: serializer.serialize(value) for name, value in plain.items()}
+
+    @classmethod
+    def from_dynamodb(cls, item: dict[str, Any]) -> ReviewItem:
+        from boto3.dynamodb.types import TypeDeserializer
+
+        deserializer = TypeDeserializer()
+        plain = {name: deserializer.deserialize(value) for name, value in item.items()}
+        if isinstance(plain.get("prediction"), str):
+            plain["prediction"] = json.loads(plain["prediction"])
+        return cls.model_validate(json.loads(json.dumps(plain, default=float)))
