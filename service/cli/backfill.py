@@ -38,6 +38,7 @@ def backfill_command(
         results_table=info.results_table,
         review_queue_url=info.review_queue_url,
         failed_queue_url=info.failed_queue_url,
+        reviews_table=info.reviews_table,
     )
     with Progress(
         TextColumn("[bold]backfill[/bold]"),

@@ -63,6 +63,7 @@ class Destinations(BaseModel):
     results_table: str
     review_queue_url: str
     failed_queue_url: str
+    reviews_table: str | None = None
 
 
 def stored_objects(s3: Any, bucket: str, prefix: str = "", since: datetime | None = None) -> Iterator[StoredObject]:
@@ -84,7 +85,15 @@ def stored_objects(s3: Any, bucket: str, prefix: str = "", since: datetime | Non
 
 def outcomes_of(dynamodb: Any, sqs: Any, where: Destinations, keys: set[str]) -> Ledger:
     """Every outcome the keys have: the one place that knows where records, pending reviews and failures live."""
-    return take_ledger(dynamodb, sqs, where.results_table, where.review_queue_url, where.failed_queue_url, keys)
+    return take_ledger(
+        dynamodb,
+        sqs,
+        where.results_table,
+        where.review_queue_url,
+        where.failed_queue_url,
+        keys,
+        reviews_table=where.reviews_table,
+    )
 
 
 def outcome_for(obj: StoredObject, outcomes: list[Outcome]) -> Outcome | None:

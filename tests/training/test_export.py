@@ -14,8 +14,10 @@ from PIL import Image
 
 from service.dal.results import ResultsTable
 from service.domain import preprocessing
+from service.domain.review_items import ReviewItem
 from service.ops.review import ReviewDesk
 from tests.integration.test_review import BUCKET, CLASSES, create_results_table, model_record
+from tests.reviews import create_reviews_table
 from training import data
 from training.dataset import load_labelled_folder
 from training.export import ExportError, export_reviewed, image_filename
@@ -30,6 +32,7 @@ class Stores:
         self.s3: Any = boto3.client("s3", region_name="us-east-1")
         create_results_table(self.dynamodb, "results")
         self.queue_url = self.sqs.create_queue(QueueName="review")["QueueUrl"]
+        create_reviews_table(self.dynamodb, "reviews")
         self.s3.create_bucket(Bucket=BUCKET)
         self.results = ResultsTable(self.dynamodb, "results")
 
@@ -37,8 +40,9 @@ class Stores:
         """Upload `body` as `key`, queue it for review, and have a person decide it."""
         etag = self.s3.put_object(Bucket=BUCKET, Key=key, Body=body)["ETag"].strip('"')
         record = model_record(key, "bicycle", 0.6).model_copy(update={"etag": etag})
-        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=record.model_dump_json(exclude_none=True))
-        ReviewDesk(self.dynamodb, self.sqs, "results", self.queue_url, CLASSES).resolve(key, label, reviewer)
+        item = ReviewItem.for_prediction(record.model_copy(update={"route": "review", "reason": "low_confidence"}))
+        self.dynamodb.put_item(TableName="reviews", Item=item.to_dynamodb())
+        ReviewDesk(self.dynamodb, self.sqs, "results", "reviews", self.queue_url, CLASSES).resolve(key, label, reviewer)
 
 
 def photo(width: int, height: int) -> bytes:
