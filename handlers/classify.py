@@ -18,7 +18,7 @@ classify_settings()  # a misconfigured function fails at start-up, naming the va
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_parser(model=ClassifyInput)
 def handler(event: ClassifyInput, context: LambdaContext) -> dict[str, Any]:

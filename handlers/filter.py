@@ -16,7 +16,7 @@ filter_settings()  # a misconfigured function fails at start-up, naming the vari
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_parser(model=FilterInput)
 def handler(event: FilterInput, context: LambdaContext) -> dict[str, Any]:

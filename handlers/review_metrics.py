@@ -14,7 +14,7 @@ review_metrics_settings()  # a misconfigured function fails at start-up, naming 
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     backlog = review_backlog(review_metrics_settings().reviews_table)

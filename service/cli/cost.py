@@ -29,14 +29,25 @@ def cost(
         Literal["onnx", "sagemaker"], typer.Option(help="onnx in the Classify function, or a SageMaker endpoint.")
     ] = "onnx",
     workflow: Annotated[
-        Literal["standard", "express"], typer.Option(help="Step Functions workflow type.")
-    ] = "standard",
+        Literal["standard", "express"], typer.Option(help="Step Functions workflow type (the template's default).")
+    ] = "express",
+    months: Annotated[
+        int, typer.Option(min=1, help="Horizon: the bill of this month of steady uploads (storage grows with it).")
+    ] = 12,
+    upload_retention_days: Annotated[
+        int | None,
+        typer.Option(min=0, help="UploadRetentionDays (0 = keep the uploads); default: the template's."),
+    ] = None,
+    infrequent_access_days: Annotated[
+        int | None,
+        typer.Option(min=0, help="UploadInfrequentAccessDays (0 = never); default: the template's."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The estimate as JSON.")] = False,
     markdown: Annotated[
         bool,
         typer.Option(
             "--markdown",
-            help="Compare onnx+STANDARD, onnx+EXPRESS and sagemaker+STANDARD at 10k, 1M and 100M images/month "
+            help="Compare onnx+EXPRESS, onnx+STANDARD and sagemaker+EXPRESS at 10k, 1M and 100M images/month "
             "(or the given --images-per-month) as a Markdown table.",
         ),
     ] = False,
@@ -44,11 +55,18 @@ def cost(
     """Monthly AWS cost estimate (list prices, no free tier), itemised by service."""
     if markdown:
         volumes = tuple(images_per_month) if images_per_month else model.TABLE_VOLUMES
-        typer.echo(model.comparison_markdown(volumes))
+        typer.echo(model.comparison_markdown(volumes, months=months))
         return
     if not images_per_month or len(images_per_month) != 1:
         raise typer.BadParameter("give exactly one --images-per-month (several only with --markdown)")
-    found = model.estimate(images_per_month[0], backend, workflow)
+    found = model.estimate(
+        images_per_month[0],
+        backend,
+        workflow,
+        months=months,
+        upload_retention_days=upload_retention_days,
+        infrequent_access_days=infrequent_access_days,
+    )
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
         return
@@ -64,18 +82,27 @@ def _print(found: model.Estimate) -> None:
     table.add_column("quantity", justify="right")
     table.add_column("unit price", justify="right")
     table.add_column("USD / month", justify="right")
-    for item in found.items:
-        table.add_row(
-            item.service,
-            item.item,
-            f"{item.quantity:,.2f} {item.unit}",
-            f"{item.unit_price:.10g}",
-            f"{item.monthly_usd:,.2f}",
-        )
-    table.add_section()
+    for category in ("processing", "keeping uploads", "keeping results"):
+        for item in (i for i in found.items if i.category == category):
+            table.add_row(
+                item.service,
+                item.item,
+                f"{item.quantity:,.2f} {item.unit}",
+                f"{item.unit_price:.10g}",
+                f"{item.monthly_usd:,.2f}",
+            )
+        table.add_section()
+    per_thousand = found.processing_per_thousand_images_usd
+    table.add_row("", "processing", "", "", f"{found.processing_usd:,.2f}")
+    if per_thousand is not None:
+        table.add_row("", "processing per 1,000 images", "", "", f"{per_thousand:,.4f}")
+    table.add_row("", f"keeping the uploads (month {found.months})", "", "", f"{found.keeping_uploads_usd:,.2f}")
+    table.add_row(
+        "", f"keeping results and reviews (month {found.months})", "", "", f"{found.keeping_results_usd:,.2f}"
+    )
     table.add_row("", "total", "", "", f"{found.total_usd:,.2f}")
     if found.per_thousand_images_usd is not None:
-        table.add_row("", "per 1,000 images", "", "", f"{found.per_thousand_images_usd:,.4f}")
+        table.add_row("", "total per 1,000 images", "", "", f"{found.per_thousand_images_usd:,.4f}")
     console.print(table)
     for note in found.notes:
         console.print(f"- {note}")

@@ -4,7 +4,7 @@ The template's dashboard and alarms refer to these names; a test checks that the
 """
 
 IMAGES_RECEIVED = "ImagesReceived"
-IMAGES_REJECTED = "ImagesRejected"  # dimension ErrorCode (bounded: the codes in service.domain.errors)
+IMAGES_REJECTED = "ImagesRejected"  # one series: the error code is a log field (`error`), not a dimension
 IMAGES_CLASSIFIED = "ImagesClassified"  # dimension Label (bounded: the model's classes)
 IMAGES_ACCEPTED = "ImagesAccepted"
 IMAGES_SENT_TO_REVIEW = "ImagesSentToReview"
@@ -13,7 +13,6 @@ INFERENCE_LATENCY = "InferenceLatency"
 IMAGE_BYTES = "ImageBytes"
 COLD_START = "ColdStart"  # emitted by Powertools itself
 
-ERROR_CODE_DIMENSION = "ErrorCode"
 LABEL_DIMENSION = "Label"
 
 # Published by the review metrics function every 5 minutes, from the reviews table's pending index.

@@ -59,7 +59,7 @@ def _mismatch(patch: Patch) -> MotoMismatchError:
 
 
 def _patches(with_faults: bool) -> list[Patch]:
-    from service.local import eventbridge, faults, lambdas, s3events, speedups
+    from service.local import cloudformation, eventbridge, faults, lambdas, s3events, speedups
 
     sfn = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
     found = [
@@ -71,6 +71,8 @@ def _patches(with_faults: bool) -> list[Patch]:
               "moto's EventBridge does not start Step Functions targets"),
         Patch("moto.awslambda_simple.models", "LambdaSimpleBackend.invoke", lambda _: lambdas.invoke,
               "run the real handlers in worker processes instead of echoing the payload"),
+        Patch("moto.stepfunctions.models", "StateMachine.create_from_cloudformation_json",
+              cloudformation.state_machine_with_its_type, "moto's CloudFormation drops StateMachineType"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
               lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
     ]  # fmt: skip

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, NonNegativeFloat, PositiveFloat, computed_field
 
-from service.domain import errors, metric_names
+from service.domain import metric_names
 from service.domain.paths import INFRA_DIR, STATE_MACHINE_PATH, TEMPLATE_PATH
 
 PRICES_PATH = INFRA_DIR / "prices.json"
@@ -32,6 +32,7 @@ Workflow = Literal["standard", "express"]
 class _Prices(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     source: HttpUrl
+    checked: date  # when the figures were last read from `source`
 
 
 class LambdaPrices(_Prices):
@@ -58,10 +59,14 @@ class S3Prices(_Prices):
     put_per_request: PositiveFloat
     get_per_request: PositiveFloat
     standard_storage_per_gb_month: PositiveFloat
+    standard_ia_storage_per_gb_month: PositiveFloat
+    lifecycle_transition_per_request: PositiveFloat
 
 
 class EventBridgePrices(_Prices):
-    aws_service_event_on_default_bus: NonNegativeFloat
+    aws_management_event: NonNegativeFloat
+    # S3's "Object Created" events are data-plane events a bucket opts in to, not free management events.
+    opt_in_data_event: PositiveFloat
 
 
 class DynamoDBPrices(_Prices):
@@ -81,16 +86,16 @@ class CloudWatchPrices(_Prices):
     logs_storage_per_gb_month: PositiveFloat
     dashboard_per_month: PositiveFloat
     standard_alarm_metric_per_month: PositiveFloat
+    put_metric_data_per_request: PositiveFloat  # not used: the functions emit metrics as EMF log lines
 
 
 class XRayPrices(_Prices):
     per_trace_recorded: PositiveFloat
-    sampling_reservoir_per_second: NonNegativeFloat
-    sampling_rate: float = Field(ge=0, le=1)
 
 
 class KMSPrices(_Prices):
     customer_managed_key_per_month: PositiveFloat
+    per_request: PositiveFloat
 
 
 class SageMakerPrices(_Prices):
@@ -145,6 +150,14 @@ class Assumptions(BaseModel):
     log_bytes_per_image: PositiveFloat = Field(
         5_000, description="Lambda START/END/REPORT lines, one structured log line and one EMF blob per function."
     )
+    audit_rate: float = Field(0.02, ge=0, le=1, description="The template's AuditRate default.")
+    review_item_bytes: PositiveFloat = Field(1_000, description="A reviews-table item (the record and the reason).")
+    kms_requests_per_table_hour: NonNegativeFloat = Field(
+        12.0, description="DynamoDB asks KMS for a table's key about every 5 minutes (it caches the key)."
+    )
+
+
+Category = Literal["processing", "keeping uploads", "keeping results"]
 
 
 class LineItem(BaseModel):
@@ -154,6 +167,9 @@ class LineItem(BaseModel):
     unit: str
     unit_price: float
     monthly_usd: float
+    # processing: what handling the month's images costs; keeping: what storing the data so far costs in the
+    # horizon's last month (it grows with the horizon, and with the uploads' retention).
+    category: Category = "processing"
 
 
 class Estimate(BaseModel):
@@ -162,9 +178,18 @@ class Estimate(BaseModel):
     workflow: Workflow
     region: str
     prices_as_of: date
+    months: int
+    upload_retention_days: int
+    infrequent_access_days: int
     items: list[LineItem]
     assumptions: Assumptions
     notes: list[str]
+
+    def _sum(self, *categories: Category) -> float:
+        return sum(item.monthly_usd for item in self.items if item.category in categories)
+
+    def _per_thousand(self, usd: float) -> float | None:
+        return usd / self.images_per_month * 1000 if self.images_per_month else None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -174,7 +199,27 @@ class Estimate(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def per_thousand_images_usd(self) -> float | None:
-        return self.total_usd / self.images_per_month * 1000 if self.images_per_month else None
+        return self._per_thousand(self.total_usd)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def processing_usd(self) -> float:
+        return self._sum("processing")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def processing_per_thousand_images_usd(self) -> float | None:
+        return self._per_thousand(self.processing_usd)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def keeping_uploads_usd(self) -> float:
+        return self._sum("keeping uploads")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def keeping_results_usd(self) -> float:
+        return self._sum("keeping results")
 
     def by_service(self) -> dict[str, float]:
         totals: dict[str, float] = {}
@@ -200,6 +245,11 @@ class Infrastructure(BaseModel):
     dashboards: int
     kms_keys: int
     idempotency_table: bool  # Serialize claims each upload in a table of its own
+    dynamodb_tables: int
+    trace_sampling_rate: float  # the TraceSamplingRate default (the X-Ray rule has no reservoir)
+    upload_retention_days: int  # the UploadRetentionDays default (0: kept)
+    infrequent_access_days: int  # the UploadInfrequentAccessDays default (0: never)
+    scheduled_runs_per_month: float  # the review metrics function, every 5 minutes
 
 
 def load_prices(path: Path = PRICES_PATH) -> PriceFile:
@@ -276,13 +326,15 @@ def read_infrastructure(
     template = load_template(template_path)
     globals_function = template.get("Globals", {}).get("Function", {})
     functions = []
-    alarm_metrics = dashboards = kms_keys = 0
+    alarm_metrics = dashboards = kms_keys = tables = 0
+    scheduled = 0.0
     for resource in template["Resources"].values():
         kind = resource["Type"]
         if kind == "AWS::Serverless::Function":
             props = {**globals_function, **resource["Properties"]}
             if any(event.get("Type") == "Schedule" for event in props.get("Events", {}).values()):
-                continue  # runs on a schedule (review metrics, 8,640 runs a month), not once per image
+                scheduled += 30 * 24 * 12  # rate(5 minutes): not once per image
+                continue
             functions.append(
                 FunctionSpec(
                     name=props["Handler"].split(".")[-2],
@@ -296,12 +348,15 @@ def read_infrastructure(
             dashboards += 1
         elif kind == "AWS::KMS::Key":
             kms_keys += 1
+        elif kind == "AWS::DynamoDB::Table":
+            tables += 1
     variables = [
         resource["Properties"].get("Environment", {}).get("Variables", {})
         for resource in template["Resources"].values()
         if resource["Type"] == "AWS::Serverless::Function"
     ]
     definition = json.loads(definition_path.read_text(encoding="utf-8"))
+    parameters = template.get("Parameters", {})
     return Infrastructure(
         functions=functions,
         transitions=state_transitions(definition),
@@ -309,27 +364,33 @@ def read_infrastructure(
         dashboards=dashboards,
         kms_keys=kms_keys,
         idempotency_table=any("IDEMPOTENCY_TABLE" in v for v in variables),
+        dynamodb_tables=tables,
+        trace_sampling_rate=float(parameters["TraceSamplingRate"]["Default"]),
+        upload_retention_days=int(parameters["UploadRetentionDays"]["Default"]),
+        infrequent_access_days=int(parameters["UploadInfrequentAccessDays"]["Default"]),
+        scheduled_runs_per_month=scheduled,
     )
 
 
 def custom_metric_count(classes: int = 2) -> int:
-    """Distinct metrics (name + dimensions) the handlers emit, each billed per month.
+    """Distinct metrics (name + dimensions) the functions emit, each billed per month.
 
-    Rejections are counted for every error code in service.domain.errors: an upper bound, as only Serialize's occur.
+    Every dimension is bounded: `service` is one value, `Label` one per class, and rejections are one series (the
+    error code is a log field).
     """
     per_service = {
         metric_names.IMAGES_RECEIVED,
+        metric_names.IMAGES_REJECTED,
         metric_names.IMAGE_BYTES,
         metric_names.INFERENCE_LATENCY,
         metric_names.IMAGES_ACCEPTED,
         metric_names.IMAGES_SENT_TO_REVIEW,
         metric_names.CONFIDENCE,
+        metric_names.PENDING_REVIEWS,
+        metric_names.OLDEST_PENDING_REVIEW_AGE,
     }
-    error_codes = [
-        cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.SconesError)
-    ]
-    cold_starts = 3  # one per function (dimension function_name)
-    return len(per_service) + classes + (len(error_codes) - 1) + cold_starts
+    cold_starts = 4  # one per function (dimension function_name)
+    return len(per_service) + classes + cold_starts
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -380,33 +441,73 @@ def _duration_ms(function: str, assumptions: Assumptions, backend: Backend) -> f
     return assumptions.duration_ms[function]
 
 
+def uploads_kept_gb(
+    images_per_month: float, image_bytes: float, months: int, retention_days: int
+) -> tuple[float, float]:
+    """GB of uploads stored in the horizon's last month: (all of them, those older than a month).
+
+    An expired upload stays 30 more days as a non-current version (the bucket is versioned).
+    """
+    month_days = 365.25 / 12
+    kept_months = float(months) if retention_days == 0 else min(float(months), (retention_days + 30) / month_days)
+    total = images_per_month * kept_months * image_bytes / GB
+    older = images_per_month * max(0.0, kept_months - 1) * image_bytes / GB
+    return total, older
+
+
 def estimate(
     images_per_month: int,
     backend: Backend = "onnx",
-    workflow: Workflow = "standard",
+    workflow: Workflow = "express",
     prices: PriceFile | None = None,
     assumptions: Assumptions | None = None,
     infrastructure: Infrastructure | None = None,
+    months: int = 12,
+    upload_retention_days: int | None = None,
+    infrequent_access_days: int | None = None,
 ) -> Estimate:
+    """The monthly bill in the horizon's `months`-th month: processing that month's images, and keeping the
+    uploads and results written so far."""
     if images_per_month < 0:
         raise ValueError("images_per_month must be >= 0")
+    if months < 1:
+        raise ValueError("months must be >= 1")
     p = prices or load_prices()
     a = assumptions or Assumptions()
     infra = infrastructure or read_infrastructure()
+    retention = infra.upload_retention_days if upload_retention_days is None else upload_retention_days
+    to_ia = infra.infrequent_access_days if infrequent_access_days is None else infrequent_access_days
+    if retention < 0 or to_ia < 0:
+        raise ValueError("retention and infrequent-access days must be >= 0")
     n = float(images_per_month)
     items: list[LineItem] = []
 
-    def add(service: str, item: str, quantity: float, unit: str, unit_price: float, cost: float | None = None) -> None:
+    def add(
+        service: str,
+        item: str,
+        quantity: float,
+        unit: str,
+        unit_price: float,
+        cost: float | None = None,
+        category: Category = "processing",
+    ) -> None:
         monthly = quantity * unit_price if cost is None else cost
         items.append(
             LineItem(
-                service=service, item=item, quantity=quantity, unit=unit, unit_price=unit_price, monthly_usd=monthly
+                service=service,
+                item=item,
+                quantity=quantity,
+                unit=unit,
+                unit_price=unit_price,
+                monthly_usd=monthly,
+                category=category,
             )
         )
 
     accepted = n * (1 - a.review_share - a.failed_share)
     reviewed = n * a.review_share
     failed = n * a.failed_share
+    audited = accepted * a.audit_rate
     # Every upload is serialized; only readable images reach Classify and Filter.
     invocations = {"serialize": n, "classify": n - failed, "filter": n - failed}
 
@@ -423,6 +524,17 @@ def estimate(
             rate,
         )
         add("Lambda", f"{function.name}: requests", calls, "requests", p.lambda_.per_request)
+    if infra.scheduled_runs_per_month:
+        # The review metrics function: two small queries in ~200 ms at 256 MB.
+        runs = infra.scheduled_runs_per_month
+        add("Lambda", "review metrics: every 5 minutes", runs, "requests", p.lambda_.per_request)
+        add(
+            "Lambda",
+            "review metrics: compute (256 MB)",
+            runs * _gb_seconds(256, 200),
+            "GB-s",
+            p.lambda_.arm64_per_gb_second,
+        )
 
     # Step Functions
     if workflow == "standard":
@@ -448,62 +560,118 @@ def estimate(
             cost,
         )
 
-    # S3: the upload, Serialize's one GetObject, and one month's uploads kept.
+    # S3: the upload and Serialize's one GetObject; keeping the uploads is its own category.
     add("S3", "PUT (uploads)", n, "requests", p.s3.put_per_request)
     add("S3", "GET (Serialize)", n, "requests", p.s3.get_per_request)
-    add("S3", "storage (one month of uploads)", n * a.image_bytes / GB, "GB-month", p.s3.standard_storage_per_gb_month)
-
+    kept_gb, older_gb = uploads_kept_gb(n, a.image_bytes, months, retention)
+    ia_gb = older_gb if to_ia else 0.0  # the class's 30-day minimum: only uploads older than a month move
+    kept_for = f"{retention} days + 30 as a non-current version" if retention else "kept"
     add(
-        "EventBridge",
-        "S3 'Object Created' events (AWS service events)",
-        n,
-        "events",
-        p.eventbridge.aws_service_event_on_default_bus,
+        "S3",
+        f"uploads stored, month {months} ({kept_for}; Standard)",
+        kept_gb - ia_gb,
+        "GB-month",
+        p.s3.standard_storage_per_gb_month,
+        category="keeping uploads",
     )
+    if to_ia:
+        add(
+            "S3",
+            f"uploads stored, month {months} (Standard-IA after {to_ia} days)",
+            ia_gb,
+            "GB-month",
+            p.s3.standard_ia_storage_per_gb_month,
+            category="keeping uploads",
+        )
+        moving = n if months * 30 > to_ia else 0.0
+        add(
+            "S3",
+            "lifecycle transitions to Standard-IA",
+            moving,
+            "requests",
+            p.s3.lifecycle_transition_per_request,
+            category="keeping uploads",
+        )
+
+    add("EventBridge", "S3 'Object Created' events (opt-in data events)", n, "events", p.eventbridge.opt_in_data_event)
 
     # DynamoDB: one item per accepted image, and one per review people resolve; the by-label index (ALL) writes it
     # again. Items under 1 KB take one write unit each.
     writes_per_item = 2 * max(1, -(-int(a.result_item_bytes) // 1024))
-    items_written = accepted + reviewed
+    results_written = accepted + reviewed
     add(
         "DynamoDB",
-        "writes (table + by-label index)",
-        items_written * writes_per_item,
+        "results writes (table + by-label index)",
+        results_written * writes_per_item,
         "WRU",
         p.dynamodb.per_write_request_unit,
     )
+    # A review item is written pending (the table and its two sparse pending indexes), then decided (the item
+    # leaves both indexes): six write units; audits are review items too.
+    review_items = reviewed + audited
+    add("DynamoDB", "reviews writes (pending, decided)", review_items * 6, "WRU", p.dynamodb.per_write_request_unit)
     if infra.idempotency_table:
         # Serialize claims every upload once (a small item; TTL deletes it for free).
         add("DynamoDB", "upload claims (idempotency)", n, "WRU", p.dynamodb.per_write_request_unit)
-    stored_gb = items_written * 2 * (a.result_item_bytes + 100) / GB  # +100 B per item overhead, twice (index)
-    add("DynamoDB", "storage (one month of results)", stored_gb, "GB-month", p.dynamodb.storage_per_gb_month)
-    add("DynamoDB", "point-in-time recovery", stored_gb, "GB-month", p.dynamodb.pitr_per_gb_month)
+    # Results and decided reviews are kept: the horizon's last month stores all of them.
+    results_gb = months * results_written * (a.result_item_bytes + 100) / GB  # +100 B per item overhead
+    reviews_gb = months * review_items * (a.review_item_bytes + 100) / GB
+    add(
+        "DynamoDB",
+        f"results stored, month {months} (table + by-label index)",
+        2 * results_gb,
+        "GB-month",
+        p.dynamodb.storage_per_gb_month,
+        category="keeping results",
+    )
+    add(
+        "DynamoDB",
+        f"reviews stored, month {months}",
+        reviews_gb,
+        "GB-month",
+        p.dynamodb.storage_per_gb_month,
+        category="keeping results",
+    )
+    add(
+        "DynamoDB",
+        f"point-in-time recovery, month {months} (results, reviews)",
+        results_gb + reviews_gb,
+        "GB-month",
+        p.dynamodb.pitr_per_gb_month,
+        category="keeping results",
+    )
 
-    # SQS: send, receive and delete for every review and every failure.
+    # SQS: send, receive and delete for every review (audits included) and every failure.
     add(
         "SQS",
         "review + failed queues (send, receive, delete)",
-        3 * (reviewed + failed),
+        3 * (review_items + failed),
         "requests",
         p.sqs.standard_per_request,
     )
 
-    # CloudWatch
+    # CloudWatch: metrics are EMF log lines, so no PutMetricData requests.
     metrics = custom_metric_count()
     add("CloudWatch", "custom metrics (EMF)", metrics, "metrics", p.cloudwatch.custom_metric_per_month)
     log_gb = n * a.log_bytes_per_image / GB
     add("CloudWatch", "logs ingestion", log_gb, "GB", p.cloudwatch.logs_ingestion_per_gb)
-    add("CloudWatch", "logs storage (one month)", log_gb, "GB-month", p.cloudwatch.logs_storage_per_gb_month)
+    add("CloudWatch", "logs storage (30-day retention)", log_gb, "GB-month", p.cloudwatch.logs_storage_per_gb_month)
     add("CloudWatch", "dashboard", infra.dashboards, "dashboards", p.cloudwatch.dashboard_per_month)
     add("CloudWatch", "alarms", infra.alarm_metrics, "alarm metrics", p.cloudwatch.standard_alarm_metric_per_month)
 
-    # X-Ray: the default sampling rule traces the first request each second and 5% of the rest (traffic spread evenly).
-    seconds = p.hours_per_month * SECONDS_PER_HOUR
-    reservoir = p.xray.sampling_reservoir_per_second * seconds
-    traces = min(n, reservoir) + p.xray.sampling_rate * max(0.0, n - reservoir)
-    add("X-Ray", "traces recorded", traces, "traces", p.xray.per_trace_recorded)
+    # X-Ray: the template's sampling rule traces TraceSamplingRate of the executions, with no reservoir.
+    traces = n * infra.trace_sampling_rate
+    add(
+        "X-Ray",
+        f"traces recorded ({infra.trace_sampling_rate:.0%} sampled)",
+        traces,
+        "traces",
+        p.xray.per_trace_recorded,
+    )
 
     add("KMS", "alarm topic key", infra.kms_keys, "keys", p.kms.customer_managed_key_per_month)
+    kms_requests = infra.dynamodb_tables * a.kms_requests_per_table_hour * p.hours_per_month
+    add("KMS", "requests (DynamoDB table keys)", kms_requests, "requests", p.kms.per_request)
 
     if backend == "sagemaker":
         sm = p.sagemaker
@@ -518,15 +686,19 @@ def estimate(
         add("SageMaker", "data processed in + out", data_gb, "GB", sm.data_processed_per_gb)
 
     notes = [
-        f"{p.region} on-demand list prices as of {p.as_of.isoformat()} (infra/prices.json): verify them before use.",
+        f"{p.region} on-demand list prices, read between {p.as_of.isoformat()} and "
+        f"{max(section.checked for section in _sections(p)).isoformat()} (infra/prices.json): verify them before use.",
         "No free tier applied (it is per account and shared).",
+        f"Month {months} of a steady {images_per_month:,} images a month: processing is that month's images; "
+        "keeping is everything stored by then (uploads, results, reviews).",
         f"Step Functions transitions per image: accept {infra.transitions['accept']}, review "
         f"{infra.transitions['review']}, failed {infra.transitions['failed']} (from the state machine definition).",
         "Durations are warm-invocation assumptions; cold starts (billed INIT) add to small volumes.",
     ]
     if workflow == "express":
         notes.append(
-            "EXPRESS runs each execution at least once (STANDARD: exactly once): rare duplicates are possible."
+            "EXPRESS runs each execution at least once (STANDARD: exactly once); the claims table turns a repeat "
+            "into AlreadyProcessed, so an image still has one outcome."
         )
     if backend == "sagemaker":
         notes.append("One endpoint instance has no redundancy; production endpoints usually run two.")
@@ -536,16 +708,23 @@ def estimate(
         workflow=workflow,
         region=p.region,
         prices_as_of=p.as_of,
+        months=months,
+        upload_retention_days=retention,
+        infrequent_access_days=to_ia,
         items=items,
         assumptions=a,
         notes=notes,
     )
 
 
+def _sections(prices: PriceFile) -> list[_Prices]:
+    return [value for value in (getattr(prices, name) for name in PriceFile.model_fields) if isinstance(value, _Prices)]
+
+
 CONFIGURATIONS: tuple[tuple[Backend, Workflow], ...] = (
-    ("onnx", "standard"),
     ("onnx", "express"),
-    ("sagemaker", "standard"),
+    ("onnx", "standard"),
+    ("sagemaker", "express"),
 )
 TABLE_VOLUMES = (10_000, 1_000_000, 100_000_000)
 
@@ -554,20 +733,24 @@ def _usd(value: float) -> str:
     return f"${value:,.2f}" if value < 1000 else f"${value:,.0f}"
 
 
-def comparison_markdown(volumes: tuple[int, ...] = TABLE_VOLUMES) -> str:
-    """Monthly totals for each configuration at each volume, and the cost per 1,000 images, as a Markdown table."""
+def comparison_markdown(volumes: tuple[int, ...] = TABLE_VOLUMES, months: int = 12) -> str:
+    """Per configuration and volume: processing per month (and per 1,000 images), then keeping the uploads and the
+    results in the horizon's last month, as a Markdown table."""
     header = "| images / month | " + " | ".join(f"{b} + {w.upper()}" for b, w in CONFIGURATIONS) + " |"
     rule = "|---:|" + "---:|" * len(CONFIGURATIONS)
     rows = []
     for volume in volumes:
-        cells = []
+        processing, keeping = [], []
         for backend, workflow in CONFIGURATIONS:
-            found = estimate(volume, backend, workflow)
-            per_thousand = found.per_thousand_images_usd or 0.0
-            cells.append(f"{_usd(found.total_usd)} ({_usd(per_thousand)} / 1k)")
-        rows.append(f"| {volume:,} | " + " | ".join(cells) + " |")
+            found = estimate(volume, backend, workflow, months=months)
+            per_thousand = found.processing_per_thousand_images_usd or 0.0
+            processing.append(f"{_usd(found.processing_usd)} (${per_thousand:.4f} / 1k)")
+            keeping.append(f"+ {_usd(found.keeping_uploads_usd)} uploads, {_usd(found.keeping_results_usd)} results")
+        rows.append(f"| {volume:,} processing | " + " | ".join(processing) + " |")
+        rows.append(f"| {volume:,} keeping, month {months} | " + " | ".join(keeping) + " |")
     prices = load_prices()
     footer = (
-        f"\n{prices.region}, list prices as of {prices.as_of.isoformat()}, no free tier; from `scones cost --markdown`."
+        f"\n{prices.region} list prices (infra/prices.json, read from {prices.as_of.isoformat()} on), no free tier, "
+        f"uploads kept (UploadRetentionDays=0); from `scones cost --markdown`."
     )
     return "\n".join([header, rule, *rows]) + "\n" + footer

@@ -1,13 +1,20 @@
-"""Powertools Logger, Tracer and Metrics, set up once and imported by every handler."""
+"""Powertools Logger, Tracer and Metrics, set up once and imported by every handler.
+
+Logs and traces carry each function's own service name (POWERTOOLS_SERVICE_NAME, set per function by the
+template). Metrics carry one product-wide `service` dimension instead, so that the dashboard and the alarms add up
+the pipeline's counts whichever function emitted them.
+"""
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from service.pipeline.settings import observability_settings
 
-logger = Logger(service="scones")
-tracer = Tracer(service="scones")
-metrics = Metrics(namespace=observability_settings().metrics_namespace, service="scones")
+METRICS_SERVICE = "scones"
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=observability_settings().metrics_namespace, service=METRICS_SERVICE)
 
 
 def count_with_dimension(name: str, dimension: str, value: str) -> None:
@@ -15,5 +22,5 @@ def count_with_dimension(name: str, dimension: str, value: str) -> None:
     with single_metric(
         name=name, unit=MetricUnit.Count, value=1, namespace=observability_settings().metrics_namespace
     ) as metric:
-        metric.add_dimension(name="service", value="scones")
+        metric.add_dimension(name="service", value=METRICS_SERVICE)
         metric.add_dimension(name=dimension, value=value)

@@ -86,7 +86,7 @@ def test_dashboard_body_resolves_to_the_deployed_resources(deployment: Deploymen
     body = deployment.cloudwatch.get_dashboard(DashboardName=name)["DashboardBody"]
     assert "${" not in body
     widgets = json.loads(body)["widgets"]
-    lines = [line for w in widgets for line in w["properties"]["metrics"] if isinstance(line[0], str)]
+    lines = [line for w in widgets for line in w["properties"].get("metrics", []) if isinstance(line[0], str)]
     assert ["AWS/States", "ExecutionsFailed", "StateMachineArn", deployment.info.state_machine_arn] in [
         line[:4] for line in lines
     ]
@@ -117,3 +117,18 @@ def test_an_uploaded_image_ends_in_the_results_table_or_the_review_queue(deploym
         bodies = [json.loads(m["Body"]) for m in failed]
         assert not [b for b in bodies if b.get("key") == key], f"the image failed: {bodies}"
     assert where in {"results", "review"}, f"{key!r} reached neither the results table nor the review queue"
+
+
+def test_the_local_stack_runs_the_templates_express_definition(deployment: Deployment) -> None:
+    """The same definition, with the same type: what the e2e tests exercise is what AWS runs by default."""
+    from service.domain.paths import STATE_MACHINE_PATH
+
+    sfn: Any = deployment.info.client("stepfunctions")
+    described = sfn.describe_state_machine(stateMachineArn=deployment.info.state_machine_arn)
+    assert described["type"] == "EXPRESS"
+    deployed = json.loads(described["definition"])
+    shipped = json.loads(STATE_MACHINE_PATH.read_text(encoding="utf-8"))
+    assert deployed["States"].keys() == shipped["States"].keys()
+    for name, state in shipped["States"].items():
+        assert deployed["States"][name].get("TimeoutSeconds") == state.get("TimeoutSeconds"), name
+        assert deployed["States"][name].get("Retry") == state.get("Retry"), name

@@ -110,6 +110,8 @@ def test_alarms_cover_failures_dead_letters_and_the_review_rate(template: dict[s
     alarms = [a["Properties"] for a in _of_type(template, "AWS::CloudWatch::Alarm").values()]
     watched = {(a.get("Namespace"), a.get("MetricName")) for a in alarms}
     assert ("AWS/States", "ExecutionsFailed") in watched
+    # An EXPRESS execution cut off at 5 minutes reaches no Catch: its object would have no outcome.
+    assert ("AWS/States", "ExecutionsTimedOut") in watched
     queues = {
         a["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
         for a in alarms
@@ -169,7 +171,7 @@ def test_dashboard_shows_the_pipeline_at_a_glance(template: dict[str, Any]) -> N
     lines = [
         line
         for widget in _dashboard_body(template)["widgets"]
-        for line in widget["properties"]["metrics"]
+        for line in widget["properties"].get("metrics", [])
         if isinstance(line[0], str)
     ]
     pairs = {(line[0], line[1]) for line in lines}
@@ -180,6 +182,10 @@ def test_dashboard_shows_the_pipeline_at_a_glance(template: dict[str, Any]) -> N
     assert {"p50", "p95"} <= latency_stats
     # Dimensions the handlers use: every Scones metric line is dimensioned by service=scones.
     assert all(line[2:4] == ["service", "scones"] for line in lines if line[0] == "Scones")
+    # Error codes are a log field, not a metric dimension: one log widget counts them from Serialize's logs.
+    (codes,) = [w for w in _dashboard_body(template)["widgets"] if w["type"] == "log"]
+    assert "filter message = 'rejected'" in codes["properties"]["query"]
+    assert "by error" in codes["properties"]["query"]
 
 
 def _policies(resource: dict[str, Any]) -> list[dict[str, Any]]:
@@ -290,3 +296,45 @@ def test_sagemaker_endpoint_names_are_lowercase_and_required_with_that_backend(t
     assert not pattern.fullmatch("Scones-Endpoint") and not pattern.fullmatch("-scones")
     rule = template["Rules"]["SageMakerNeedsAnEndpoint"]
     assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "ModelBackend"}, "sagemaker"]}
+
+
+def test_express_is_the_default_workflow(template: dict[str, Any]) -> None:
+    workflow = template["Parameters"]["WorkflowType"]
+    assert workflow["Default"] == "EXPRESS"
+    assert set(workflow["AllowedValues"]) == {"STANDARD", "EXPRESS"}
+
+
+def test_the_services_data_outlives_the_stack(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    for logical_id in ("IntakeBucket", "ResultsTable", "ReviewsTable", "FailedQueue"):
+        assert resources[logical_id]["DeletionPolicy"] == "Retain", logical_id
+        assert resources[logical_id]["UpdateReplacePolicy"] == "Retain", logical_id
+
+
+def test_uploads_are_kept_unless_a_retention_is_chosen(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    assert parameters["UploadRetentionDays"]["Default"] == 0
+    assert parameters["UploadInfrequentAccessDays"]["Default"] == 0
+    rules = {
+        rule["Id"]: rule
+        for rule in template["Resources"]["IntakeBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    }
+    assert rules["expire-old-versions"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    expire = rules["expire-uploads"]
+    assert expire["Status"] == {"Fn::If": ["HasUploadRetention", "Enabled", "Disabled"]}
+    assert expire["ExpirationInDays"]["Fn::If"][1] == {"Ref": "UploadRetentionDays"}
+    assert template["Conditions"]["HasUploadRetention"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "UploadRetentionDays"}, 0]}]
+    }
+    (transition,) = rules["infrequent-access"]["Transitions"]
+    assert transition["StorageClass"] == "STANDARD_IA"
+
+
+def test_traces_are_sampled_at_a_parameter_for_the_pipeline_only(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["TraceSamplingRate"]["Default"] == 0.05
+    (rule,) = _of_type(template, "AWS::XRay::SamplingRule").values()
+    sampling = rule["Properties"]["SamplingRule"]
+    assert sampling["FixedRate"] == {"Ref": "TraceSamplingRate"}
+    assert sampling["ReservoirSize"] == 0
+    # Scoped to this stack's state machine, never the account's other services.
+    assert sampling["ResourceARN"] == {"Ref": "PipelineStateMachine"}

@@ -119,19 +119,20 @@ def test_sagemaker_adds_an_always_on_endpoint(prices: cost.PriceFile) -> None:
     assert busy["SageMaker"] > endpoint
 
 
-def test_xray_samples_beyond_its_reservoir(prices: cost.PriceFile) -> None:
+def test_xray_traces_the_templates_sampling_rate_with_no_reservoir() -> None:
     def traces(n: int) -> float:
         (item,) = [i for i in estimate(n).items if i.service == "X-Ray"]
         return item.quantity
 
-    reservoir = prices.hours_per_month * 3600 * prices.xray.sampling_reservoir_per_second
-    assert traces(1_000_000) == 1_000_000
-    assert traces(100_000_000) == pytest.approx(reservoir + 0.05 * (100_000_000 - reservoir))
+    assert read_infrastructure().trace_sampling_rate == 0.05
+    assert traces(1_000_000) == pytest.approx(50_000)
+    assert traces(100_000_000) == pytest.approx(5_000_000)
 
 
 def test_review_and_failure_shares_move_writes_to_queues() -> None:
-    none_reviewed = estimate(1_000_000, assumptions=Assumptions(review_share=0.0, failed_share=0.0)).by_service()
-    half_failed = estimate(1_000_000, assumptions=Assumptions(review_share=0.0, failed_share=0.5)).by_service()
+    quiet = Assumptions(review_share=0.0, failed_share=0.0, audit_rate=0.0)
+    none_reviewed = estimate(1_000_000, assumptions=quiet).by_service()
+    half_failed = estimate(1_000_000, assumptions=quiet.model_copy(update={"failed_share": 0.5})).by_service()
     assert none_reviewed["SQS"] == 0
     assert half_failed["SQS"] > 0 and half_failed["DynamoDB"] < none_reviewed["DynamoDB"]
 
@@ -161,11 +162,54 @@ def test_cli_markdown_compares_three_configurations_at_three_volumes() -> None:
     result = CliRunner().invoke(_cli(), ["cost", "--markdown"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if line.startswith("|")]
-    assert len(lines) == 2 + 3
-    assert "onnx + STANDARD" in lines[0] and "onnx + EXPRESS" in lines[0] and "sagemaker + STANDARD" in lines[0]
-    assert [line.split("|")[1].strip() for line in lines[2:]] == ["10,000", "1,000,000", "100,000,000"]
+    assert len(lines) == 2 + 2 * 3
+    assert "onnx + STANDARD" in lines[0] and "onnx + EXPRESS" in lines[0] and "sagemaker + EXPRESS" in lines[0]
+    volumes = [line.split("|")[1].split()[0] for line in lines[2::2]]
+    assert volumes == ["10,000", "1,000,000", "100,000,000"]
+    assert all("keeping, month 12" in line for line in lines[3::2])
 
 
 def test_cli_needs_one_volume_without_markdown() -> None:
     result = CliRunner().invoke(_cli(), ["cost"])
     assert result.exit_code != 0
+
+
+def test_processing_at_a_million_images_stays_under_three_cents_per_thousand() -> None:
+    found = estimate(1_000_000)
+    assert found.workflow == "express"
+    assert found.processing_per_thousand_images_usd is not None
+    assert found.processing_per_thousand_images_usd <= 0.03
+    # Keeping the uploads is its own line, priced over the horizon.
+    (uploads,) = [i for i in found.items if i.category == "keeping uploads"]
+    assert "month 12" in uploads.item
+    assert found.keeping_uploads_usd == pytest.approx(uploads.monthly_usd)
+
+
+def test_storage_grows_with_the_horizon_unless_uploads_expire() -> None:
+    kept = {months: estimate(1_000_000, months=months).keeping_uploads_usd for months in (1, 6, 12)}
+    assert kept[1] < kept[6] < kept[12]
+    assert kept[12] == pytest.approx(12 * kept[1])
+    # 30 days' retention, plus 30 as a non-current version: about two months of uploads, whatever the horizon.
+    expiring = estimate(1_000_000, months=12, upload_retention_days=30).keeping_uploads_usd
+    assert expiring == pytest.approx(estimate(1_000_000, months=24, upload_retention_days=30).keeping_uploads_usd)
+    assert expiring == pytest.approx(kept[1] * 60 / (365.25 / 12))
+    # Standard-IA after 30 days halves the price of what is older than a month, for a transition each.
+    cheaper = estimate(1_000_000, months=12, infrequent_access_days=30)
+    assert cheaper.keeping_uploads_usd < kept[12]
+    assert any("transitions" in i.item for i in cheaper.items if i.category == "keeping uploads")
+    assert cheaper.processing_usd == pytest.approx(estimate(1_000_000).processing_usd)
+
+
+def test_metrics_have_bounded_dimensions() -> None:
+    # One series per metric, one per class for ImagesClassified, one cold-start series per function.
+    assert cost.custom_metric_count(classes=2) == 9 + 2 + 4
+
+
+def test_every_price_section_names_its_page_and_when_it_was_read(prices: cost.PriceFile) -> None:
+    raw: dict[str, Any] = json.loads(cost.PRICES_PATH.read_text(encoding="utf-8"))
+    sections = [value for value in raw.values() if isinstance(value, dict)]
+    assert len(sections) >= 10
+    for section in sections:
+        assert section["source"].startswith("https://aws.amazon.com/")
+        assert "checked" in section
+    assert prices.eventbridge.opt_in_data_event > 0  # S3 events are data events, not free management events
