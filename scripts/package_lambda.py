@@ -3,23 +3,32 @@
     python scripts/package_lambda.py                     # for the template: python3.12 on arm64 (Amazon Linux 2023)
     python scripts/package_lambda.py --platform manylinux_2_28_x86_64 --python-version 3.11 --out /tmp/artifact
 
-The runtime dependencies are `[project] dependencies` of pyproject.toml, installed as binary wheels for the target
-platform from a wheelhouse under build/ (so a later build also works offline); then `handlers/`, the runtime
-layers of `service/` (RUNTIME_PACKAGES, an allow-list: operator tools, the CLI, the web page and the local stack
-never ship) and the model go beside them. The import closure of the
-handlers is checked against what the artifact holds, so a handler that starts importing a CLI-only package fails
-the build rather than the first invocation. boto3 is included although Lambda ships one: aws-xray-sdk pulls
-botocore in anyway, and the deployed SDK is then the one that was tested.
+    python scripts/package_lambda.py --update-lock       # re-resolve infra/lambda-requirements.txt
+
+The runtime dependencies are pinned in infra/lambda-requirements.txt (a lock resolved from `[project]
+dependencies` of pyproject.toml for the target), so two builds install the same files; they are installed as
+binary wheels for the target platform, without resolving again (--no-deps), from a wheelhouse under build/ (a
+later build also works offline). Then `handlers/`, the runtime layers of `service/` (RUNTIME_PACKAGES, an
+allow-list: operator tools, the CLI, the web page and the local stack never ship) and the model go beside them.
+
+Left out on purpose, each a cold-start and size cost with no use: what the Lambda runtime already provides
+(RUNTIME_PROVIDED: boto3 and botocore, which aws-xray-sdk would otherwise pull in), what only onnxruntime's
+offline tools import (EXCLUDED), and those tools themselves (PRUNED). The import closure of the handlers is
+checked against what the artifact holds (plus RUNTIME_PROVIDED), so a handler that starts importing a CLI-only
+package fails the build rather than the first invocation.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 import zipfile
 from collections.abc import Iterator
@@ -34,6 +43,30 @@ DEFAULT_WHEELHOUSE = ROOT / "build" / "wheelhouse"
 RUNTIME_PACKAGES = ("handlers", "service/domain", "service/images", "service/dal", "service/pipeline")
 RUNTIME_FILES = ("service/__init__.py",)
 MODEL_FILES = ("models/model.onnx", "models/model_card.json")
+LOCK_PATH = ROOT / "infra" / "lambda-requirements.txt"
+# Distributions every python3.12 Lambda runtime carries (the AWS SDK and what it needs), by distribution name and
+# by the top-level module they install.
+RUNTIME_PROVIDED = {
+    "boto3": "boto3",
+    "botocore": "botocore",
+    "s3transfer": "s3transfer",
+    "jmespath": "jmespath",
+    "python-dateutil": "dateutil",
+    "six": "six",
+    "urllib3": "urllib3",
+}
+# Required by onnxruntime's metadata, imported only by its offline tools (model conversion, quantisation,
+# symbolic shape inference), never by an InferenceSession.
+EXCLUDED = ("protobuf", "flatbuffers", "sympy", "mpmath", "coloredlogs", "humanfriendly")
+# Glob patterns of installed files no handler loads: onnxruntime's tools; numpy's tests, type stubs, C headers and
+# f2py; Pillow's font rendering (with the libraries only it links), AVIF (not an accepted format) and Tk.
+PRUNED = (
+    "onnxruntime/transformers", "onnxruntime/quantization", "onnxruntime/tools", "onnxruntime/backend",
+    "numpy/**/tests", "numpy/f2py", "numpy/_core/include", "numpy/_pyinstaller", "numpy/_core/_simd.*.so",
+    "numpy/_core/_multiarray_tests.*.so", "numpy/_core/_umath_tests.*.so", "**/*.pyi",
+    "PIL/_imagingft.*.so", "pillow.libs/libfreetype-*", "pillow.libs/libharfbuzz-*", "pillow.libs/libpng16-*",
+    "pillow.libs/libbrotli*", "PIL/_avif.*.so", "pillow.libs/libavif-*", "PIL/_imagingtk.*.so",
+)  # fmt: skip
 # A fixed timestamp keeps the zip byte-identical for identical contents.
 ZIP_EPOCH = (2024, 1, 1, 0, 0, 0)
 
@@ -45,6 +78,57 @@ class PackagingError(RuntimeError):
 def runtime_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
     with pyproject.open("rb") as handle:
         return list(tomllib.load(handle)["project"]["dependencies"])
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_requirements(lock: Path = LOCK_PATH) -> list[str]:
+    """The `name==version` lines of the lock (comments and blank lines dropped)."""
+    lines = (line.split("#", 1)[0].strip() for line in lock.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
+
+
+def resolve_lock(platform: str, python_version: str, requirements: list[str]) -> list[str]:
+    """pip's resolution of `requirements` for the target, as pins, without what the runtime has or never needs."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.json"
+        # The versions this environment runs (and the tests test) wherever the target has them.
+        tested = Path(scratch) / "tested.txt"
+        pinned = {_normalised(re.split(r"[\[=<>!~ ]", r, maxsplit=1)[0]) for r in requirements if "==" in r}
+        constraints = [line for line in _tested_versions() if line.split("==")[0] not in pinned]
+        tested.write_text("\n".join(constraints) + "\n", encoding="utf-8")
+        command = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--dry-run",
+            "--ignore-installed", "--target", str(Path(scratch) / "target"), "--report", str(report),
+            "--constraint", str(tested), *_wheel_selection(platform, python_version), *requirements,
+        ]  # fmt: skip
+        subprocess.run(command, check=True)
+        installed = json.loads(report.read_text(encoding="utf-8"))["install"]
+    left_out = {_normalised(name) for name in (*RUNTIME_PROVIDED, *EXCLUDED)}
+    pins = {
+        _normalised(entry["metadata"]["name"]): entry["metadata"]["version"]
+        for entry in installed
+        if _normalised(entry["metadata"]["name"]) not in left_out
+    }
+    return [f"{name}=={version}" for name, version in sorted(pins.items())]
+
+
+def _tested_versions() -> list[str]:
+    from importlib.metadata import distributions
+
+    return sorted({f"{_normalised(d.metadata['Name'])}=={d.version}" for d in distributions() if d.metadata["Name"]})
+
+
+def write_lock(pins: list[str], platform: str, python_version: str, lock: Path = LOCK_PATH) -> None:
+    header = [
+        "# The Lambda artifact's dependencies, pinned: `python scripts/package_lambda.py --update-lock` writes this",
+        f"# from [project] dependencies of pyproject.toml, resolved for {platform}, Python {python_version}.",
+        f"# Left out: {', '.join(RUNTIME_PROVIDED)} (the Lambda runtime has them);",
+        f"# {', '.join(EXCLUDED)} (only onnxruntime's offline tools import them).",
+    ]
+    lock.write_text("\n".join([*header, *pins]) + "\n", encoding="utf-8")
 
 
 def compatible_platforms(platform: str) -> list[str]:
@@ -81,7 +165,9 @@ def install_dependencies(
     pip = [sys.executable, "-m", "pip"]
     quiet = ["--quiet", "--disable-pip-version-check"]
     selection = _wheel_selection(platform, python_version)
-    download = subprocess.run([*pip, "download", *quiet, "--dest", str(house), *selection, *requirements], check=False)
+    download = subprocess.run(
+        [*pip, "download", *quiet, "--no-deps", "--dest", str(house), *selection, *requirements], check=False
+    )
     if download.returncode != 0:
         print(f"package_lambda: download failed (offline?); using the wheels in {house}", file=sys.stderr)
     install = [
@@ -93,15 +179,27 @@ def install_dependencies(
         str(house),
         # The target directory is its own environment: the venv's packages are no concern of it.
         "--no-warn-conflicts",
-        # Byte-code compiled by this interpreter would be stale for the target's; Lambda compiles on import.
+        # Byte-code comes afterwards, from the target's own Python version (compile_bytecode).
         "--no-compile",
         "--target",
         str(target),
+        # The lock is the whole resolution already.
+        "--no-deps",
         *selection,
     ]
     subprocess.run([*install, *requirements], check=True)
     # Console scripts are of no use inside a function.
     shutil.rmtree(target / "bin", ignore_errors=True)
+    prune(target)
+
+
+def prune(target: Path) -> None:
+    for pattern in PRUNED:
+        for path in sorted(target.glob(pattern), reverse=True):
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
 
 
 def copy_sources(target: Path) -> None:
@@ -155,7 +253,11 @@ def check_import_closure(target: Path) -> None:
                 elif _module_file(target, module.rpartition(".")[0]) is None:
                     # Neither a module nor a name inside a package that is there.
                     missing.setdefault(module, set()).add(path.relative_to(target).as_posix())
-            elif top not in sys.stdlib_module_names and not _installed(target, top):
+            elif (
+                top not in sys.stdlib_module_names
+                and top not in RUNTIME_PROVIDED.values()
+                and not _installed(target, top)
+            ):
                 missing.setdefault(module, set()).add(path.relative_to(target).as_posix())
     if missing:
         lines = [f"  {module} (imported by {', '.join(sorted(by))})" for module, by in sorted(missing.items())]
@@ -181,6 +283,35 @@ def write_zip(source: Path, destination: Path) -> int:
     return destination.stat().st_size
 
 
+def target_interpreter(python_version: str) -> str | None:
+    """An interpreter of the target's version on this machine (this one, or `pythonX.Y` on PATH), if any."""
+    if python_version == f"{sys.version_info.major}.{sys.version_info.minor}":
+        return sys.executable
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found = [shutil.which(f"python{python_version}"), *map(str, sorted(pyenv.glob(f"{python_version}.*/bin/python3")))]
+    for candidate in filter(None, found):
+        probe = [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+        answer = subprocess.run(probe, capture_output=True, text=True, check=False)
+        if answer.returncode == 0 and answer.stdout.strip() == python_version:
+            return candidate
+    return None
+
+
+def compile_bytecode(target: Path, python_version: str) -> bool:
+    """Byte-code for every module, by the target's Python version; False when no such interpreter is here.
+
+    /var/task is read-only: without byte-code in the artifact, every cold start compiles every module it imports
+    from source again. The hashes are not checked (unchecked-hash): the files never change after the build, and
+    the zip's fixed timestamps would make mtime-based caches look stale.
+    """
+    interpreter = target_interpreter(python_version)
+    if interpreter is None:
+        return False
+    command = [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(target)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return True
+
+
 def build(
     out: Path, platform: str, python_version: str, make_zip: bool = True, wheelhouse: Path = DEFAULT_WHEELHOUSE
 ) -> tuple[int, int | None]:
@@ -188,9 +319,11 @@ def build(
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    install_dependencies(out, platform, python_version, runtime_dependencies(), wheelhouse)
+    install_dependencies(out, platform, python_version, locked_requirements(), wheelhouse)
     copy_sources(out)
     check_import_closure(out)
+    if not compile_bytecode(out, python_version):
+        print(f"package_lambda: no python{python_version} here: the artifact ships sources only", file=sys.stderr)
     unzipped = directory_size(out)
     zipped = write_zip(out, out.with_suffix(".zip")) if make_zip else None
     return unzipped, zipped
@@ -207,9 +340,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "lambda", help="artifact directory")
     parser.add_argument("--no-zip", action="store_true", help="skip writing <out>.zip")
     parser.add_argument(
+        "--update-lock", action="store_true", help=f"resolve the dependencies again into {LOCK_PATH.name} and stop"
+    )
+    parser.add_argument(
         "--wheelhouse", type=Path, default=DEFAULT_WHEELHOUSE, help="where fetched wheels are kept for offline builds"
     )
     args = parser.parse_args()
+    if args.update_lock:
+        pins = resolve_lock(args.platform, args.python_version, runtime_dependencies())
+        write_lock(pins, args.platform, args.python_version)
+        print(f"{LOCK_PATH}: {len(pins)} pins")
+        return
     try:
         unzipped, zipped = build(
             args.out.resolve(),

@@ -6,18 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from service.dal.claims import claim
-from service.dal.clients import client
-from service.dal.objects import read_object_capped, resolve_key
-from service.domain import preprocessing
 from service.domain.classifier import Classifier
 from service.domain.errors import ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.domain.policy import verdict
 from service.domain.review_items import ReviewItem, audit_draw
-from service.images.decode import decode_for_model
-from service.images.payload import decode_state_image, encode_state_image
 from service.pipeline.settings import SerializeSettings
+
+# Each function imports what only its own step needs: a cold Filter never loads boto3, numpy or Pillow, and a
+# cold Classify never loads boto3 (every import is a cold start cost; benchmarks/coldstart.py).
 
 
 def serialize(
@@ -35,6 +32,13 @@ def serialize(
     The claim comes before anything can fail, so a redelivered event never reports a failure twice: an event
     whose key resolves to no object is claimed as delivered before `ObjectNotFound` is raised.
     """
+    from service.dal.claims import claim
+    from service.dal.clients import client
+    from service.dal.objects import read_object_capped, resolve_key
+    from service.domain import preprocessing
+    from service.images.decode import decode_for_model
+    from service.images.payload import encode_state_image
+
     s3 = s3 or client("s3")
     dynamodb = client("dynamodb")
     try:
@@ -63,6 +67,8 @@ def serialize(
 
 
 def classify(image: SerializedImage, classifier: Classifier) -> Prediction:
+    from service.images.payload import decode_state_image
+
     return classifier.predict([decode_state_image(image.pixels_png_b64)])[0]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import platform
+import re
 import subprocess
 import sys
 import zipfile
@@ -82,7 +83,7 @@ def test_artifact_holds_handlers_service_and_model_but_not_the_laptop_parts(arti
     assert (artifact / "models" / "model.onnx").stat().st_size == (ROOT / "models" / "model.onnx").stat().st_size
     assert (artifact / "models" / "model_card.json").is_file()
     # Only the runtime layers ship: operator tools, the CLI, the review page and the local stack stay behind.
-    assert sorted(p.name for p in (artifact / "service").iterdir()) == [
+    assert sorted(p.name for p in (artifact / "service").iterdir() if p.name != "__pycache__") == [
         "__init__.py",
         "dal",
         "domain",
@@ -90,8 +91,48 @@ def test_artifact_holds_handlers_service_and_model_but_not_the_laptop_parts(arti
         "pipeline",
     ]
     assert not (artifact / "torch").exists() and not (artifact / "moto").exists()
-    assert not list(artifact.rglob("__pycache__"))
+    # Byte-code of the target's version (here this interpreter's): a read-only /var/task cannot cache it.
+    tag = sys.implementation.cache_tag
+    for source in [*(artifact / "handlers").glob("*.py"), *(artifact / "service" / "pipeline").glob("*.py")]:
+        assert (source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc").is_file(), source
     assert packager.directory_size(artifact) < 250 * 2**20  # Lambda's unzipped limit
+    # The runtime's own SDK is used, and onnxruntime's offline tools stay behind with what only they import.
+    for left_out in ("boto3", "botocore", "s3transfer", "google", "sympy", "onnxruntime/tools", "numpy/f2py"):
+        assert not (artifact / left_out).exists(), left_out
+
+
+def test_the_artifact_installs_exactly_the_lock(artifact: Path) -> None:
+    from importlib.metadata import distributions
+
+    installed = {
+        f"{packager._normalised(d.metadata['Name'])}=={d.version}" for d in distributions(path=[str(artifact)])
+    }
+    assert installed == set(packager.locked_requirements())
+    lock_names = {line.split("==")[0] for line in packager.locked_requirements()}
+    assert not lock_names & {packager._normalised(n) for n in (*packager.RUNTIME_PROVIDED, *packager.EXCLUDED)}
+
+
+def test_the_lock_pins_what_pyproject_asks_for() -> None:
+    lock_names = {line.split("==")[0] for line in packager.locked_requirements()}
+    for requirement in packager.runtime_dependencies():
+        name = packager._normalised(re.split(r"[\[=<>!~ ]", requirement, maxsplit=1)[0])
+        assert name in lock_names or name in packager.RUNTIME_PROVIDED, name
+    assert all("==" in line for line in packager.locked_requirements())
+
+
+def _lambda_runtime(tmp_path: Path) -> Path:
+    """The AWS SDK as the Lambda runtime provides it: this environment's copy, alone in a folder."""
+    import importlib.util
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    for module in packager.RUNTIME_PROVIDED.values():
+        spec = importlib.util.find_spec(module)
+        assert spec is not None and spec.origin is not None, module
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (runtime / source.name).symlink_to(source)
+    return runtime
 
 
 def test_the_zip_is_smaller_and_reproducible(tmp_path: Path) -> None:
@@ -108,11 +149,14 @@ def test_the_zip_is_smaller_and_reproducible(tmp_path: Path) -> None:
         assert sorted(archive.namelist()) == ["model.bin", "pkg/a.py"]
 
 
-def test_handlers_import_and_classify_from_the_artifact_alone(artifact: Path) -> None:
-    """No site-packages (-S), no environment or user site (-I): only the artifact and the standard library."""
+def test_handlers_import_and_classify_from_the_artifact_alone(artifact: Path, tmp_path: Path) -> None:
+    """No site-packages (-S), no environment or user site (-I): only the artifact, the runtime's SDK and the
+    standard library."""
+    runtime = _lambda_runtime(tmp_path)
     code = f"""
 import json, sys
 sys.path.insert(0, {str(artifact)!r})
+sys.path.insert(1, {str(runtime)!r})
 import handlers.serialize, handlers.classify, handlers.filter
 from PIL import Image
 from service.domain import paths

@@ -1,0 +1,227 @@
+"""Cold start of each function from the built Lambda artifact: import + first call, in a fresh interpreter.
+
+    python benchmarks/coldstart.py [--runs 10] [--json]
+
+Builds the artifact for this machine (scripts/package_lambda.py: the same lock, allow-list and pruning as the
+arm64 one the template deploys), then for each handler starts `--runs` fresh interpreters that see only the
+artifact, the AWS SDK (as the Lambda runtime provides it) and the standard library, and time the handler's import
+and its first call. Serialize reads a real object and writes its claim, against an in-process moto server (what a
+cold function does on its first image); Classify gets Serialize's answer and Filter Classify's. Tracing is off (no
+X-Ray daemon here). Prints the median and p95 of each, and the sizes of both artifacts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HANDLERS = ("serialize", "classify", "filter")
+SAMPLE = ROOT / "samples" / "bicycle-1.png"
+BUCKET, KEY, TABLE = "coldstart-intake", "photos/bicycle-1.png", "coldstart-claims"
+
+CHILD = """
+import json, sys, time
+started = time.perf_counter()
+sys.path[:0] = [{artifact!r}, {runtime!r}]
+import handlers.{name} as module
+imported = time.perf_counter()
+
+class Context:
+    function_name = "scones-{name}"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:scones-{name}"
+    memory_limit_in_mb = 1024
+    aws_request_id = "coldstart"
+    log_group_name = "/aws/lambda/scones-{name}"
+    log_stream_name = "coldstart"
+    function_version = "$LATEST"
+    def get_remaining_time_in_millis(self):
+        return 10_000
+
+output = module.handler(json.loads(sys.stdin.read()), Context())
+called = time.perf_counter()
+print(json.dumps({{"import_s": imported - started, "call_s": called - imported, "output": output}}))
+"""
+
+
+def _this_platform() -> str:
+    _, version = platform.libc_ver()
+    major, minor = version.split(".")[:2]
+    return f"manylinux_{major}_{minor}_{platform.machine()}"
+
+
+def build(out: Path, target_platform: str, python_version: str) -> int:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "package_lambda.py"), "--platform", target_platform,
+         "--python-version", python_version, "--out", str(out), "--no-zip"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    line = next(line for line in result.stdout.splitlines() if line.startswith("unzipped:"))
+    return int(line.split()[1].replace(",", ""))
+
+
+def _event(etag: str, version_id: str, size: int) -> dict[str, Any]:
+    return {
+        "event": {
+            "version": "0",
+            "id": "coldstart",
+            "detail-type": "Object Created",
+            "source": "aws.s3",
+            "account": "123456789012",
+            "time": "2026-12-02T10:00:00Z",
+            "region": "us-east-1",
+            "resources": [f"arn:aws:s3:::{BUCKET}"],
+            "detail": {
+                "version": "0",
+                "bucket": {"name": BUCKET},
+                "object": {"key": KEY, "size": size, "etag": etag, "version-id": version_id, "sequencer": "01"},
+                "request-id": "R",
+                "requester": "123456789012",
+                "reason": "PutObject",
+            },
+        },
+        "execution": "arn:aws:states:us-east-1:123456789012:express:pipeline:coldstart",
+    }
+
+
+def _run(name: str, artifact: Path, runtime: Path, env: dict[str, str], payload: dict[str, Any]) -> dict[str, Any]:
+    code = CHILD.format(artifact=str(artifact), runtime=str(runtime), name=name)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{name}: {result.stderr[-2000:]}")
+    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
+def _lambda_runtime(folder: Path) -> Path:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("package_lambda", ROOT / "scripts" / "package_lambda.py")
+    assert spec is not None and spec.loader is not None
+    packager = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(packager)
+    runtime_provided: dict[str, str] = packager.RUNTIME_PROVIDED
+    folder.mkdir(parents=True, exist_ok=True)
+    for module in runtime_provided.values():
+        spec = importlib.util.find_spec(module)
+        assert spec is not None and spec.origin is not None, module
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (folder / source.name).symlink_to(source)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--json", action="store_true", dest="as_json")
+    parser.add_argument(
+        "--sources-only", action="store_true", help="drop the artifact's byte-code (what a build without it costs)"
+    )
+    args = parser.parse_args()
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        here = build(work / "lambda", _this_platform(), f"{sys.version_info.major}.{sys.version_info.minor}")
+        deployed = build(work / "lambda-arm64", "manylinux_2_34_aarch64", "3.12")
+        runtime = _lambda_runtime(work / "runtime")
+        if args.sources_only:
+            for cache in list((work / "lambda").rglob("__pycache__")):
+                shutil.rmtree(cache)
+        server = ThreadedMotoServer(port=0, verbose=False)
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            endpoint = f"http://{host}:{port}"
+            credentials = {"aws_access_key_id": "x", "aws_secret_access_key": "x", "region_name": "us-east-1"}
+            s3 = boto3.client("s3", endpoint_url=endpoint, **credentials)
+            s3.create_bucket(Bucket=BUCKET)
+            s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+            body = SAMPLE.read_bytes()
+            put = s3.put_object(Bucket=BUCKET, Key=KEY, Body=body)
+            dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, **credentials)
+            dynamodb.create_table(
+                TableName=TABLE,
+                AttributeDefinitions=[{"AttributeName": "upload_id", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "upload_id", "KeyType": "HASH"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            env = {
+                "PATH": "/usr/bin:/bin",
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_ACCESS_KEY_ID": "x",
+                "AWS_SECRET_ACCESS_KEY": "x",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_LAMBDA_FUNCTION_NAME": "scones",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_NAMESPACE": "Scones",
+                "POWERTOOLS_LOG_LEVEL": "WARNING",
+                "IDEMPOTENCY_TABLE": TABLE,
+                # /var/task is read-only: nothing compiled on import may be kept for the next cold start.
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+            figures: dict[str, dict[str, float]] = {}
+            outputs: dict[str, Any] = {}  # each handler's first answer, the next one's input
+            for name in HANDLERS:
+                totals, imports = [], []
+                for _ in range(args.runs):
+                    if name == "serialize":
+                        # A new claim each run: the first call of a cold function meets a new upload.
+                        for item in dynamodb.scan(TableName=TABLE)["Items"]:
+                            dynamodb.delete_item(TableName=TABLE, Key={"upload_id": item["upload_id"]})
+                        payload = _event(put["ETag"].strip('"'), put["VersionId"], len(body))
+                    elif name == "classify":
+                        payload = {"image": outputs["serialize"]}
+                    else:
+                        payload = {"image": outputs["serialize"], "prediction": outputs["classify"]}
+                    found = _run(name, work / "lambda", runtime, env, payload)
+                    outputs.setdefault(name, found["output"])
+                    imports.append(found["import_s"])
+                    totals.append(found["import_s"] + found["call_s"])
+                figures[name] = {
+                    "import_p50_s": statistics.median(imports),
+                    "total_p50_s": statistics.median(totals),
+                    "total_p95_s": sorted(totals)[max(0, round(0.95 * len(totals)) - 1)],
+                }
+        finally:
+            server.stop()
+    report = {
+        "runs": args.runs,
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "artifact_here_mib": here / 2**20,
+        "artifact_arm64_mib": deployed / 2**20,
+        "bytecode": not args.sources_only,
+        "handlers": figures,
+    }
+    if args.as_json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"artifact unzipped: arm64 (deployed) {deployed / 2**20:.1f} MiB, here {here / 2**20:.1f} MiB")
+    print(f"{'handler':10} {'import p50':>11} {'import+1st call p50':>20} {'p95':>8}   ({args.runs} runs)")
+    for name, row in figures.items():
+        print(f"{name:10} {row['import_p50_s']:>10.3f}s {row['total_p50_s']:>19.3f}s {row['total_p95_s']:>7.3f}s")
+
+
+if __name__ == "__main__":
+    main()
