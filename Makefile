@@ -6,6 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint format clean
 
+# `sam validate --lint` needs the SAM CLI, whose pins (click) clash with the dev tools: it gets a venv of its own.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed
+SAM_CLI_VERSION := 1.170.0
+
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -14,14 +20,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[cli,train,sagemaker,dev]'
 	touch $(STAMP)
 
+$(SAM_STAMP): Makefile
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	touch $(SAM_STAMP)
+
 demo: setup
 	$(PY) -m service.cli.demo
 
-lint: setup
+lint: setup $(SAM_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template infra/template.yaml
 
 test: setup lint
 	$(PY) -m pytest -n 2 --dist loadfile
