@@ -29,7 +29,7 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from service.local import faults
+from service.local import elastic, faults
 
 Handler = Callable[[dict[str, Any], Any], Any]
 HANDLER_MODULES = ("handlers.serialize", "handlers.classify", "handlers.filter")
@@ -157,7 +157,8 @@ def _dispatch(handler_path: str, body: Any, context: LambdaContext) -> tuple[byt
     raw = body.encode() if isinstance(body, str) else body
     future: Future[tuple[bytes, bool]] = _pool.submit(_worker_invoke, handler_path, raw, asdict(context))
     try:
-        return future.result(timeout=context.timeout_seconds)
+        # The wait includes queueing for a worker, which Lambda never charges to a function: stretched.
+        return future.result(timeout=elastic.stretched(context.timeout_seconds))
     except FutureTimeout:
         message = f"Task timed out after {context.timeout_seconds:.2f} seconds"
         return error_payload("Sandbox.Timedout", message, context.aws_request_id), True

@@ -59,7 +59,7 @@ def _mismatch(patch: Patch) -> MotoMismatchError:
 
 
 def _patches(with_faults: bool) -> list[Patch]:
-    from service.local import cloudformation, eventbridge, faults, lambdas, s3events, speedups
+    from service.local import cloudformation, elastic, eventbridge, faults, lambdas, s3events, speedups
 
     sfn = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
     found = [
@@ -73,6 +73,8 @@ def _patches(with_faults: bool) -> list[Patch]:
               "run the real handlers in worker processes instead of echoing the payload"),
         Patch("moto.stepfunctions.models", "StateMachine.create_from_cloudformation_json",
               cloudformation.state_machine_with_its_type, "moto's CloudFormation drops StateMachineType"),
+        Patch("moto.stepfunctions.parser.asl.component.common.timeouts.timeout", "TimeoutSeconds._eval_seconds",
+              elastic.state_timeout, "a state's timeout counts time spent queueing for a local worker"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
               lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
     ]  # fmt: skip

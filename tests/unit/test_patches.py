@@ -35,3 +35,18 @@ def test_pyproject_pins_the_series_the_patches_were_written_against() -> None:
     pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
     assert f"moto[server]=={patches.BUILT_AGAINST}.*" in pyproject["project"]["optional-dependencies"]["cli"]
     assert version("moto").startswith(f"{patches.BUILT_AGAINST}.")
+
+
+def test_local_timeouts_are_the_definitions_stretched(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+
+    from service.local import elastic
+
+    evaluate = elastic.state_timeout(TimeoutSeconds._eval_seconds)
+    monkeypatch.setenv("SCONES_LOCAL_TIMEOUT_FACTOR", "10")
+    assert evaluate(TimeoutSeconds(timeout_seconds=15), None) == 150
+    monkeypatch.setenv("SCONES_LOCAL_TIMEOUT_FACTOR", "1")
+    assert evaluate(TimeoutSeconds(timeout_seconds=15), None) == 15
+    monkeypatch.setenv("SCONES_LOCAL_TIMEOUT_FACTOR", "0.5")
+    with pytest.raises(ValueError, match=">= 1"):
+        evaluate(TimeoutSeconds(timeout_seconds=15), None)
