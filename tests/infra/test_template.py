@@ -337,4 +337,5 @@ def test_traces_are_sampled_at_a_parameter_for_the_pipeline_only(template: dict[
     assert sampling["FixedRate"] == {"Ref": "TraceSamplingRate"}
     assert sampling["ReservoirSize"] == 0
     # Scoped to this stack's state machine, never the account's other services.
-    assert sampling["ResourceARN"] == {"Ref": "PipelineStateMachine"}
+    assert sampling["ServiceName"] == {"Fn::GetAtt": ["PipelineStateMachine", "Name"]}
+    assert sampling["ServiceType"] == "AWS::StepFunctions::StateMachine"
