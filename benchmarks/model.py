@@ -5,17 +5,14 @@ python -m benchmarks.model                          # figures for both models
 python -m benchmarks.model --photos DIR --validation DIR
 python -m benchmarks.model --train DIR              # re-run training on DIR first (into a temporary folder)
 
-The previous model (the single Lite0 at 128 px, calibrated on a 25% hold-out) is kept, ONNX and card, in
+The previous model (the from-scratch luma convnet ensemble at 32 px) is kept, ONNX and card, in
 benchmarks/previous/: out of the serving path, and there on any clone (a copy read from git history would need
-the history, which shallow clones and exported trees do not have). A previous model with a recognition output
-runs through the serving classifier; one without (the older from-scratch convnets) through PreviousClassifier,
-the same preprocessing module with its own card's input size and statistics.
+the history, which shallow clones and exported trees do not have). It runs through the same preprocessing
+module with its own card's input size and statistics.
 
-Validation accuracy and coverage come from each card (the predictions each was calibrated on: for the current
-model the out-of-fold predictions of its cross-fitted members, each image scored by the member that never
-trained on it; for a hold-out card the shipped network on the share it never trained on); with --validation a
-hold-out model is also scored again through serving on its held-out split (a cross-fitted ensemble has no
-image held out from all of its members). Real photos (--photos, a folder with bicycle/,
+Validation accuracy and coverage come from each card (the held-out predictions each was calibrated on; for the
+current model the shipped network itself on the 30% it never trained on); with --validation the current model
+is also scored again through serving on that held-out split. Real photos (--photos, a folder with bicycle/,
 motorcycle/ and other/) are scored through serving, with each model's own thresholds.
 """
 
@@ -129,12 +126,7 @@ def figures(
     image = photo()
     p50, p95 = latency_ms(lambda: classifier.predict([image]), args.runs)
     held = f"{card.split.val_size} held-out"
-    if not card.split.folds:
-        how = "hold-out split, shipped model"
-    elif "cross-fitting" in card.split.method:
-        how = f"out-of-fold, {card.split.folds} shipped members"
-    else:
-        how = f"{card.split.folds}-fold cross-validation"
+    how = f"{card.split.folds}-fold cross-validation" if card.split.folds else "hold-out split, shipped model"
     rows = {
         "model": card.model_version,
         "architecture": card.architecture[:60] + ("..." if len(card.architecture) > 60 else ""),
@@ -153,7 +145,7 @@ def figures(
             else "-"
         ),
     }
-    if args.validation and card.recognition and not card.split.folds and args.validation.is_dir():
+    if args.validation and card.recognition and args.validation.is_dir():
         d = decisions_on_validation(classifier, card, args.validation)
         rows["  served again (ONNX)"] = (
             f"accuracy {_f(d.accuracy)}, coverage {_f(d.coverage)}, accepted precision {_f(d.accepted_precision)}"
@@ -200,14 +192,9 @@ def main(argv: list[str] | None = None) -> None:
         "current", OnnxClassifier(model_path, card, intra_op_threads=args.threads), card, model_path, args
     )
     previous_card = read_model_card(PREVIOUS / "model_card.json")
-    previous_classifier = (
-        OnnxClassifier(PREVIOUS / "model.onnx", previous_card, intra_op_threads=args.threads)
-        if previous_card.recognition
-        else PreviousClassifier(PREVIOUS / "model.onnx", previous_card, intra_op_threads=args.threads)
-    )
     previous = figures(
         "previous",
-        previous_classifier,
+        PreviousClassifier(PREVIOUS / "model.onnx", previous_card, intra_op_threads=args.threads),
         previous_card,
         PREVIOUS / "model.onnx",
         args,

@@ -1,7 +1,6 @@
 """Evaluate a model through the SERVING path (service.images, preprocessing, OnnxClassifier, the policy).
 
-    python -m training.evaluate --validation DATA          # the card's held-out split of DATA (never trained on);
-                                                           # cross-fitted cards: their out-of-fold figures
+    python -m training.evaluate --validation DATA          # the card's held-out split of DATA (never trained on)
     python -m training.evaluate --photos DIR               # DIR/bicycle, DIR/motorcycle, DIR/other (neither)
     python -m training.evaluate --images DIR --labels CSV  # any labelled images (filename,label,class_name)
     [--out DIR] [--json] [--model M --card C]
@@ -144,11 +143,6 @@ def validation_items(data: Path, card: ModelCard) -> list[LabelledImage]:
     from training.train import stratified_holdout
 
     items = load_labelled_folder(data)
-    if card.split.folds:
-        raise ValueError(
-            f"the served model averages {card.split.folds} cross-fitted members and every image was trained on by "
-            "all but one of them: no image is held out from the served graph (the card's figures are out-of-fold)"
-        )
     share = float(card.training.hyperparameters.get("holdout", 0.0))
     if not share:
         raise ValueError("the model card records no held-out split")
@@ -187,47 +181,6 @@ def decisions_report(title: str, d: Decisions) -> str:
             f"  neither class: auto-accepted {_share(d.other_accepted)}  unrecognised {_share(d.other_unrecognised)}"
         )
     return "\n".join(lines)
-
-
-class OutOfFold(BaseModel):
-    """The validation figures a cross-fitted card records (each image scored by the member that never saw it)."""
-
-    images: int
-    accuracy: float
-    accuracy_per_class: dict[str, float]
-    fold_accuracy: list[float]
-    recognised: float | None
-    coverage: float | None
-    accepted_precision: float | None
-    threshold: float
-
-
-def card_figures(card: ModelCard) -> OutOfFold:
-    recognition = card.recognition
-    return OutOfFold(
-        images=card.validation.num_images,
-        accuracy=card.validation.accuracy,
-        accuracy_per_class={name: m.recall for name, m in card.validation.per_class.items()},
-        fold_accuracy=card.split.fold_accuracy,
-        recognised=recognition.validation_recognised if recognition else None,
-        coverage=recognition.coverage_with_gate if recognition else card.thresholds.coverage_at_recommended,
-        accepted_precision=(recognition.accuracy_with_gate if recognition else card.thresholds.accuracy_at_recommended),
-        threshold=card.recommended_threshold,
-    )
-
-
-def out_of_fold_report(card: ModelCard) -> str:
-    f = card_figures(card)
-    return "\n".join(
-        [
-            f"validation: {f.images} out-of-fold predictions from the card ({card.split.folds} cross-fitted members, "
-            "each image scored by the one that never trained on it; the served ensemble has seen them all)",
-            f"  accuracy {f.accuracy:.3f}  per class "
-            + "  ".join(f"{name} {value:.3f}" for name, value in f.accuracy_per_class.items()),
-            f"  recognised {_share(f.recognised)}  coverage (auto-accepted) {_share(f.coverage)}  "
-            f"accepted precision {_share(f.accepted_precision)}",
-        ]
-    )
 
 
 def report(metrics: Metrics, analysis: ThresholdAnalysis, recommended: float, shipped: float) -> str:
@@ -275,11 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     classifier = OnnxClassifier(args.model, card)
     result: dict[str, object] = {"model_version": card.model_version}
     printed: list[str] = []
-    if args.validation and card.split.folds:
-        # Cross-fitted: the served ensemble has trained on every image; the card's out-of-fold figures stand.
-        result["validation"] = {"out_of_fold": card_figures(card).model_dump()}
-        printed.append(out_of_fold_report(card))
-    elif args.validation:
+    if args.validation:
         held = evaluate_decisions(validation_items(args.validation, card), classifier, card)
         result["validation"] = held.model_dump()
         printed.append(decisions_report(f"validation (held-out split of {args.validation})", held))

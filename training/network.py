@@ -3,15 +3,10 @@
     input (N, 3, S, S) ── stem + blocks[:TRUNK_BLOCKS]  (pretrained, frozen, shared)
                               ├── ImageNet tail + head (pretrained, frozen): softmax mass on the two-wheeler
                               │   classes = how much a *photo* looks like a bicycle or motorcycle at all
-                              └── MEMBERS fine-tuned tails + heads (bicycle, motorcycle, neither), their logits
-                                  averaged: the class logits, and how much a *thumbnail* looks like a two-wheeler
-                                  (1 - p(neither))
+                              └── fine-tuned tail + head (bicycle, motorcycle, neither): the class logits, and
+                                  how much a *thumbnail* looks like a two-wheeler (1 - p(neither))
 
 Outputs: `logits` (N, 2), bicycle and motorcycle, and `recognition` (N,) in [0, 1].
-
-The fine-tuned tails are an ensemble of cross-fitted members (training.train): each is trained on all but one
-fold of the images, so every image has a prediction from a member that never saw it. They share the frozen trunk
-and the ImageNet branch, so each member adds only its tail (7.5 MB) and a quarter of the trunk's compute.
 
 Why two recognition scores: the ImageNet head knows thousands of everyday things in photos (cars, people, dogs)
 and puts almost no mass on two-wheelers for them, but it does not recognise 32-pixel thumbnails upscaled to S
@@ -42,8 +37,8 @@ TWO_WHEELERS: dict[int, str] = {
     880: "unicycle, monocycle",
 }
 # Lite0 has 16 MBConv blocks; the first 13 are shared and frozen, the last three and the head convolution are
-# fine-tuned, one copy per member (a copy of them, frozen, stays for the ImageNet head). Each fine-tuned copy is
-# 7.5 MB of the graph; fine-tuning more blocks would duplicate more weights per member.
+# fine-tuned (a copy of them, frozen, stays for the ImageNet head). Fine-tuning more would duplicate more weights:
+# from block 11 on the graph passes 25 MB.
 TRUNK_BLOCKS = 13
 NUM_OUTPUTS = 3  # bicycle, motorcycle, neither
 FEATURES = 1280
@@ -102,12 +97,8 @@ class SconesNet(nn.Module):
     photo_threshold: torch.Tensor
     thumbnail_threshold: torch.Tensor
 
-    def __init__(
-        self, pretrained: bool = True, photo_detail: float = 0.31, detail_width: float = 0.005, members: int = 1
-    ) -> None:
+    def __init__(self, pretrained: bool = True, photo_detail: float = 0.31, detail_width: float = 0.005) -> None:
         super().__init__()
-        if members < 1:
-            raise ValueError(f"an ensemble needs at least one member, not {members}")
         base = lite0(pretrained)
         self.stem = nn.Sequential(base._conv_stem, base._bn0, nn.ReLU6())
         self.trunk = nn.ModuleList(base._blocks[:TRUNK_BLOCKS])
@@ -117,11 +108,8 @@ class SconesNet(nn.Module):
         # disk for a probability that moves by less than 1e-3.
         self.register_buffer("imagenet_weight", base._fc.weight.detach().half())
         self.register_buffer("imagenet_bias", base._fc.bias.detach().clone())
-        self.tails = nn.ModuleList(
-            Tail(copy.deepcopy(blocks), copy.deepcopy(base._conv_head), copy.deepcopy(base._bn1))
-            for _ in range(members)
-        )
-        self.heads = nn.ModuleList(nn.Linear(FEATURES, NUM_OUTPUTS) for _ in range(members))
+        self.tail = Tail(copy.deepcopy(blocks), copy.deepcopy(base._conv_head), copy.deepcopy(base._bn1))
+        self.head = nn.Linear(FEATURES, NUM_OUTPUTS)
         for module in (self.stem, self.trunk, self.imagenet):
             module.requires_grad_(False)
         self.register_buffer("two_wheelers", torch.tensor(sorted(TWO_WHEELERS)), persistent=False)
@@ -147,45 +135,34 @@ class SconesNet(nn.Module):
             x = block(x)
         return x
 
-    @property
-    def members(self) -> int:
-        return len(self.heads)
-
-    def member_outputs(self, shared: torch.Tensor, member: int) -> torch.Tensor:
-        """One member's three logits (bicycle, motorcycle, neither) from the shared trunk's output."""
-        return self.heads[member](self.tails[member](shared))
-
-    def head_outputs(self, shared: torch.Tensor, member: int | None = None) -> torch.Tensor:
-        """The three logits of one member, or (None) the mean over all members: what the graph serves."""
-        if member is not None:
-            return self.member_outputs(shared, member)
-        return torch.stack([self.member_outputs(shared, m) for m in range(self.members)]).mean(dim=0)
-
-    def outputs(self, x: torch.Tensor, member: int | None = None) -> torch.Tensor:
-        """The fine-tuned heads' three logits (bicycle, motorcycle, neither)."""
+    def outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The fine-tuned head's three logits (bicycle, motorcycle, neither): what training optimises."""
         with torch.no_grad():
             shared = self.shared(x)
-        return self.head_outputs(shared, member)
+        return self.head(self.tail(shared))
 
     def imagenet_probabilities(self, shared: torch.Tensor) -> torch.Tensor:
         logits = F.linear(self.imagenet(shared), self.imagenet_weight.float(), self.imagenet_bias)
         return torch.softmax(logits, dim=1)
 
-    def forward(self, x: torch.Tensor, member: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Class logits and recognition, each the mean over the image and its mirror image (flip averaging,
-        baked into the graph so that every runtime gets it); of the whole ensemble (what is exported), or of one
-        member (its out-of-fold predictions)."""
-        views = with_mirror(x)
-        outputs, _, _, recognition = self.decide(views, self.shared(views), member)
-        return flip_mean(outputs[:, : NUM_OUTPUTS - 1]), flip_mean(recognition)
+    def raw_scores(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(photo, thumbnail): the ImageNet head's two-wheeler mass, and 1 - p(neither) of the fine-tuned head."""
+        shared = self.shared(x)
+        imagenet = self.imagenet_probabilities(shared)
+        photo = imagenet.index_select(1, self.two_wheelers).sum(dim=1)
+        thumbnail = 1.0 - torch.softmax(self.head(self.tail(shared)), dim=1)[:, NUM_OUTPUTS - 1]
+        return photo, thumbnail
 
-    def decide(
-        self, x: torch.Tensor, shared: torch.Tensor, member: int | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Per input (no flip averaging), from the trunk's output `shared` of `x`: the three logits, the raw
-        photo score (the ImageNet head's two-wheeler mass), the raw thumbnail score (1 - p(neither) of the
-        fine-tuned heads) and the recognition blended from both."""
-        outputs = self.head_outputs(shared, member)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Class logits and recognition, each the mean over the image and its mirror image (flip averaging,
+        baked into the graph so that every runtime gets it)."""
+        n = x.shape[0]
+        logits, recognition = self.single(torch.cat([x, torch.flip(x, dims=[3])], dim=0))
+        return (logits[:n] + logits[n:]) / 2, (recognition[:n] + recognition[n:]) / 2
+
+    def single(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        shared = self.shared(x)
+        outputs = self.head(self.tail(shared))
         imagenet = self.imagenet_probabilities(shared)
         photo = imagenet.index_select(1, self.two_wheelers).sum(dim=1)
         thumbnail = 1.0 - torch.softmax(outputs, dim=1)[:, NUM_OUTPUTS - 1]
@@ -193,18 +170,7 @@ class SconesNet(nn.Module):
         recognition = weight * rescale(photo, self.photo_threshold) + (1.0 - weight) * rescale(
             thumbnail, self.thumbnail_threshold
         )
-        return outputs, photo, thumbnail, recognition
-
-
-def with_mirror(x: torch.Tensor) -> torch.Tensor:
-    """The batch followed by its mirror images."""
-    return torch.cat([x, torch.flip(x, dims=[3])], dim=0)
-
-
-def flip_mean(values: torch.Tensor) -> torch.Tensor:
-    """The mean of each image's value and its mirror image's (the halves of a with_mirror batch)."""
-    n = values.shape[0] // 2
-    return (values[:n] + values[n:]) / 2
+        return outputs[:, : NUM_OUTPUTS - 1], recognition
 
 
 def rescale(score: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:

@@ -3,21 +3,15 @@
     python -m training.train --data /path/to/labelled-folder --out models/
 
 The network (training.network) is an ImageNet-pretrained EfficientNet-Lite0 at 128 px: its early blocks are
-frozen and shared, its last three blocks and a new head (bicycle, motorcycle, neither) are fine-tuned on the
+frozen and shared, its last five blocks and a new head (bicycle, motorcycle, neither) are fine-tuned on the
 labelled thumbnails plus images of neither class made by training.negatives, with augmentation that bridges
 thumbnails and photos (training.augmentation).
 
-Cross-fitted ensemble, calibrated honestly: the images are split into K stratified folds (4 by default) and the
-network carries K fine-tuned tails (members) on its one frozen trunk; member k is trained on every fold but k.
-All members ship, and the graph averages their logits. Every image therefore has exactly one prediction from a
-shipped member that never trained on it (its out-of-fold prediction): the temperature, the confidence threshold
-table and every validation figure in the card come from those 1000 out-of-fold predictions. They describe one
-member, each on a quarter of the data it never saw; the shipped average of all members is at least as good, so
-the figures are slightly pessimistic. The recognition thresholds are chosen on held-out negatives that no
-member trained on, scored by the shipped ensemble itself.
-
-Training all members costs one trunk pass per augmented batch (shared) and one tail pass per member; the members
-learn from the same augmented batches, each on the samples of its own folds (plus every negative).
+Calibration is honest by construction: a stratified share of the images (30% by default) is held out before
+training and never trained on; the temperature, the confidence threshold table, the recognition thresholds and
+every validation figure in the card come from the shipped model's own predictions on it. (Cross-validation
+would score networks other than the one shipped; with a pretrained backbone 700 images are enough to train,
+and 300 held-out predictions of the shipped model itself are what the card's figures should describe.)
 
 Deterministic: the same data, seed, arguments and thread count give identical weights.
 """
@@ -51,7 +45,7 @@ from training.metrics import (
     nll,
     softmax,
 )
-from training.network import TRUNK_BLOCKS, TWO_WHEELERS, SconesNet, detail, flip_mean, with_mirror
+from training.network import TRUNK_BLOCKS, TWO_WHEELERS, SconesNet, detail
 from training.thresholds import analyse, plot_thresholds
 
 CLASSES: tuple[str, ...] = ("bicycle", "motorcycle")
@@ -68,7 +62,7 @@ NEGATIVES_ALLOWED = 0.005
 class Config:
     epochs: int = 14
     seed: int = 0
-    folds: int = 4  # cross-fitted members shipped, each trained on all folds but its own
+    holdout: float = 0.25
     batch_size: int = 32
     lr: float = 1e-3
     head_lr: float = 5e-3
@@ -118,8 +112,7 @@ def fingerprint(items: list[LabelledImage]) -> DataFingerprint:
 
 
 def stratified_holdout(labels: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train indices, held-out indices): `share` of each class held out, after a shuffle seeded with `seed`.
-    The split of hold-out model cards (a `holdout` hyperparameter), which training.evaluate re-creates."""
+    """(train indices, held-out indices): `share` of each class held out, after a shuffle seeded with `seed`."""
     if not 0.0 < share < 1.0:
         raise ValueError(f"the held-out share must be between 0 and 1, not {share}")
     rng = np.random.default_rng(seed)
@@ -133,22 +126,6 @@ def stratified_holdout(labels: np.ndarray, share: float, seed: int) -> tuple[np.
         held.append(members[:count])
     held_out = np.sort(np.concatenate(held))
     return np.setdiff1d(np.arange(len(labels)), held_out), held_out
-
-
-def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Each image's fold in 0..folds-1: every class dealt round-robin into the folds after a shuffle seeded with
-    `seed` (fold sizes per class differ by at most one)."""
-    if folds < 2:
-        raise ValueError(f"cross-fitting needs at least 2 folds, not {folds}")
-    rng = np.random.default_rng(seed)
-    assigned = np.full(len(labels), -1, dtype=np.int64)
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        if len(members) < folds:
-            raise ValueError(f"{len(members)} images of class {label} cannot be split into {folds} folds")
-        rng.shuffle(members)
-        assigned[members] = np.arange(len(members)) % folds
-    return assigned
 
 
 def images_to_array(images: list[Image.Image]) -> np.ndarray:
@@ -179,27 +156,20 @@ def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
     return factor
 
 
-def train_network(x: np.ndarray, y: np.ndarray, config: Config, fold: np.ndarray | None = None) -> SconesNet:
-    """`config.folds` members (tails and heads) fine-tuned with AdamW on a one-cycle schedule, the rest staying as
-    pretrained. Member k learns from the samples whose `fold` is not k (-1: every member; None: all -1). The
-    members' parameters are disjoint and their losses summed, so each learns exactly as if trained alone on the
-    same augmented batches."""
+def train_network(x: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
+    """The tail and head fine-tuned with AdamW on a one-cycle schedule (the rest stays as pretrained)."""
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
-    folds = torch.from_numpy(np.full(len(x), -1, dtype=np.int64) if fold is None else np.asarray(fold, np.int64))
-    model = SconesNet(pretrained=config.pretrained, members=config.folds)
+    model = SconesNet(pretrained=config.pretrained)
     steps_per_epoch = -(-len(x) // config.batch_size)
     total_steps = config.epochs * steps_per_epoch
+    decayed = [p for p in model.tail.parameters() if p.ndim > 1]
     optimizer = torch.optim.AdamW(
         [
-            {
-                "params": [p for p in model.tails.parameters() if p.ndim > 1],
-                "lr": config.lr,
-                "weight_decay": config.weight_decay,
-            },
-            {"params": [p for p in model.tails.parameters() if p.ndim <= 1], "lr": config.lr, "weight_decay": 0.0},
-            {"params": list(model.heads.parameters()), "lr": config.head_lr, "weight_decay": 0.0},
+            {"params": decayed, "lr": config.lr, "weight_decay": config.weight_decay},
+            {"params": [p for p in model.tail.parameters() if p.ndim <= 1], "lr": config.lr, "weight_decay": 0.0},
+            {"params": list(model.head.parameters()), "lr": config.head_lr, "weight_decay": 0.0},
         ]
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle(total_steps))
@@ -211,18 +181,9 @@ def train_network(x: np.ndarray, y: np.ndarray, config: Config, fold: np.ndarray
         for start in range(0, len(x), config.batch_size):
             batch = order[start : start + config.batch_size]
             xb = augment(inputs[batch], augmentation, gen)
-            with torch.no_grad():
-                shared = model.shared(xb)
-            losses = []
-            for member in range(model.members):
-                chosen = folds[batch] != member
-                if chosen.any():
-                    logits = model.member_outputs(shared[chosen], member)
-                    losses.append(
-                        F.cross_entropy(logits, targets[batch][chosen], label_smoothing=config.label_smoothing)
-                    )
+            loss = F.cross_entropy(model.outputs(xb), targets[batch], label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
-            torch.stack(losses).sum().backward()
+            loss.backward()
             optimizer.step()
             schedule.step()
         print(f"epoch {epoch + 1}/{config.epochs} done at {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -238,39 +199,14 @@ class Scores:
     recognition: np.ndarray  # (N,) what the graph outputs
 
 
-@dataclass
-class Views:
-    """Images with their mirror images, and the frozen trunk's output for them: computed once, scored again
-    whenever the thresholds change (the trunk is most of the cost)."""
-
-    batches: list[tuple[torch.Tensor, torch.Tensor]]
-
-
 @torch.no_grad()
-def views_of(model: SconesNet, x: np.ndarray, batch_size: int = 64) -> Views:
-    batches = []
-    for start in range(0, len(x), batch_size):
-        views = with_mirror(torch.from_numpy(x[start : start + batch_size]))
-        batches.append((views, model.shared(views)))
-    return Views(batches)
-
-
-@torch.no_grad()
-def scores_of(model: SconesNet, x: np.ndarray | Views, member: int | None = None) -> Scores:
-    """The scores of the shipped ensemble (member None) or of one member: what the graph computes."""
-    views = x if isinstance(x, Views) else views_of(model, x)
+def scores_of(model: SconesNet, x: np.ndarray, batch_size: int = 64) -> Scores:
     parts: dict[str, list[np.ndarray]] = {name: [] for name in ("logits", "photo", "thumbnail", "detail", "rec")}
-    for batch, shared in views.batches:
-        outputs, photo, thumbnail, recognition = model.decide(batch, shared, member)
-        n = batch.shape[0] // 2
-        values = (
-            flip_mean(outputs[:, : len(CLASSES)]),
-            photo[:n],  # of the image itself: the thresholds apply before flip averaging
-            thumbnail[:n],
-            detail(batch[:n]),
-            flip_mean(recognition),
-        )
-        for name, value in zip(parts, values, strict=True):
+    for start in range(0, len(x), batch_size):
+        xb = torch.from_numpy(x[start : start + batch_size])
+        logits, recognition = model(xb)
+        photo, thumbnail = model.raw_scores(xb)  # of the image itself (the thresholds apply before averaging)
+        for name, value in zip(parts, (logits, photo, thumbnail, detail(xb), recognition), strict=True):
             parts[name].append(value.numpy().astype(np.float64))
     joined = {name: np.concatenate(values) if values else np.zeros(0) for name, values in parts.items()}
     return Scores(
@@ -280,19 +216,6 @@ def scores_of(model: SconesNet, x: np.ndarray | Views, member: int | None = None
         detail=joined["detail"],
         recognition=joined["rec"],
     )
-
-
-def out_of_fold(model: SconesNet, x: np.ndarray, fold: np.ndarray) -> Scores:
-    """Each image scored by the one member that never trained on it (the member of its fold)."""
-    parts = {member: scores_of(model, x[fold == member], member) for member in range(model.members)}
-    merged = {}
-    for name in ("logits", "photo", "thumbnail", "detail", "recognition"):
-        first = getattr(parts[0], name)
-        values = np.zeros((len(x), *first.shape[1:]), dtype=np.float64)
-        for member, scores in parts.items():
-            values[fold == member] = getattr(scores, name)
-        merged[name] = values
-    return Scores(**merged)
 
 
 def lowest_threshold(negative_scores: np.ndarray, allowed: float = NEGATIVES_ALLOWED) -> float:
@@ -356,41 +279,37 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     started, cpu_started = time.perf_counter(), cpu_time()
     items = load_labelled_folder(data)
     x, y = load_arrays(items)
-    fold = stratified_folds(y, config.folds, config.seed)
+    train_idx, held_idx = stratified_holdout(y, config.holdout, config.seed)
     # Negatives: thumbnails to train on, and separate ones (other seeds) to choose the recognition thresholds on.
-    cifar_train = [Image.open(item.path).convert("RGB") for item in items]
+    cifar_train = [Image.open(items[i].path).convert("RGB") for i in train_idx]
     train_negatives = images_to_array(negatives.thumbnails(config.negatives, config.seed + 1, cifar_train))
     gate_thumbnails = images_to_array(negatives.thumbnails(config.gate_thumbnails, config.seed + 2, cifar_train))
     gate_photos = images_to_array(negatives.photos(config.gate_photos, config.seed + 3))
-    x_fit = np.concatenate([x, train_negatives])
-    y_fit = np.concatenate([y, np.full(len(train_negatives), NEITHER, dtype=np.int64)])
-    # Every member trains on every negative: the recognition thresholds are chosen on other ones.
-    model = train_network(x_fit, y_fit, config, np.concatenate([fold, np.full(len(train_negatives), -1)]))
+    x_fit = np.concatenate([x[train_idx], train_negatives])
+    y_fit = np.concatenate([y[train_idx], np.full(len(train_negatives), NEITHER, dtype=np.int64)])
+    model = train_network(x_fit, y_fit, config)
     seconds_training = time.perf_counter() - started
 
     # The switch from thumbnail to photo score sits just above the detail of every training thumbnail.
-    train_detail = detail(torch.from_numpy(x)).numpy()
+    train_detail = detail(torch.from_numpy(x[train_idx])).numpy()
     model.photo_detail.fill_(float(train_detail.max()) + config.detail_margin)
     model.detail_width.fill_(config.detail_width)
-    thumbnail_views, photo_views = views_of(model, gate_thumbnails), views_of(model, gate_photos)
-    negative_thumbnails = scores_of(model, thumbnail_views)
-    negative_photos = scores_of(model, photo_views)
+    negative_thumbnails = scores_of(model, gate_thumbnails)
+    negative_photos = scores_of(model, gate_photos)
     model.thumbnail_threshold.fill_(lowest_threshold(negative_thumbnails.thumbnail))
     model.photo_threshold.fill_(lowest_threshold(negative_photos.photo))
-    # Every figure below is of the shipped members (thresholds now set) on images they never trained on: each
-    # CIFAR image scored by the member of its fold, the negatives by the whole ensemble.
-    held = out_of_fold(model, x, fold)
-    thumbs_after = scores_of(model, thumbnail_views).recognition
-    photos_after = scores_of(model, photo_views).recognition
+    # Every figure below is the shipped model's (thresholds now set) on images it never trained on.
+    held = scores_of(model, x[held_idx])
+    thumbs_after = scores_of(model, gate_thumbnails).recognition
+    photos_after = scores_of(model, gate_photos).recognition
     seconds = time.perf_counter() - started
     cpu_seconds = cpu_time() - cpu_started
 
-    val_logits, val_labels = held.logits, y
+    val_logits, val_labels = held.logits, y[held_idx]
     temperature = fit_temperature(val_logits, val_labels)
     raw, calibrated = softmax(val_logits), softmax(val_logits, temperature)
     calibration = Calibration(
-        method="temperature scaling on the out-of-fold predictions of the shipped members (each image scored by "
-        "the member that never trained on it)",
+        method="temperature scaling on the shipped model's predictions for the held-out images",
         temperature=temperature,
         ece_before=expected_calibration_error(raw, val_labels),
         ece_after=expected_calibration_error(calibrated, val_labels),
@@ -435,9 +354,8 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         classes=CLASSES,
         architecture=(
             f"EfficientNet-Lite0 (ImageNet weights), input {preprocessing.INPUT_SIZE}px: stem and blocks "
-            f"0-{TRUNK_BLOCKS - 1} frozen and shared; {config.folds} cross-fitted members, each a fine-tuned copy "
-            f"of blocks {TRUNK_BLOCKS}-15 + head conv with a 3-way head (bicycle, motorcycle, neither), their "
-            "logits averaged; a frozen copy of the ImageNet tail and head for the "
+            f"0-{TRUNK_BLOCKS - 1} frozen and shared; blocks {TRUNK_BLOCKS}-15 + head conv fine-tuned with a "
+            "3-way head (bicycle, motorcycle, neither); a frozen copy of the ImageNet tail and head for the "
             "recognition score; flip-averaged; one ONNX graph with outputs logits and recognition"
         ),
         input_size=preprocessing.INPUT_SIZE,
@@ -449,20 +367,13 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         data=fingerprint(items),
         split=DataSplit(
             method=(
-                f"stratified {config.folds}-fold cross-fitting: the shipped graph averages {config.folds} members, "
-                "member k trained on every fold but k; the calibration, thresholds and validation metrics come "
-                "from each image's out-of-fold prediction (the member of its fold, which never trained on it), "
-                "slightly pessimistic for the average of all members that is served"
+                f"stratified hold-out: {config.holdout:.0%} of each class never trained on; the shipped model "
+                "is the one trained on the rest, and its predictions on the held-out images give the "
+                "calibration, thresholds and validation metrics"
             ),
             seed=config.seed,
-            folds=config.folds,
-            fold_sizes=[int((fold == k).sum()) for k in range(config.folds)],
-            fold_accuracy=[
-                float((val_logits[fold == k].argmax(axis=1) == val_labels[fold == k]).mean())
-                for k in range(config.folds)
-            ],
-            train_size=len(items),
-            val_size=len(items),
+            train_size=len(train_idx),
+            val_size=len(held_idx),
         ),
         training=Training(
             seconds=round(seconds, 2),
@@ -487,7 +398,7 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         analysis.table,
         recommended,
         out / "thresholds.png",
-        title=f"out-of-fold predictions ({len(val_labels)} images, each by a member never trained on it)",
+        title=f"held-out split ({len(val_labels)} images never trained on): auto-accept threshold",
     )
     return TrainResult(model=model, card=card, onnx_path=onnx_path, card_path=card_path)
 

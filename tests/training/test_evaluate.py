@@ -55,17 +55,3 @@ def test_a_labels_file_kept_elsewhere_finds_its_images(
     args = ["--images", str(tiny_data), "--labels", str(labels), "--json"]
     evaluate.main([*args, "--model", str(trained.onnx_path), "--card", str(trained.card_path)])
     assert json.loads(capsys.readouterr().out)["metrics"]["num_images"] == 2
-
-
-def test_validation_of_a_cross_fitted_model_reports_its_out_of_fold_figures(
-    tiny_data: Path, trained: TrainResult, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Every image was trained on by all members but one: serving has no held-out split, the card's figures stand.
-    args = ["--validation", str(tiny_data), "--model", str(trained.onnx_path), "--card", str(trained.card_path)]
-    evaluate.main([*args, "--json"])
-    figures = json.loads(capsys.readouterr().out)["validation"]["out_of_fold"]
-    assert figures["images"] == trained.card.validation.num_images == 40
-    assert figures["accuracy"] == trained.card.validation.accuracy
-    assert figures["fold_accuracy"] == trained.card.split.fold_accuracy
-    with pytest.raises(ValueError, match="cross-fitted"):
-        evaluate.validation_items(tiny_data, trained.card)

@@ -19,9 +19,6 @@ from training.train import (
     fingerprint,
     load_arrays,
     lowest_threshold,
-    out_of_fold,
-    scores_of,
-    stratified_folds,
     stratified_holdout,
     train_network,
 )
@@ -34,8 +31,7 @@ def test_training_writes_a_valid_onnx_model_card_and_chart(trained: TrainResult,
     model = onnx.load(str(trained.onnx_path))
     onnx.checker.check_model(model)
     assert [output.name for output in model.graph.output] == ["logits", "recognition"]
-    # The frozen trunk and ImageNet branch once, plus one tail (7.5 MB) per member.
-    assert trained.onnx_path.stat().st_size < 50 * 1024 * 1024
+    assert trained.onnx_path.stat().st_size < 25 * 1024 * 1024
     card = read_model_card(trained.card_path)
     assert card == trained.card
     assert card.classes == ("bicycle", "motorcycle")
@@ -44,11 +40,9 @@ def test_training_writes_a_valid_onnx_model_card_and_chart(trained: TrainResult,
         preprocessing.MEAN,
         preprocessing.STD,
     )
-    # Four folds; every image has one out-of-fold prediction and every validation figure is about those.
-    assert (card.split.folds, card.split.fold_sizes) == (tiny_config.folds, [10, 10, 10, 10])
-    assert (card.split.train_size, card.split.val_size) == (40, 40)
-    assert len(card.split.fold_accuracy) == tiny_config.folds
-    assert card.validation.num_images == sum(map(sum, card.validation.confusion_matrix)) == 40
+    # A quarter of each class held out, never trained on; every validation figure is about them.
+    assert (card.split.train_size, card.split.val_size) == (30, 10)
+    assert card.validation.num_images == sum(map(sum, card.validation.confusion_matrix)) == 10
     assert card.calibration.temperature > 0
     assert card.recommended_threshold in [row.threshold for row in card.thresholds.table]
     assert card.training.hyperparameters["epochs"] == tiny_config.epochs
@@ -91,11 +85,10 @@ def test_training_is_reproducible(tiny_data: Path, tiny_config: Config) -> None:
     a, b, c = first.state_dict(), second.state_dict(), other.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not all(torch.equal(a[k], c[k]) for k in a)
-    # Only the fine-tuned tails and heads learn; the shared trunk and the ImageNet branch stay as pretrained.
-    fresh = type(first)(members=tiny_config.folds).state_dict()
-    assert all(torch.equal(a[k], fresh[k]) for k in a if not k.startswith(("tails.", "heads.")))
-    for member in range(tiny_config.folds):
-        assert not all(torch.equal(a[k], fresh[k]) for k in a if k.startswith(f"tails.{member}."))
+    # Only the fine-tuned tail and head learn; the shared trunk and the ImageNet branch stay as pretrained.
+    fresh = type(first)().state_dict()
+    assert all(torch.equal(a[k], fresh[k]) for k in a if not k.startswith(("tail.", "head.")))
+    assert not all(torch.equal(a[k], fresh[k]) for k in a if k.startswith("tail."))
 
 
 def test_the_hold_out_is_stratified_seeded_and_disjoint() -> None:
@@ -109,43 +102,11 @@ def test_the_hold_out_is_stratified_seeded_and_disjoint() -> None:
         stratified_holdout(labels, 1.0, seed=0)
 
 
-def test_the_folds_are_stratified_seeded_and_cover_every_image() -> None:
-    labels = np.array([0] * 60 + [1] * 40)
-    fold = stratified_folds(labels, 4, seed=1)
-    assert sorted(set(fold.tolist())) == [0, 1, 2, 3]
-    assert [((fold == k) & (labels == 0)).sum() for k in range(4)] == [15] * 4
-    assert [((fold == k) & (labels == 1)).sum() for k in range(4)] == [10] * 4
-    assert np.array_equal(fold, stratified_folds(labels, 4, seed=1))
-    assert not np.array_equal(fold, stratified_folds(labels, 4, seed=2))
-    with pytest.raises(ValueError, match="at least 2 folds"):
-        stratified_folds(labels, 1, seed=0)
-
-
-def test_a_member_never_learns_from_its_own_fold(tiny_data: Path, tiny_config: Config) -> None:
-    # Replace the images of fold 0 by noise: member 0 (which must never see them) comes out identical, the
-    # others (which train on them) do not.
-    configure_determinism(tiny_config)
-    x, y = load_arrays(load_labelled_folder(tiny_data))
-    x, y = x[:16], y[:16]
-    fold = stratified_folds(y, tiny_config.folds, tiny_config.seed)
-    changed = x.copy()
-    changed[fold == 0] = np.random.default_rng(0).normal(size=changed[fold == 0].shape).astype(np.float32)
-    first, second = (train_network(data, y, tiny_config, fold).state_dict() for data in (x, changed))
-    assert all(torch.equal(first[k], second[k]) for k in first if k.startswith(("tails.0.", "heads.0.")))
-    assert not all(torch.equal(first[k], second[k]) for k in first if k.startswith(("tails.1.", "heads.1.")))
-
-
-def test_the_card_figures_are_out_of_fold(trained: TrainResult, tiny_data: Path, tiny_config: Config) -> None:
-    # Each image scored by the member of its fold: the card's confusion matrix is of those predictions.
-    x, y = load_arrays(load_labelled_folder(tiny_data))
-    fold = stratified_folds(y, tiny_config.folds, tiny_config.seed)
-    predicted = out_of_fold(trained.model, x, fold).logits.argmax(axis=1)
-    for k in range(tiny_config.folds):
-        own = scores_of(trained.model, x[fold == k], member=k).logits.argmax(axis=1)
-        assert np.array_equal(predicted[fold == k], own)
-    confusion = np.zeros((2, 2), dtype=int)
-    np.add.at(confusion, (y, predicted), 1)
-    assert confusion.tolist() == trained.card.validation.confusion_matrix
+def test_no_held_out_image_is_trained_on(trained: TrainResult, tiny_data: Path, tiny_config: Config) -> None:
+    items = load_labelled_folder(tiny_data)
+    train, held = stratified_holdout(np.array([item.label for item in items]), tiny_config.holdout, tiny_config.seed)
+    assert not set(train) & set(held)
+    assert trained.card.split.train_size == len(train) and trained.card.validation.num_images == len(held)
 
 
 def test_the_recognition_threshold_lets_through_at_most_the_allowed_share() -> None:
