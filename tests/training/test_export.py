@@ -16,8 +16,8 @@ from service.dal.results import ResultsTable
 from service.domain import preprocessing
 from service.domain.review_items import ReviewItem
 from service.ops.review import ReviewDesk
-from tests.integration.test_review import BUCKET, CLASSES, create_results_table, model_record
-from tests.reviews import create_reviews_table
+from tests.integration.test_review import BUCKET, CLASSES, model_record
+from tests.reviews import create_results_table, create_reviews_table
 from training import data
 from training.dataset import load_labelled_folder
 from training.export import ExportError, export_reviewed, image_filename
