@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -71,7 +72,13 @@ class _Sortable:
 
     def __init__(self, dynamo: Any) -> None:
         self.type = dynamo.type
-        self.value = dynamo.cast_value
+        # `cast_value` of a string is the string, of a number its Decimal: the two key types, without its checks.
+        if self.type == "S":
+            self.value = dynamo.value
+        elif self.type == "N":
+            self.value = Decimal(dynamo.value)
+        else:
+            self.value = dynamo.cast_value
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Sortable) and self.type == other.type and self.value == other.value
