@@ -1,4 +1,5 @@
-"""The reviews table exactly as infra/template.yaml declares it, created in moto for tests and benchmarks."""
+"""The reviews and results tables exactly as infra/template.yaml declares them, created in moto for tests and
+benchmarks."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from service.local.template import load_template
 
 
 def create_reviews_table(dynamodb: Any, name: str) -> None:
-    props = load_template()["Resources"]["ReviewsTable"]["Properties"]
+    create_table_from_template(dynamodb, "ReviewsTable", name)
+
+
+def create_results_table(dynamodb: Any, name: str) -> None:
+    create_table_from_template(dynamodb, "ResultsTable", name)
+
+
+def create_table_from_template(dynamodb: Any, resource: str, name: str) -> None:
+    props = load_template()["Resources"][resource]["Properties"]
     dynamodb.create_table(
         TableName=name,
         BillingMode=props["BillingMode"],

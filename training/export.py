@@ -66,17 +66,19 @@ class ExportSummary(BaseModel):
     skipped: list[SkippedObject]
 
 
-def image_filename(key: str) -> str:
-    """A safe, unique PNG name for an object key (any characters): readable stem + a digest of the key."""
+def image_filename(key: str, write: str | None = None) -> str:
+    """A safe, unique PNG name for an object key (any characters): readable stem + a digest of the key (and of
+    `write`, for a second reviewed write of the same key)."""
     stem = _UNSAFE.sub("_", Path(key).stem).strip("._-")[:60] or "image"
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    named = key if write is None else f"{key}\0{write}"
+    digest = hashlib.sha256(named.encode("utf-8")).hexdigest()[:12]
     return f"{stem}-{digest}.png" if stem[0].isalnum() else f"img{stem}-{digest}.png"
 
 
 def reviewed_records(results: ResultsTable, labels: Sequence[str]) -> list[ResultRecord]:
     """The human decisions for `labels`, one label-index query each, in key order."""
     found = [record for label in labels for record in results.query(label=label, source="human")]
-    return sorted(found, key=lambda r: r.key)
+    return sorted(found, key=lambda r: (r.key, r.uploaded_at))
 
 
 def export_reviewed(
@@ -106,7 +108,10 @@ def export_reviewed(
             # The key was uploaded again since the review: the label belongs to the earlier image.
             skipped.append(SkippedObject(key=record.key, reason="the object changed after it was reviewed"))
             continue
+        # Each reviewed write is an image of its own; the key's first keeps the plain name.
         name = image_filename(record.key)
+        if any(row.filename == name for row in exported):
+            name = image_filename(record.key, record.upload_id)
         image.save(out / name, format="PNG")
         exported.append(
             ExportedImage(filename=name, label=labels.index(record.label), class_name=record.label, key=record.key)

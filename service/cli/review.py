@@ -31,6 +31,13 @@ ReviewerOption = Annotated[
     str | None,
     typer.Option("--reviewer", envvar="SCONES_REVIEWER", help="Who decides (default: your user name)."),
 ]
+VersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--version-id",
+        help="Which write of KEY (its S3 version, as list and next print it): needed when several wait.",
+    ),
+]
 
 
 class SortChoice(StrEnum):
@@ -134,23 +141,25 @@ def next_item(
 def release_item(
     key: Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")],
     reviewer: ReviewerOption = None,
+    version_id: VersionOption = None,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
     """Give back an item `next` leased to you, for someone else to take."""
-    open_desk(resolve(port, aws_stack)).release(key, default_reviewer(reviewer))
+    open_desk(resolve(port, aws_stack)).release(key, default_reviewer(reviewer), version_id=version_id)
 
 
 @review_app.command("undo")
 def undo_decision(
     key: Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")],
     reviewer: ReviewerOption = None,
+    version_id: VersionOption = None,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
     """Take back your decision on KEY within 10 seconds of making it: it is pending again."""
     try:
-        open_desk(resolve(port, aws_stack)).undo(key, default_reviewer(reviewer))
+        open_desk(resolve(port, aws_stack)).undo(key, default_reviewer(reviewer), version_id=version_id)
     except ReviewError as error:
         raise fail(error) from error
     console.print(f"{key!r} is waiting for review again.", markup=False, soft_wrap=True)
@@ -175,14 +184,18 @@ def resolve_item(
     key: Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")],
     label: Annotated[str, typer.Option("--label", help="One of the model's classes, or 'other'.")],
     reviewer: ReviewerOption = None,
+    version_id: VersionOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored record as JSON.")] = False,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
-    """Record a person's label for KEY and take it out of the review queue (safe to repeat)."""
+    """Record a person's label for KEY and take it out of the review queue (safe to repeat).
+
+    Each write of a key is reviewed on its own; when several writes of KEY wait, name one with --version-id
+    (exit 7 otherwise, listing their versions)."""
     desk = open_desk(resolve(port, aws_stack))
     try:
-        resolution = desk.resolve(key, label, default_reviewer(reviewer))
+        resolution = desk.resolve(key, label, default_reviewer(reviewer), version_id=version_id)
     except ReviewError as error:
         raise fail(error) from error
     if as_json:
@@ -235,12 +248,13 @@ def web(
 
 def pending_table(items: list[PendingItem]) -> Table:
     table = Table(title=f"Waiting for review ({len(items)})")
-    for column in ("key", "predicted", "confidence", "reason", "age", "leased to"):
+    for column in ("key", "version", "predicted", "confidence", "reason", "age", "leased to"):
         table.add_column(column)
     for item in items:
         # Keys are user data: Text is never read as markup.
         table.add_row(
             Text(item.key),
+            Text(item.version_id or ""),
             Text(item.label),
             f"{item.confidence:.3f}",
             item.reason,
@@ -254,8 +268,9 @@ def lease_line(lease: Lease) -> str:
     item = lease.item
     probabilities = ", ".join(f"{name} {p:.3f}" for name, p in item.probabilities.items())
     return (
-        f"{item.key!r} (s3://{item.bucket}): the model said {item.label} ({probabilities}; {item.reason}). "
-        f"Yours until {lease.expires_at:%H:%M:%S} UTC; decide with: scones review resolve KEY --label LABEL"
+        f"{item.key!r} (s3://{item.bucket}, version {item.version_id or item.upload_id}): the model said "
+        f"{item.label} ({probabilities}; {item.reason}). Yours until {lease.expires_at:%H:%M:%S} UTC; decide "
+        "with: scones review resolve KEY --label LABEL [--version-id VERSION]"
     )
 
 

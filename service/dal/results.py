@@ -1,4 +1,5 @@
-"""The results table: one record per classified upload, read by key, by the label/time index or by scan."""
+"""The results table: one record per classified write (the object key and `upload_id`), read by key (every write
+of it, or the latest), by the label/time index or by scan."""
 
 from __future__ import annotations
 
@@ -20,8 +21,30 @@ class ResultsTable:
         self._table_name = table_name
 
     def get(self, key: str) -> ResultRecord | None:
-        item = self._client.get_item(TableName=self._table_name, Key={"key": {"S": key}}, ConsistentRead=True)
+        """The record of the key's latest classified write (what the key "is" now), if any."""
+        found = self.for_key(key)
+        return found[-1] if found else None
+
+    def get_write(self, key: str, upload_id: str) -> ResultRecord | None:
+        """The record of one write of `key`."""
+        item = self._client.get_item(
+            TableName=self._table_name, Key={"key": {"S": key}, "upload_id": {"S": upload_id}}, ConsistentRead=True
+        )
         return ResultRecord.from_dynamodb(item["Item"]) if "Item" in item else None
+
+    def for_key(self, key: str) -> list[ResultRecord]:
+        """Every classified write of `key`, oldest upload first (one partition: one query)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table_name,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": "key"},
+            "ExpressionAttributeValues": {":key": {"S": key}},
+            "ConsistentRead": True,
+        }
+        found = [
+            ResultRecord.from_dynamodb(item) for page in _pages(self._client.query, kwargs) for item in page["Items"]
+        ]
+        return sorted(found, key=lambda r: (r.uploaded_at, r.completed_at))
 
     def query(
         self,

@@ -1,4 +1,5 @@
-"""The reviews table: pending reviews (durable) and people's decisions, read by key or by its sparse indexes.
+"""The reviews table: pending reviews (durable) and people's decisions, one item per write (the object key and
+`upload_id`), read by key (every write of it), by write, or by its sparse indexes.
 
 Every write that changes who holds or decides an item is conditional, so DynamoDB arbitrates between reviewers:
 a lease is taken only from a free or expired lease, and an item is decided only while it is pending.
@@ -22,8 +23,8 @@ MARGIN_INDEX = "pending-by-margin"
 SortOrder = Literal["age", "uncertainty"]
 _INDEX_FOR: dict[str, str] = {"age": AGE_INDEX, "uncertainty": MARGIN_INDEX}
 _KEYS_FOR: dict[str, tuple[str, ...]] = {
-    AGE_INDEX: ("key", "pending", "queued_at"),
-    MARGIN_INDEX: ("key", "pending", "margin"),
+    AGE_INDEX: ("key", "upload_id", "pending", "queued_at"),
+    MARGIN_INDEX: ("key", "upload_id", "pending", "margin"),
 }
 
 
@@ -52,9 +53,27 @@ class ReviewsTable:
 
     # ------------------------------------------------------------------------------------------------ reading
 
-    def get(self, key: str) -> ReviewItem | None:
-        item = self._client.get_item(TableName=self.name, Key={"key": {"S": key}}, ConsistentRead=True)
+    def get(self, key: str, upload_id: str) -> ReviewItem | None:
+        """The item of one write of `key`."""
+        item = self._client.get_item(TableName=self.name, Key=_item_key(key, upload_id), ConsistentRead=True)
         return ReviewItem.from_dynamodb(item["Item"]) if "Item" in item else None
+
+    def for_key(self, key: str) -> list[ReviewItem]:
+        """Every write of `key` that went to review, pending or decided, oldest upload first (one partition)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": "key"},
+            "ExpressionAttributeValues": {":key": {"S": key}},
+            "ConsistentRead": True,
+        }
+        found: list[ReviewItem] = []
+        while True:
+            answer = self._client.query(**kwargs)
+            found.extend(ReviewItem.from_dynamodb(item) for item in answer["Items"])
+            if "LastEvaluatedKey" not in answer:
+                return sorted(found, key=lambda i: (i.prediction.uploaded_at, i.queued_at))
+            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
     def page(
         self,
@@ -149,14 +168,13 @@ class ReviewsTable:
     # ------------------------------------------------------------------------------------------------ writing
 
     def put_pending(self, item: ReviewItem) -> bool:
-        """The state machine's write, for seeding and tests: once per upload of the key. False if already there."""
+        """The state machine's write, for seeding and tests: once per write of the key. False if already there."""
         try:
             self._client.put_item(
                 TableName=self.name,
                 Item=item.to_dynamodb(),
-                ConditionExpression="attribute_not_exists(#key) OR upload_id <> :upload",
+                ConditionExpression="attribute_not_exists(#key)",
                 ExpressionAttributeNames={"#key": "key"},
-                ExpressionAttributeValues={":upload": {"S": item.upload_id}},
             )
         except ClientError as error:
             if _code(error) == "ConditionalCheckFailedException":
@@ -164,7 +182,7 @@ class ReviewsTable:
             raise
         return True
 
-    def lease(self, key: str, owner: str, now: datetime, until: datetime, receipt: str | None) -> ReviewItem:
+    def lease(self, item: ReviewItem, owner: str, now: datetime, until: datetime, receipt: str | None) -> ReviewItem:
         """Takes the lease on a pending item whose lease is free, expired or already `owner`'s."""
         names = {"#pending": "pending", "#owner": "lease_owner", "#expires": "lease_expires_at"}
         values: dict[str, Any] = {
@@ -180,25 +198,25 @@ class ReviewsTable:
         else:
             update += " REMOVE lease_receipt"
         return self._update(
-            key,
+            item,
             update,
             "#pending = :pending AND (attribute_not_exists(#expires) OR #expires < :now OR #owner = :owner)",
             names,
             values,
         )
 
-    def renew(self, key: str, owner: str, until: datetime) -> ReviewItem:
+    def renew(self, item: ReviewItem, owner: str, until: datetime) -> ReviewItem:
         return self._update(
-            key,
+            item,
             "SET lease_expires_at = :until",
             "#pending = :pending AND lease_owner = :owner",
             {"#pending": "pending"},
             {":pending": {"S": PENDING}, ":owner": {"S": owner}, ":until": {"S": format_utc(until)}},
         )
 
-    def release(self, key: str, owner: str) -> ReviewItem:
+    def release(self, item: ReviewItem, owner: str) -> ReviewItem:
         return self._update(
-            key,
+            item,
             "REMOVE lease_owner, lease_expires_at, lease_receipt",
             "#pending = :pending AND lease_owner = :owner",
             {"#pending": "pending"},
@@ -213,7 +231,7 @@ class ReviewsTable:
         decide = {
             "Update": {
                 "TableName": self.name,
-                "Key": {"key": {"S": item.key}},
+                "Key": _item_key(item.key, item.upload_id),
                 "UpdateExpression": (
                     "SET #status = :decided, decided_label = :label, decided_by = :by, decided_at = :at "
                     "REMOVE #pending, lease_owner, lease_expires_at, lease_receipt"
@@ -242,7 +260,7 @@ class ReviewsTable:
         reopen = {
             "Update": {
                 "TableName": self.name,
-                "Key": {"key": {"S": item.key}},
+                "Key": _item_key(item.key, item.upload_id),
                 "UpdateExpression": (
                     "SET #status = :pendingstatus, #pending = :pending REMOVE decided_label, decided_by, decided_at"
                 ),
@@ -265,7 +283,7 @@ class ReviewsTable:
                 {
                     "Delete": {
                         "TableName": results_table,
-                        "Key": {"key": {"S": item.key}},
+                        "Key": _item_key(item.key, item.upload_id),
                         "ConditionExpression": "reviewer = :by",
                         "ExpressionAttributeValues": {":by": {"S": reviewer}},
                     }
@@ -282,12 +300,12 @@ class ReviewsTable:
             raise
 
     def _update(
-        self, key: str, update: str, condition: str, names: dict[str, str], values: dict[str, Any]
+        self, item: ReviewItem, update: str, condition: str, names: dict[str, str], values: dict[str, Any]
     ) -> ReviewItem:
         try:
             answer = self._client.update_item(
                 TableName=self.name,
-                Key={"key": {"S": key}},
+                Key=_item_key(item.key, item.upload_id),
                 UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
@@ -296,9 +314,14 @@ class ReviewsTable:
             )
         except ClientError as error:
             if _code(error) == "ConditionalCheckFailedException":
-                raise ConditionFailed(key) from error
+                raise ConditionFailed(item.key) from error
             raise
         return ReviewItem.from_dynamodb(answer["Attributes"])
+
+
+def _item_key(key: str, upload_id: str) -> dict[str, Any]:
+    """The primary key of one write's item (the results table is keyed the same way)."""
+    return {"key": {"S": key}, "upload_id": {"S": upload_id}}
 
 
 def _cursor_after(item: dict[str, Any], index: str) -> str:

@@ -78,8 +78,16 @@ class FilterInput(Frozen):
     prediction: Prediction
 
 
+def write_id(version_id: str | None, etag: str | None, uploaded_at: datetime) -> str:
+    """Which write of the key this is: the S3 version when the bucket is versioned, else ETag and time.
+
+    Both tables key their items on (key, this): one record or review per write, never one per key.
+    """
+    return "|".join((version_id or "", etag or "", format_utc(uploaded_at)))
+
+
 class ResultRecord(Frozen):
-    """One row of the results table, and the body of a review message (same fields, same names)."""
+    """One row of the results table (one per write: key + `upload_id`), and what a review item keeps."""
 
     bucket: str
     key: str
@@ -103,12 +111,18 @@ class ResultRecord(Frozen):
     model_label: str | None = None
     model_confidence: float | None = None
 
+    @property
+    def upload_id(self) -> str:
+        """The write this record belongs to: the results table's sort key."""
+        return write_id(self.version_id, self.etag, self.uploaded_at)
+
     def to_dynamodb(self) -> dict[str, dict[str, Any]]:
         """The item in DynamoDB's typed JSON, as the state machine's PutItem integration needs it."""
         from boto3.dynamodb.types import TypeSerializer
 
         serializer = TypeSerializer()
         plain = json.loads(self.model_dump_json(exclude_none=True), parse_float=Decimal)
+        plain["upload_id"] = self.upload_id
         return {name: serializer.serialize(value) for name, value in plain.items()}
 
     @classmethod

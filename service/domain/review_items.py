@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from service.domain.models import Frozen, Reason, ResultRecord, UtcDatetime, format_utc
+from service.domain.models import Frozen, Reason, ResultRecord, UtcDatetime
 
 #: The one value of the indexes' partition attribute: present on pending items only (a sparse index).
 PENDING = "pending"
@@ -23,8 +23,8 @@ ReviewStatus = Literal["pending", "decided"]
 
 
 def upload_id(record: ResultRecord) -> str:
-    """Which upload of the key this is: the S3 version when the bucket is versioned, else ETag and time."""
-    return "|".join((record.version_id or "", record.etag or "", format_utc(record.uploaded_at)))
+    """Which write of the key this is (the table's sort key): see `write_id`."""
+    return record.upload_id
 
 
 def margin(confidence: float) -> Decimal:
@@ -39,7 +39,8 @@ def audit_draw(bucket: str, key: str, version_id: str | None) -> float:
 
 
 class ReviewItem(Frozen):
-    """One row of the reviews table (key: the object key)."""
+    """One row of the reviews table: one per write (key: the object key and `upload_id`), so a second upload of
+    a key still pending review is a second item, never a replacement of the first."""
 
     bucket: str
     key: str
@@ -74,6 +75,15 @@ class ReviewItem(Frozen):
             prediction=record,
             audit_rate=audit_rate,
         )
+
+    @property
+    def version_id(self) -> str | None:
+        return self.prediction.version_id
+
+    @property
+    def write_name(self) -> str:
+        """How a person names this write: its S3 version, or (unversioned bucket) its upload_id."""
+        return self.version_id if self.version_id and self.version_id != "null" else self.upload_id
 
     def leased_at(self, moment: datetime) -> bool:
         return self.lease_expires_at is not None and self.lease_expires_at > moment

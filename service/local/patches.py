@@ -78,6 +78,22 @@ def _patches(with_faults: bool) -> list[Patch]:
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
               lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
     ]  # fmt: skip
+    ddb, sqs = "moto.dynamodb.models", "moto.sqs.models"
+    found += [
+        Patch(f"{ddb}.table", "Table.query", speedups.query, "a query reads its partition, not the sorted table"),
+        Patch(f"{ddb}.table", "Table.all_items", speedups.all_items, "no full sort of the table inside a query"),
+        Patch(f"{ddb}.table", "Table.sorted_items", speedups.sorted_items, "sort keys converted once per item"),
+        Patch(ddb, "DynamoDBBackend.transact_write_items", speedups.transact_write_items,
+              "a transaction backs up the partitions it names, not whole tables"),
+        Patch(ddb, "copy", speedups.copy_module, "the partition backup of transact_write_items"),
+        Patch(sqs, "Queue.messages", speedups.queue_messages, "one clock reading per count, not two per message"),
+        Patch(sqs, "Queue.approximate_number_of_messages_not_visible", speedups.queue_not_visible,
+              "one clock reading per count"),
+        Patch(sqs, "Queue.approximate_number_of_messages_delayed", speedups.queue_delayed,
+              "one clock reading per count"),
+        Patch(sqs, "SQSBackend.is_message_valid_based_on_retention_period", speedups.retention_check,
+              "the retention period without counting every message"),
+    ]  # fmt: skip
     for module in (
         f"{sfn}.lambda_eval_utils",
         f"{sfn}.service.state_task_service_dynamodb",

@@ -1,8 +1,10 @@
 """Where did each uploaded object end up? The pipeline's invariant, checked from the outside.
 
-Every uploaded object ends exactly once in one of: the results table, pending review, the failed queue.
-Pending reviews are read from the reviews table (the durable store), not the review queue. An audit is an
-accepted image that is also pending: it counts once, as a result.
+Every write of a key (key + version) ends exactly once in one of: the results table, pending review, the failed
+queue. Both tables hold one item per write, so two uploads of one key are two outcomes, each named by its write
+(`upload_id`). Pending reviews are read from the reviews table (the durable store), not the review queue. An
+audit is an accepted image that is also pending: it counts once, as a result. Failed messages name the key but
+not the write (a Serialize failure may come before the write is known), so they are counted per key.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from service.dal.queues import Queue
+from service.dal.results import ResultsTable
 from service.dal.reviews import ReviewsTable
 from service.domain.models import FailedMessage, ResultRecord
 
@@ -26,9 +29,14 @@ class Outcome(BaseModel):
     record: ResultRecord | None = None
     failure: FailedMessage | None = None
 
+    @property
+    def write(self) -> str | None:
+        """Which write of the key this outcome belongs to (None: a failure, which does not say)."""
+        return self.record.upload_id if self.record is not None else None
+
 
 class Ledger(BaseModel):
-    """Outcomes by key; a key with more than one outcome breaks the invariant."""
+    """Outcomes by key, each naming its write; a write with more than one outcome breaks the invariant."""
 
     outcomes: dict[str, list[Outcome]] = {}
 
@@ -36,21 +44,25 @@ class Ledger(BaseModel):
         return {key for key in keys if key not in self.outcomes}
 
     def duplicated(self) -> dict[str, list[Outcome]]:
-        return {key: found for key, found in self.outcomes.items() if len(found) > 1}
+        """Keys of which one write has two outcomes (two failures of a key count as one write twice)."""
+        found: dict[str, list[Outcome]] = {}
+        for key, outcomes in self.outcomes.items():
+            writes = [o.write for o in outcomes]
+            if len(writes) != len(set(writes)):
+                found[key] = outcomes
+        return found
+
+    def writes(self, key: str) -> list[str | None]:
+        return [o.write for o in self.outcomes.get(key, [])]
 
     def by_place(self, place: Place) -> list[Outcome]:
         return [o for found in self.outcomes.values() for o in found if o.place == place]
 
 
 def _results(dynamodb: Any, table: str, keys: list[str]) -> list[ResultRecord]:
-    found: list[ResultRecord] = []
-    for start in range(0, len(keys), 100):
-        request: dict[str, Any] = {table: {"Keys": [{"key": {"S": k}} for k in keys[start : start + 100]]}}
-        while request:
-            answer = dynamodb.batch_get_item(RequestItems=request)
-            found.extend(ResultRecord.from_dynamodb(item) for item in answer["Responses"].get(table, []))
-            request = answer.get("UnprocessedKeys") or {}
-    return found
+    """Every write's record of each key: one query of the key's partition each."""
+    results = ResultsTable(dynamodb, table)
+    return [record for key in keys for record in results.for_key(key)]
 
 
 def take_ledger(

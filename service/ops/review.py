@@ -7,6 +7,10 @@ nothing, it takes the oldest pending item whose lease is free from the index, so
 or was deleted is still handed out. Resolving is one transaction, whatever the number of pending items: the
 condition that the item is still pending lets exactly one decision win, and the results record is written with
 it. Messages of items already decided are dropped when received, so the queue converges to the pending items.
+
+Every write of a key that needs a person is an item of its own (the table's key is the object key and the write's
+`upload_id`). The commands name an item by its key; when several writes of one key wait at once, the key alone is
+ambiguous and `version_id` (the S3 version, or for an unversioned bucket the item's `upload_id`) picks one.
 """
 
 from __future__ import annotations
@@ -52,6 +56,19 @@ class NotPendingError(ReviewError):
     exit_code = 4
 
 
+class AmbiguousKeyError(ReviewError):
+    """Several writes of the key wait for review: the key alone does not say which one is meant."""
+
+    exit_code = 7
+
+    def __init__(self, key: str, items: list[ReviewItem]) -> None:
+        self.versions = [i.write_name for i in items]
+        super().__init__(
+            f"{len(items)} writes of {key!r} are waiting for review (versions: {', '.join(self.versions)}); "
+            "choose one with --version-id."
+        )
+
+
 class AlreadyResolvedError(ReviewError):
     """Someone else (or the same person, differently) decided this item first."""
 
@@ -60,8 +77,10 @@ class AlreadyResolvedError(ReviewError):
     def __init__(self, record: ResultRecord) -> None:
         self.record = record
         when = format_utc(record.reviewed_at) if record.reviewed_at else "an unknown time"
+        version = f" (version {record.version_id})" if record.version_id else ""
         super().__init__(
-            f"{record.key!r} was already resolved by {record.reviewer or 'someone'} at {when} as {record.label}."
+            f"{record.key!r}{version} was already resolved by {record.reviewer or 'someone'} at {when} "
+            f"as {record.label}."
         )
 
 
@@ -70,6 +89,8 @@ class PendingItem(BaseModel):
 
     bucket: str
     key: str
+    version_id: str | None = Field(default=None, description="The S3 version of the write waiting for review.")
+    upload_id: str = Field(description="Which write of the key (its item's sort key); names it when unversioned.")
     label: str = Field(description="The model's predicted label.")
     confidence: float
     probabilities: dict[str, float]
@@ -90,6 +111,8 @@ class PendingItem(BaseModel):
         return cls(
             bucket=item.bucket,
             key=item.key,
+            version_id=p.version_id,
+            upload_id=item.upload_id,
             label=item.label,
             confidence=item.confidence,
             probabilities=p.probabilities,
@@ -204,19 +227,20 @@ class ReviewDesk:
     def _lease_from_message(self, message: dict[str, Any], reviewer: str, lease_seconds: int) -> Lease | None:
         body = _json_object(message["Body"])
         receipt = message["ReceiptHandle"]
-        key = body.get("key")
-        item = self.reviews.get(key) if isinstance(key, str) and key else None
-        if item is None or item.status != "pending" or item.upload_id != body.get("upload_id"):
-            self._delete_message(receipt)  # stale: decided, replaced by a newer upload, or never recorded
+        key, upload = body.get("key"), body.get("upload_id")
+        valid = isinstance(key, str) and key and isinstance(upload, str) and upload
+        item = self.reviews.get(str(key), str(upload)) if valid else None
+        if item is None or item.status != "pending":
+            self._delete_message(receipt)  # stale: decided, or never recorded
             return None
         now = utc_now()
         until = now + timedelta(seconds=lease_seconds)
         try:
-            leased = self.reviews.lease(item.key, reviewer, now, until, receipt)
+            leased = self.reviews.lease(item, reviewer, now, until, receipt)
         except ConditionFailed:
             # Someone holds it (handed out from the index while this message was invisible): keep the message
             # out of sight until their lease ends, then it comes back if they abandon the item.
-            current = self.reviews.get(item.key)
+            current = self.reviews.get(item.key, item.upload_id)
             if current is not None and current.lease_expires_at is not None and current.status == "pending":
                 wait = max(0, min(43_200, int((current.lease_expires_at - now).total_seconds()) + 1))
                 self._change_visibility(receipt, wait)
@@ -236,33 +260,46 @@ class ReviewDesk:
                 continue
             until = now + timedelta(seconds=lease_seconds)
             try:
-                leased = self.reviews.lease(item.key, reviewer, now, until, None)
+                leased = self.reviews.lease(item, reviewer, now, until, None)
             except ConditionFailed:
                 continue  # another reviewer took it a moment ago
             return Lease(item=PendingItem.of(leased, now), reviewer=reviewer, expires_at=until, via="index")
         return None
 
-    def renew(self, key: str, reviewer: str, lease_seconds: int = DEFAULT_LEASE_S) -> Lease:
+    def renew(
+        self, key: str, reviewer: str, lease_seconds: int = DEFAULT_LEASE_S, version_id: str | None = None
+    ) -> Lease:
         """Extends `reviewer`'s lease on `key` (the page renews while it shows the item)."""
         now = utc_now()
         until = now + timedelta(seconds=lease_seconds)
+        held = [i for i in self._writes(key, version_id) if i.status == "pending" and i.lease_owner == reviewer]
+        if len(held) > 1:
+            raise AmbiguousKeyError(key, held)
         try:
-            item = self.reviews.renew(key, reviewer, until)
+            if not held:
+                raise ConditionFailed(key)
+            item = self.reviews.renew(held[0], reviewer, until)
         except ConditionFailed as error:
             raise NotPendingError(f"{key!r} is not leased to {reviewer} (decided, or the lease ended).") from error
         if item.lease_receipt:
             self._change_visibility(item.lease_receipt, lease_seconds)
         return Lease(item=PendingItem.of(item, now), reviewer=reviewer, expires_at=until, via="queue")
 
-    def release(self, key: str, reviewer: str) -> None:
-        """Gives the item back at once (its message becomes visible again)."""
-        held = self.reviews.get(key)
-        try:
-            self.reviews.release(key, reviewer)
-        except ConditionFailed:
-            return
-        if held is not None and held.lease_receipt:
-            self._change_visibility(held.lease_receipt, 0)
+    def release(self, key: str, reviewer: str, version_id: str | None = None) -> int:
+        """Gives back at once every item of `key` (or of its write `version_id`) leased to `reviewer`; their
+        messages become visible again. Returns how many were released."""
+        released = 0
+        for held in self._writes(key, version_id):
+            if held.status != "pending" or held.lease_owner != reviewer:
+                continue
+            try:
+                self.reviews.release(held, reviewer)
+            except ConditionFailed:
+                continue
+            released += 1
+            if held.lease_receipt:
+                self._change_visibility(held.lease_receipt, 0)
+        return released
 
     # ---------------------------------------------------------------------------------------------- resolving
 
@@ -271,26 +308,30 @@ class ReviewDesk:
             raise UnknownLabelError(f"{label!r} is not a label here; choose one of: {', '.join(self.labels)}.")
         return label
 
-    def resolve(self, key: str, label: str, reviewer: str) -> Resolution:
-        """Record `reviewer`'s `label` for `key`: one conditional transaction, whatever else is pending.
+    def resolve(self, key: str, label: str, reviewer: str, version_id: str | None = None) -> Resolution:
+        """Record `reviewer`'s `label` for `key` (its write `version_id` when several wait): one conditional
+        transaction, whatever else is pending.
 
-        Raises UnknownLabelError, NotPendingError (the key is not waiting for review and has no human decision) or
+        Raises UnknownLabelError, NotPendingError (the key, or that write, is not waiting for review and has no
+        human decision), AmbiguousKeyError (several writes of the key wait and no version was given) or
         AlreadyResolvedError (a different decision is already recorded). Repeating one's own decision is a no-op.
+        The decision goes to this write's own results record: it never touches another write's.
         """
         self.check_label(label)
         reviewer = self._check_reviewer(reviewer)
         if not key or len(key.encode("utf-8")) > MAX_KEY_LENGTH:
             raise NotPendingError("The key must be 1 to 1024 bytes.")
-        item = self.reviews.get(key)
-        if item is None:
-            existing = self.results.get(key)
-            if existing is None or existing.source != "human":
-                raise NotPendingError(f"{key!r} is not waiting for review.")
-            if _same_decision(existing, label, reviewer):
-                return Resolution(outcome="unchanged", record=existing, removed_messages=0)
-            raise AlreadyResolvedError(existing)
-        if item.status != "pending":
-            return self._already_decided(item, label, reviewer)
+        writes = self._writes(key, version_id)
+        waiting = [i for i in writes if i.status == "pending"]
+        if len(waiting) > 1:
+            raise AmbiguousKeyError(key, waiting)
+        if not waiting:
+            done = [i for i in writes if i.status == "decided"]
+            if done:
+                # Repeating a decision: the latest one is what the reviewer most likely repeats.
+                return self._already_decided(max(done, key=_decided_order), label, reviewer)
+            raise NotPendingError(f"{_named(key, version_id)} is not waiting for review.")
+        item = waiting[0]
         now = utc_now()
         decided = human_record(item.prediction, label, reviewer, now)
         # An audit the person agrees with leaves the model's accepted record as it is.
@@ -300,7 +341,7 @@ class ReviewDesk:
                 item, label, reviewer, now, self._results_table, None if keeps_model_record else decided
             )
         except ConditionFailed:
-            current = self.reviews.get(key)
+            current = self.reviews.get(item.key, item.upload_id)
             if current is None or current.status != "decided":
                 raise NotPendingError(f"{key!r} changed while it was being resolved; try again.") from None
             return self._already_decided(current, label, reviewer)
@@ -311,12 +352,20 @@ class ReviewDesk:
             outcome="resolved", record=item.prediction if keeps_model_record else decided, removed_messages=removed
         )
 
-    def undo(self, key: str, reviewer: str, window_s: float = UNDO_WINDOW_S) -> PendingItem:
-        """Takes back `reviewer`'s decision on `key` if it is at most `window_s` old: the item is pending again
-        and the results table is as it was before."""
-        item = self.reviews.get(key)
-        if item is None or item.status != "decided" or item.decided_by != reviewer or item.decided_at is None:
-            raise NotPendingError(f"{key!r} has no decision of {reviewer}'s to undo.")
+    def undo(
+        self, key: str, reviewer: str, window_s: float = UNDO_WINDOW_S, version_id: str | None = None
+    ) -> PendingItem:
+        """Takes back `reviewer`'s latest decision on `key` (or on its write `version_id`) if it is at most
+        `window_s` old: the item is pending again and that write's results record is as it was before."""
+        mine = [
+            i
+            for i in self._writes(key, version_id)
+            if i.status == "decided" and i.decided_by == reviewer and i.decided_at is not None
+        ]
+        if not mine:
+            raise NotPendingError(f"{_named(key, version_id)} has no decision of {reviewer}'s to undo.")
+        item = max(mine, key=_decided_order)
+        assert item.decided_at is not None
         if (utc_now() - item.decided_at).total_seconds() > window_s:
             raise ReviewError(f"The decision on {key!r} is older than {window_s:.0f} s and stays.")
         kept_model_record = item.reason == "audit" and item.decided_label == item.label
@@ -325,7 +374,7 @@ class ReviewDesk:
             self.reviews.undo(item, reviewer, self._results_table, restore, delete_result=item.reason != "audit")
         except ConditionFailed as error:
             raise ReviewError(f"The decision on {key!r} changed meanwhile; nothing was undone.") from error
-        reopened = self.reviews.get(key)
+        reopened = self.reviews.get(item.key, item.upload_id)
         assert reopened is not None
         return PendingItem.of(reopened, utc_now())
 
@@ -334,6 +383,13 @@ class ReviewDesk:
         if _same_decision(winner, label, reviewer):
             return Resolution(outcome="unchanged", record=winner, removed_messages=0)
         raise AlreadyResolvedError(winner)
+
+    def _writes(self, key: str, version_id: str | None) -> list[ReviewItem]:
+        """The items of `key` (one per write that went to review), or only the write `version_id` names."""
+        items = self.reviews.for_key(key)
+        if version_id is None:
+            return items
+        return [i for i in items if version_id in (i.version_id, i.upload_id)]
 
     @staticmethod
     def _check_reviewer(reviewer: str) -> str:
@@ -385,6 +441,14 @@ def human_record(prediction: ResultRecord, label: str, reviewer: str, at: dateti
 def decision_record(item: ReviewItem) -> ResultRecord:
     """The decision on a decided item, as a results record (what the loser of a race is shown)."""
     return human_record(item.prediction, item.decided_label or "?", item.decided_by or "someone", item.decided_at)
+
+
+def _decided_order(item: ReviewItem) -> datetime:
+    return item.decided_at or item.queued_at
+
+
+def _named(key: str, version_id: str | None) -> str:
+    return f"{key!r} (version {version_id})" if version_id else repr(key)
 
 
 def _same_decision(record: ResultRecord, label: str, reviewer: str) -> bool:

@@ -2,13 +2,16 @@
 
     GET  /                  the page (static/index.html, review.js, review.css)
     GET  /api/pending       {"labels": [...], "shortcuts": {...}, "items": [PendingItem, ...]} (the grid: 24)
-    GET  /api/image?key=K   the upload K, re-encoded as PNG; only for keys that are waiting for review
-                            (&size=full: at full resolution, for the one-at-a-time view)
+    GET  /api/image?key=K&version=U   the write U (an item's upload_id) of K, re-encoded as PNG; only for
+                            writes that are waiting for review (&size=full: at full resolution, for the one view)
     POST /api/next          {} -> {"lease": Lease | null}: the next item, leased to this page's reviewer
-    POST /api/renew         {"key": K} -> {"lease": Lease} (the page renews while it shows the item)
-    POST /api/release       {"key": K} -> {}
-    POST /api/resolve       {"key": K, "label": L} -> {"outcome": ..., "record": ...}
-    POST /api/undo          {"key": K} -> {"item": PendingItem} (within 10 s of the decision)
+    POST /api/renew         {"key": K, "version_id": U} -> {"lease": Lease} (renewed while the page shows it)
+    POST /api/release       {"key": K, "version_id": U} -> {}
+    POST /api/resolve       {"key": K, "version_id": U, "label": L} -> {"outcome": ..., "record": ...}
+    POST /api/undo          {"key": K, "version_id": U} -> {"item": PendingItem} (within 10 s of the decision)
+
+Every write of a key is an item of its own; `version_id` (the item's upload_id, or its S3 version) names one, and
+may be left out when the key has only one.
 
 The page is for the person at this machine: it binds to the loopback interface, answers only requests addressed
 to it by name (no DNS rebinding), takes JSON posts from its own origin only (no cross-site form posts), caps every
@@ -66,17 +69,31 @@ SECURITY_HEADERS = {
 }
 
 
+#: An S3 version id is at most 1024 bytes; an upload_id adds an ETag and a time.
+MAX_VERSION_LENGTH = 1200
+
+
+def _s3_version(version: str | None) -> str | None:
+    """The version to read: none for an unversioned bucket ("null", or no version at all)."""
+    return version if version and version != "null" else None
+
+
 class ResolveBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(min_length=1, max_length=MAX_KEY_LENGTH)
+    version_id: str | None = Field(default=None, max_length=MAX_VERSION_LENGTH)
     label: str = Field(min_length=1, max_length=64)
 
 
 class KeyBody(BaseModel):
+    """One item: a key and, since every write of a key is an item of its own, which write (the page sends the
+    item's `upload_id`; the CLI's `--version-id` is accepted too)."""
+
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(min_length=1, max_length=MAX_KEY_LENGTH)
+    version_id: str | None = Field(default=None, max_length=MAX_VERSION_LENGTH)
 
 
 class EmptyBody(BaseModel):
@@ -92,9 +109,10 @@ class ReviewPage:
     intake_bucket: str
     reviewer: str
     settings: ToolSettings
-    _pending_keys: set[str] = field(default_factory=set)
+    #: (key, upload_id) -> the S3 version of the writes known to be pending (the image shown is that version).
+    _pending_keys: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _pending_read_at: float = 0.0
-    _images: OrderedDict[tuple[str, str], bytes] = field(default_factory=OrderedDict)
+    _images: OrderedDict[tuple[str, str, str], bytes] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def shortcuts(self) -> dict[str, str]:
@@ -109,7 +127,7 @@ class ReviewPage:
     def pending(self) -> dict[str, Any]:
         items = [i for i in self.desk.pending(limit=PENDING_PAGE_SIZE).items if i.bucket == self.intake_bucket]
         with self._lock:
-            self._pending_keys = {item.key for item in items}
+            self._pending_keys = {(item.key, item.upload_id): item.version_id for item in items}
             self._pending_read_at = time.monotonic()
         return {
             "labels": list(self.desk.labels),
@@ -118,24 +136,28 @@ class ReviewPage:
             "items": [json.loads(item.model_dump_json()) for item in items],
         }
 
-    def is_pending(self, key: str) -> bool:
+    def is_pending(self, key: str, upload: str) -> bool:
         with self._lock:
-            known = key in self._pending_keys
+            known = (key, upload) in self._pending_keys
             stale = time.monotonic() - self._pending_read_at > PENDING_REFRESH_S
         if not known and stale:
             self.pending()
             with self._lock:
-                known = key in self._pending_keys
+                known = (key, upload) in self._pending_keys
         return known
 
-    def image_png(self, key: str, size: str = "grid") -> bytes:
-        """The pending upload `key` as a PNG (decoded with the pipeline's limits, then re-encoded)."""
-        cached = (key, size)
+    def image_png(self, key: str, upload: str, size: str = "grid") -> bytes:
+        """The pending write `upload` of `key` as a PNG (decoded with the pipeline's limits, then re-encoded):
+        that write's own version, not whatever the key holds now."""
+        cached = (key, upload, size)
         with self._lock:
             if cached in self._images:
                 self._images.move_to_end(cached)
                 return self._images[cached]
-        data, _ = read_object_capped(self.s3, self.intake_bucket, key, self.settings.max_image_bytes)
+            version = self._pending_keys.get((key, upload))
+        data, _ = read_object_capped(
+            self.s3, self.intake_bucket, key, self.settings.max_image_bytes, version_id=_s3_version(version)
+        )
         image = load_image(data, self.settings.max_image_pixels)
         side = MAX_FULL_SIDE if size == "full" else MAX_DISPLAY_SIDE
         image.thumbnail((side, side))
@@ -149,8 +171,8 @@ class ReviewPage:
         return png
 
     def resolve(self, body: ResolveBody) -> dict[str, Any]:
-        resolution = self.desk.resolve(body.key, body.label, self.reviewer)
-        self.forget(body.key)
+        resolution = self.desk.resolve(body.key, body.label, self.reviewer, version_id=body.version_id)
+        self.forget(body.key, body.version_id)
         return json.loads(resolution.model_dump_json(exclude_none=True))
 
     def next(self) -> dict[str, Any]:
@@ -158,27 +180,31 @@ class ReviewPage:
         if lease is None:
             return {"lease": None}
         with self._lock:
-            self._pending_keys.add(lease.item.key)
+            self._pending_keys[(lease.item.key, lease.item.upload_id)] = lease.item.version_id
         return {"lease": json.loads(lease.model_dump_json())}
 
     def renew(self, body: KeyBody) -> dict[str, Any]:
-        return {"lease": json.loads(self.desk.renew(body.key, self.reviewer).model_dump_json())}
+        lease = self.desk.renew(body.key, self.reviewer, version_id=body.version_id)
+        return {"lease": json.loads(lease.model_dump_json())}
 
     def release(self, body: KeyBody) -> dict[str, Any]:
-        self.desk.release(body.key, self.reviewer)
+        self.desk.release(body.key, self.reviewer, version_id=body.version_id)
         return {}
 
     def undo(self, body: KeyBody) -> dict[str, Any]:
-        item = self.desk.undo(body.key, self.reviewer)
+        item = self.desk.undo(body.key, self.reviewer, version_id=body.version_id)
         with self._lock:
-            self._pending_keys.add(item.key)
+            self._pending_keys[(item.key, item.upload_id)] = item.version_id
         return {"item": json.loads(item.model_dump_json())}
 
-    def forget(self, key: str) -> None:
+    def forget(self, key: str, version_id: str | None = None) -> None:
+        """Drops the key's writes (or the one `version_id` names) from what is known to be pending."""
         with self._lock:
-            self._pending_keys.discard(key)
-            for size in ("grid", "full"):
-                self._images.pop((key, size), None)
+            for known, version in list(self._pending_keys.items()):
+                if known[0] == key and version_id in (None, known[1], version):
+                    del self._pending_keys[known]
+            for cached in [c for c in self._images if c[0] == key]:
+                self._images.pop(cached, None)
 
 
 class ReviewRequestHandler(BaseHTTPRequestHandler):
@@ -214,7 +240,7 @@ class ReviewRequestHandler(BaseHTTPRequestHandler):
             except ValueError:
                 self._send_json(HTTPStatus.BAD_REQUEST, {"error": "Too many query fields."})
                 return
-            self._image(query.get("key", [""])[0], query.get("size", ["grid"])[0])
+            self._image(query.get("key", [""])[0], query.get("version", [""])[0], query.get("size", ["grid"])[0])
         else:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "Not found."})
 
@@ -256,20 +282,21 @@ class ReviewRequestHandler(BaseHTTPRequestHandler):
         try:
             answer = action(body)
         except ReviewError as error:
-            status = {2: HTTPStatus.BAD_REQUEST, 3: HTTPStatus.CONFLICT, 4: HTTPStatus.NOT_FOUND}
+            conflict, missing = HTTPStatus.CONFLICT, HTTPStatus.NOT_FOUND
+            status = {2: HTTPStatus.BAD_REQUEST, 3: conflict, 4: missing, 7: conflict}
             if isinstance(body, ResolveBody):
-                page.forget(body.key)
+                page.forget(body.key, body.version_id)
             self._send_json(status.get(error.exit_code, HTTPStatus.BAD_REQUEST), {"error": str(error)})
             return
         self._send_json(HTTPStatus.OK, answer)
 
-    def _image(self, key: str, size: str) -> None:
+    def _image(self, key: str, upload: str, size: str) -> None:
         page = self.server.page
-        if not key or len(key.encode("utf-8")) > MAX_KEY_LENGTH or not page.is_pending(key):
+        if not key or len(key.encode("utf-8")) > MAX_KEY_LENGTH or not page.is_pending(key, upload):
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "No such image waiting for review."})
             return
         try:
-            png = page.image_png(key, "full" if size == "full" else "grid")
+            png = page.image_png(key, upload, "full" if size == "full" else "grid")
         except SconesError as error:
             self._send_json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(error)})
             return

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from service.dal.results import ResultsTable
 from service.local import faults, stack
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_cli import scones
@@ -119,16 +120,20 @@ def test_failed_objects_are_listed_and_redriven_after_a_fix(
     assert key not in {json.loads(line)["key"] for line in listed}
 
 
-def test_a_new_upload_of_the_same_key_replaces_its_record(local_stack: StackClients, samples_dir: Path) -> None:
+def test_a_new_upload_of_the_same_key_gets_its_own_record(local_stack: StackClients, samples_dir: Path) -> None:
     key = "faults/replaced.png"
     bucket = local_stack.info.intake_bucket
     local_stack.s3.put_object(Bucket=bucket, Key=key, Body=(samples_dir / "bicycle-1.png").read_bytes())
     first = wait(local_stack, {key}).outcomes[key][0].record
+    assert first is not None
     local_stack.s3.put_object(Bucket=bucket, Key=key, Body=(samples_dir / "motorcycle-3.png").read_bytes())
     deadline = time.monotonic() + 30
-    record = first
-    while time.monotonic() < deadline and record.etag == first.etag:
+    outcomes = wait(local_stack, {key}).outcomes[key]
+    while time.monotonic() < deadline and len(outcomes) < 2:
         time.sleep(0.3)
-        record = wait(local_stack, {key}).outcomes[key][0].record
-    assert record.etag != first.etag
-    assert [o.place for o in wait(local_stack, {key}).outcomes[key]] == ["results"]
+        outcomes = wait(local_stack, {key}).outcomes[key]
+    # Both writes auto-accepted: two records, one per write; the key's latest is the second write's.
+    assert [o.place for o in outcomes] == ["results", "results"]
+    assert {o.record.etag for o in outcomes if o.record} - {first.etag}
+    latest = ResultsTable(local_stack.dynamodb, local_stack.info.results_table).get(key)
+    assert latest is not None and latest.etag != first.etag

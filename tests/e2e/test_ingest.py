@@ -150,8 +150,11 @@ def test_a_redelivery_is_one_outcome_and_a_new_write_another(local_stack: StackC
     assert len(writes) == 2 and len(set(writes.values())) == 2  # same content, a new write: its own version
     first_write, second_write = sorted(writes)
     assert first_write == detail(first)["object"]["sequencer"] < second_write
-    # The reviews table holds one pending item per key: the newer write's replaces the older one's.
-    assert places(local_stack, key) == ["review"]
+    # Each write has its own outcome: two pending review items, one per version, neither replacing the other.
+    ledger = wait(local_stack, {key})
+    assert [o.place for o in ledger.outcomes[key]] == ["review", "review"]
+    assert ledger.duplicated() == {}
+    assert sorted(o.record.version_id for o in ledger.outcomes[key] if o.record) == sorted(writes.values())
 
 
 def scones(stack: StackClients, *args: str) -> subprocess.CompletedProcess[str]:

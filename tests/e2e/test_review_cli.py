@@ -110,10 +110,43 @@ def test_resolve_refusals_stats_and_export(local_stack: StackClients, samples_di
     assert image_filename("again/b.png") not in rows
 
 
-def timed(stack: StackClients, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
-    started = time.monotonic()
-    done = scones(stack, *args)
-    return time.monotonic() - started, done
+def test_two_writes_of_a_key_wait_as_two_items_and_resolve_by_version(
+    local_stack: StackClients, samples_dir: Path
+) -> None:
+    bucket, key = local_stack.info.intake_bucket, "twice/photo.png"
+    body = (samples_dir / "bicycle-3.png").read_bytes()
+    versions = [local_stack.s3.put_object(Bucket=bucket, Key=key, Body=body)["VersionId"] for _ in range(2)]
+    deadline = time.monotonic() + 60
+    while len(wait(local_stack, {key}).outcomes.get(key, [])) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    listed = [i for i in json_lines(cli(local_stack, "review", "list", "--json").stdout) if i["key"] == key]
+    assert sorted(i["version_id"] for i in listed) == sorted(versions)
+
+    ambiguous = cli(local_stack, "review", "resolve", key, "--label", "bicycle", "--reviewer", "alice")
+    assert ambiguous.exit_code == 7
+    assert "2 writes of" in ambiguous.stderr and all(v in ambiguous.stderr for v in versions)
+    older = cli(
+        local_stack,
+        "review",
+        "resolve",
+        key,
+        "--label",
+        "motorcycle",
+        "--reviewer",
+        "alice",
+        "--version-id",
+        versions[0],
+    )
+    assert older.exit_code == 0, older.stderr
+    left = [i for i in json_lines(cli(local_stack, "review", "list", "--json").stdout) if i["key"] == key]
+    assert [i["version_id"] for i in left] == [versions[1]]
+    assert cli(local_stack, "review", "resolve", key, "--label", "bicycle", "--reviewer", "alice").exit_code == 0
+
+    humans = json_lines(cli(local_stack, "results", "--source", "human", "--json").stdout)
+    decided = {r["version_id"]: r["label"] for r in humans if r["key"] == key}
+    assert decided == {versions[0]: "motorcycle", versions[1]: "bicycle"}
+    ledger = wait(local_stack, {key})
+    assert [o.place for o in ledger.outcomes[key]] == ["results", "results"] and ledger.duplicated() == {}
 
 
 def test_600_pending_items_as_whole_commands(local_stack: StackClients) -> None:
@@ -122,15 +155,14 @@ def test_600_pending_items_as_whole_commands(local_stack: StackClients) -> None:
     keys = seed_pending(
         local_stack.dynamodb, local_stack.sqs, info.reviews_table, info.review_queue_url, 600, info.intake_bucket
     )
-    took, listed = timed(local_stack, "review", "list", "--json", "--limit", "50")
+    # Each command in its own process, as a user runs it (their timings are in the README, not asserted here).
+    listed = scones(local_stack, "review", "list", "--json", "--limit", "50")
     page = json_lines(listed.stdout)
     assert [item["key"] for item in page] == keys[:50]  # oldest first
     assert "--cursor" in listed.stderr
-    assert took < 5, f"review list took {took:.1f} s"
 
     key = keys[122]  # the model said bicycle
-    took, _ = timed(local_stack, "review", "resolve", key, "--label", "motorcycle", "--reviewer", "vol")
-    assert took < 5, f"review resolve took {took:.1f} s"
+    scones(local_stack, "review", "resolve", key, "--label", "motorcycle", "--reviewer", "vol")
     humans = json_lines(scones(local_stack, "results", "--source", "human", "--json").stdout)
     assert (key, "motorcycle", "vol") in {(r["key"], r["label"], r["reviewer"]) for r in humans}
 

@@ -263,3 +263,45 @@ def test_two_reviewers_one_at_a_time_with_undo_and_a_grid_selection(
         assert human_record(local_stack, key).label == "bicycle"
     first.close()
     second.close()
+
+
+def answer(url: str, body: dict[str, object] | None = None) -> tuple[int, bytes]:
+    """Status and body of a GET (or, with `body`, a JSON POST) to the page."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=10) as r:
+            return int(r.status), r.read()
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.read()
+
+
+def test_two_writes_of_a_key_are_two_cards_each_with_its_own_image(
+    local_stack: StackClients, samples_dir: Path, review_page_url: str
+) -> None:
+    bucket, key = local_stack.info.intake_bucket, "web/twice.png"
+    for name in ("bicycle-1.png", "motorcycle-1.png"):
+        local_stack.s3.put_object(Bucket=bucket, Key=key, Body=(samples_dir / name).read_bytes())
+    deadline = time.monotonic() + 60
+    while len(wait(local_stack, {key}).outcomes.get(key, [])) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    api = review_page_url + "api/"
+    status, body = answer(api + "pending")
+    items = [i for i in json.loads(body)["items"] if i["key"] == key]
+    assert status == 200 and len(items) == 2 and items[0]["upload_id"] != items[1]["upload_id"]
+
+    images = []
+    for item in items:
+        status, png = answer(api + f"image?key={quote(key)}&version={quote(item['upload_id'])}")
+        assert status == 200 and png.startswith(b"\x89PNG")
+        images.append(png)
+    assert images[0] != images[1]  # each card shows its own write, not the key's current bytes
+    assert answer(api + f"image?key={quote(key)}&version=nope")[0] == 404
+
+    status, body = answer(api + "resolve", {"key": key, "label": "bicycle"})
+    assert status == 409 and "--version-id" in json.loads(body)["error"]
+    for item, label in zip(items, ("bicycle", "motorcycle"), strict=True):
+        status, body = answer(api + "resolve", {"key": key, "version_id": item["upload_id"], "label": label})
+        assert status == 200, body
+    table = ResultsTable(local_stack.dynamodb, local_stack.info.results_table)
+    assert sorted(r.label for r in table.for_key(key) if r.source == "human") == ["bicycle", "motorcycle"]

@@ -101,8 +101,13 @@ def test_an_uploaded_image_ends_in_the_results_table_or_the_review_queue(deploym
     deadline = time.monotonic() + 60
     where = None
     while where is None and time.monotonic() < deadline:
-        item = deployment.dynamodb.get_item(TableName=deployment.info.results_table, Key={"key": {"S": key}})
-        if "Item" in item:
+        found = deployment.dynamodb.query(
+            TableName=deployment.info.results_table,
+            KeyConditionExpression="#k = :k",
+            ExpressionAttributeNames={"#k": "key"},
+            ExpressionAttributeValues={":k": {"S": key}},
+        )
+        if found["Items"]:
             where = "results"
             break
         messages = deployment.sqs.receive_message(

@@ -13,11 +13,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from service.dal.results import LABEL_INDEX
 from service.domain.models import Reason, ResultRecord, utc_now
 from service.domain.review_items import ReviewItem
 from service.ops.review import (
     AlreadyResolvedError,
+    AmbiguousKeyError,
     Lease,
     NotPendingError,
     ReviewDesk,
@@ -25,7 +25,7 @@ from service.ops.review import (
     UnknownLabelError,
 )
 from tests.atomic import AtomicWrites
-from tests.reviews import create_reviews_table
+from tests.reviews import create_results_table, create_reviews_table
 
 CLASSES = ("bicycle", "motorcycle")
 BUCKET = "intake"
@@ -51,9 +51,10 @@ class ReviewWorld:
         reason: Reason = "low_confidence",
         age_s: float = 0.0,
         message: bool = True,
+        version_id: str | None = None,
     ) -> ResultRecord:
         """What the state machine's review branch does: the durable item, then one message."""
-        record = model_record(key, label, confidence, route="review", reason=reason, age_s=age_s)
+        record = model_record(key, label, confidence, route="review", reason=reason, age_s=age_s, version=version_id)
         item = ReviewItem.for_prediction(record, audit_rate=0.5 if reason == "audit" else None)
         assert self.desk().reviews.put_pending(item)
         if message:
@@ -81,7 +82,13 @@ class ReviewWorld:
 
 
 def model_record(
-    key: str, label: str, confidence: float, route: str = "review", reason: Reason = "low_confidence", age_s: float = 0
+    key: str,
+    label: str,
+    confidence: float,
+    route: str = "review",
+    reason: Reason = "low_confidence",
+    age_s: float = 0,
+    version: str | None = None,
 ) -> ResultRecord:
     other = "motorcycle" if label == "bicycle" else "bicycle"
     now = utc_now() - timedelta(seconds=age_s)
@@ -97,33 +104,10 @@ def model_record(
             "reason": reason,
             "threshold": 0.9,
             "etag": f"etag-{key}",
+            "version_id": version,
             "uploaded_at": now - timedelta(seconds=5),
             "completed_at": now,
         }
-    )
-
-
-def create_results_table(dynamodb: Any, name: str) -> None:
-    """The results table as infra/template.yaml declares it: HASH key `key`, GSI by-label on label+completed_at."""
-    dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "key", "AttributeType": "S"},
-            {"AttributeName": "label", "AttributeType": "S"},
-            {"AttributeName": "completed_at", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": LABEL_INDEX,
-                "KeySchema": [
-                    {"AttributeName": "label", "KeyType": "HASH"},
-                    {"AttributeName": "completed_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
     )
 
 
@@ -247,14 +231,19 @@ def test_stale_messages_are_dropped_so_the_queue_converges(world: ReviewWorld) -
     assert desk.next("carol") is None
 
 
-def test_a_person_overrides_a_model_record(world: ReviewWorld) -> None:
-    """The same key accepted earlier by the model and now in review: the person's decision replaces it."""
-    accepted = model_record("a.png", "bicycle", 0.99, route="accept", reason="confident")
+def test_a_decision_on_a_newer_write_becomes_the_keys_latest_record(world: ReviewWorld) -> None:
+    """An earlier write of the key accepted by the model, a later one in review: the person's decision is the later
+    write's record (the key's latest), and the earlier write keeps its own."""
+    accepted = model_record("a.png", "bicycle", 0.99, route="accept", reason="confident", age_s=60, version="v1")
     world.dynamodb.put_item(TableName=world.table, Item=accepted.to_dynamodb())
-    world.send_for_review("a.png", "bicycle", 0.52)
+    world.send_for_review("a.png", "bicycle", 0.52, version_id="v2")
     world.desk().resolve("a.png", "motorcycle", "alice")
     stored = world.desk().results.get("a.png")
-    assert stored is not None and (stored.source, stored.label) == ("human", "motorcycle")
+    assert stored is not None and (stored.source, stored.label, stored.version_id) == ("human", "motorcycle", "v2")
+    assert [(r.version_id, r.source) for r in world.desk().results.for_key("a.png")] == [
+        ("v1", "model"),
+        ("v2", "human"),
+    ]
 
 
 def test_an_audit_keeps_the_model_record_unless_a_person_disagrees(world: ReviewWorld) -> None:
@@ -323,6 +312,97 @@ def test_the_same_upload_is_recorded_once(world: ReviewWorld) -> None:
     assert not world.desk().reviews.put_pending(ReviewItem.for_prediction(record))
     newer = record.model_copy(update={"etag": "etag-2", "uploaded_at": utc_now()})
     assert world.desk().reviews.put_pending(ReviewItem.for_prediction(newer))  # a new upload of the key
+    assert not world.desk().reviews.put_pending(ReviewItem.for_prediction(newer))
+    # Both writes wait, each as its own item: the newer did not replace the older.
+    assert sorted(i.etag for i in (p.prediction for p in world.desk().reviews.for_key("a.png"))) == [
+        "etag-2",
+        "etag-a.png",
+    ]
+    assert world.queued_keys() == ["a.png", "a.png"]
+
+
+# ----------------------------------------------------------------------------------------- several writes of a key
+
+
+def test_two_pending_writes_of_a_key_are_two_items_resolved_one_by_one(world: ReviewWorld) -> None:
+    world.send_for_review("twice.png", "bicycle", 0.6, age_s=20, version_id="v1")
+    world.send_for_review("twice.png", "motorcycle", 0.7, age_s=10, version_id="v2")
+    desk = world.desk()
+    listed = desk.pending().items
+    assert [(i.key, i.version_id) for i in listed] == [("twice.png", "v1"), ("twice.png", "v2")]
+    assert len({i.upload_id for i in listed}) == 2
+
+    with pytest.raises(AmbiguousKeyError, match=r"2 writes of 'twice\.png' .*v1, v2.*--version-id") as raised:
+        desk.resolve("twice.png", "bicycle", "alice")
+    assert raised.value.exit_code == 7 and raised.value.versions == ["v1", "v2"]
+    assert world.queued_keys() == ["twice.png", "twice.png"]  # nothing decided
+    with pytest.raises(NotPendingError, match="version v9"):
+        desk.resolve("twice.png", "bicycle", "alice", version_id="v9")
+
+    assert desk.resolve("twice.png", "motorcycle", "alice", version_id="v2").record.version_id == "v2"
+    assert [i.version_id for i in desk.pending().items] == ["v1"]
+    # One write left: the key alone names it again.
+    assert desk.resolve("twice.png", "bicycle", "alice").record.version_id == "v1"
+    assert desk.resolve("twice.png", "bicycle", "alice").outcome == "unchanged"
+    records = {r.version_id: (r.label, r.source) for r in desk.results.for_key("twice.png")}
+    assert records == {"v1": ("bicycle", "human"), "v2": ("motorcycle", "human")}
+    latest = desk.results.get("twice.png")
+    assert latest is not None and latest.version_id == "v2"  # the key's latest write, whatever was decided last
+    # Undo takes back the latest of one's own decisions, or the one named.
+    assert desk.undo("twice.png", "alice", version_id="v2").version_id == "v2"
+    assert desk.undo("twice.png", "alice").version_id == "v1"
+    assert sorted(i.version_id or "" for i in desk.pending().items) == ["v1", "v2"]
+    assert desk.results.for_key("twice.png") == []
+
+
+def test_leases_of_several_writes_are_per_write(world: ReviewWorld) -> None:
+    world.send_for_review("twice.png", age_s=20, version_id="v1")
+    world.send_for_review("twice.png", age_s=10, version_id="v2")
+    desk = world.desk()
+    first, second = desk.next("alice"), desk.next("bob")
+    assert first is not None and second is not None
+    assert {first.item.version_id, second.item.version_id} == {"v1", "v2"}
+    assert desk.next("carol") is None
+    mine = first.item.version_id
+    assert desk.renew("twice.png", "alice").item.version_id == mine
+    assert desk.release("twice.png", "alice") == 1
+    again = desk.next("carol")
+    assert again is not None and again.item.version_id == mine
+    assert desk.resolve("twice.png", "bicycle", "bob", version_id=second.item.version_id).outcome == "resolved"
+
+
+def test_a_stale_decision_never_touches_a_newer_writes_record(world: ReviewWorld) -> None:
+    """The older write waits for a person while a newer write of the key is accepted by the model; deciding the
+    older one later writes the older write's record only, and each write has exactly one outcome."""
+    from service.ops.accounting import take_ledger
+
+    world.send_for_review("race.png", "bicycle", 0.6, age_s=60, version_id="v1")
+    newer = model_record("race.png", "motorcycle", 0.99, route="accept", reason="confident", version="v2")
+    world.dynamodb.put_item(TableName=world.table, Item=newer.to_dynamodb())
+    failed_url = world.sqs.create_queue(QueueName="failed")["QueueUrl"]
+
+    def ledger() -> list[tuple[str, str | None]]:
+        taken = take_ledger(
+            world.dynamodb,
+            world.sqs,
+            world.table,
+            world.queue_url,
+            failed_url,
+            {"race.png"},
+            reviews_table=world.reviews,
+        )
+        assert taken.duplicated() == {}
+        return sorted((o.place, o.record.version_id if o.record else None) for o in taken.outcomes["race.png"])
+
+    assert ledger() == [("results", "v2"), ("review", "v1")]
+    world.desk().resolve("race.png", "bicycle", "alice")  # only v1 is pending: the key alone names it
+    latest = world.desk().results.get("race.png")
+    assert latest is not None and (latest.version_id, latest.label, latest.source) == ("v2", "motorcycle", "model")
+    by_write = {r.version_id: (r.source, r.label) for r in world.desk().results.for_key("race.png")}
+    assert by_write == {"v1": ("human", "bicycle"), "v2": ("model", "motorcycle")}
+    stored = world.desk().results.get_write("race.png", newer.upload_id)
+    assert stored == newer
+    assert ledger() == [("results", "v1"), ("results", "v2")]
 
 
 # ----------------------------------------------------------------------------------------------------- leases

@@ -16,8 +16,8 @@ from service.dal.results import ResultsTable
 from service.domain import preprocessing
 from service.domain.review_items import ReviewItem
 from service.ops.review import ReviewDesk
-from tests.integration.test_review import BUCKET, CLASSES, create_results_table, model_record
-from tests.reviews import create_reviews_table
+from tests.integration.test_review import BUCKET, CLASSES, model_record
+from tests.reviews import create_results_table, create_reviews_table
 from training import data
 from training.dataset import load_labelled_folder
 from training.export import ExportError, export_reviewed, image_filename
@@ -127,3 +127,23 @@ def test_image_names_are_safe_and_distinct(key: str) -> None:
     name = image_filename(key)
     assert data.SAFE_FILENAME.match(name)
     assert name != image_filename(key + "x")
+
+
+def test_two_reviewed_writes_of_a_key_are_two_images(stores: Stores, tmp_path: Path) -> None:
+    key = "in/twice.png"
+    stores.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    desk = ReviewDesk(stores.dynamodb, stores.sqs, "results", "reviews", stores.queue_url, CLASSES)
+    for sample, label in (("bicycle-1.png", "bicycle"), ("motorcycle-2.png", "motorcycle")):
+        written = stores.s3.put_object(Bucket=BUCKET, Key=key, Body=(SAMPLES / sample).read_bytes())
+        record = model_record(key, "bicycle", 0.6).model_copy(
+            update={"etag": written["ETag"].strip('"'), "version_id": written["VersionId"]}
+        )
+        stores.dynamodb.put_item(TableName="reviews", Item=ReviewItem.for_prediction(record).to_dynamodb())
+        desk.resolve(key, label, "alice", version_id=written["VersionId"])
+
+    summary = export_reviewed(stores.results, stores.s3, tmp_path / "out")
+
+    assert summary.skipped == []
+    rows = load_labelled_folder(tmp_path / "out")
+    assert sorted(row.class_name for row in rows) == ["bicycle", "motorcycle"]
+    assert len({row.path.name for row in rows}) == 2 and image_filename(key) in {row.path.name for row in rows}

@@ -20,6 +20,7 @@ from service.dal.results import ResultsTable
 from service.domain.models import ResultRecord, Route
 from service.ops import report
 from service.ops.capture import parse_capture_line, read_capture, split_s3_uri
+from tests.reviews import create_results_table
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CLASSES = ("bicycle", "motorcycle")
@@ -143,12 +144,7 @@ def test_the_capture_chart_is_added_when_captured_answers_are_given(tmp_path: Pa
 def stores() -> Iterator[tuple[ResultsTable, Queue, Any]]:
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="results",
-            KeySchema=[{"AttributeName": "key", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "key", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_results_table(dynamodb, "results")
         sqs = boto3.client("sqs", region_name="us-east-1")
         url = sqs.create_queue(QueueName="review")["QueueUrl"]
         yield ResultsTable(dynamodb, "results"), Queue(sqs, url), dynamodb

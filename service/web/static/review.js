@@ -46,6 +46,15 @@ async function api(path, body) {
   return payload;
 }
 
+// One item per write of a key: two uploads of one key waiting at once are two cards.
+function idOf(item) {
+  return `${item.key}\u0000${item.upload_id}`;
+}
+
+function itemParams(item) {
+  return `key=${encodeURIComponent(item.key)}&version=${encodeURIComponent(item.upload_id)}`;
+}
+
 async function loadPending() {
   let payload;
   try {
@@ -54,14 +63,14 @@ async function loadPending() {
     showStatus(`Could not load the pending items: ${error.message}`, true);
     return;
   }
-  const focusedKey = state.items[state.focus] && state.items[state.focus].key;
+  const focusedKey = state.items[state.focus] && idOf(state.items[state.focus]);
   state.labels = payload.labels;
   state.shortcuts = payload.shortcuts;
   // Items decided on this page but not yet confirmed by the server stay hidden.
-  state.items = payload.items.filter((item) => !state.inFlight.has(item.key));
-  const keys = new Set(state.items.map((item) => item.key));
+  state.items = payload.items.filter((item) => !state.inFlight.has(idOf(item)));
+  const keys = new Set(state.items.map(idOf));
   for (const key of [...state.selected]) if (!keys.has(key)) state.selected.delete(key);
-  const kept = state.items.findIndex((item) => item.key === focusedKey);
+  const kept = state.items.findIndex((item) => idOf(item) === focusedKey);
   state.focus = kept >= 0 ? kept : 0;
   renderKeys();
   render();
@@ -105,20 +114,22 @@ function buttonsFor(onLabel) {
 }
 
 function card(item) {
-  if (cards.has(item.key)) return cards.get(item.key);
+  const id = idOf(item);
+  if (cards.has(id)) return cards.get(id);
   const figure = element("figure", "card");
   figure.dataset.key = item.key;
+  figure.dataset.version = item.upload_id;
   const image = element("img");
-  image.src = `/api/image?key=${encodeURIComponent(item.key)}`;
+  image.src = `/api/image?${itemParams(item)}`;
   image.alt = `Upload ${item.key}`;
   image.addEventListener("click", () => {
-    state.focus = Math.max(0, state.items.findIndex((candidate) => candidate.key === item.key));
+    state.focus = Math.max(0, state.items.findIndex((candidate) => idOf(candidate) === id));
     render();
   });
   const caption = element("figcaption");
   caption.append(describe(item), element("div", "key", item.key));
-  figure.append(image, caption, buttonsFor((label) => decide([item.key], label)));
-  cards.set(item.key, figure);
+  figure.append(image, caption, buttonsFor((label) => decide([id], label)));
+  cards.set(id, figure);
   return figure;
 }
 
@@ -128,40 +139,41 @@ function render() {
   const shown = state.items.map(card);
   shown.forEach((figure, index) => {
     figure.classList.toggle("focused", index === state.focus);
-    figure.classList.toggle("selected", state.selected.has(state.items[index].key));
+    figure.classList.toggle("selected", state.selected.has(idOf(state.items[index])));
   });
-  for (const key of cards.keys()) {
-    if (!state.items.some((item) => item.key === key)) cards.delete(key);
+  for (const id of cards.keys()) {
+    if (!state.items.some((item) => idOf(item) === id)) cards.delete(id);
   }
   document.getElementById("grid").replaceChildren(...shown);
   document.getElementById("count").textContent = `(${state.items.length})`;
   document.getElementById("empty").hidden = state.view !== "grid" || state.items.length > 0;
 }
 
-async function decide(keys, label) {
+async function decide(ids, label) {
   // The next image comes up at once; the server's answers arrive in the background.
-  const taken = keys.filter((key) => state.items.some((item) => item.key === key));
+  const taken = state.items.filter((item) => ids.includes(idOf(item)));
   if (taken.length === 0) return;
-  state.items = state.items.filter((item) => !taken.includes(item.key));
-  for (const key of taken) {
-    state.inFlight.add(key);
-    state.selected.delete(key);
+  state.items = state.items.filter((item) => !ids.includes(idOf(item)));
+  for (const item of taken) {
+    state.inFlight.add(idOf(item));
+    state.selected.delete(idOf(item));
   }
   if (state.focus >= state.items.length) state.focus = Math.max(0, state.items.length - 1);
   render();
-  await Promise.all(taken.map((key) => resolveOne(key, label)));
+  await Promise.all(taken.map((item) => resolveOne(item, label)));
   if (state.items.length < 3) loadPending();
 }
 
-async function resolveOne(key, label) {
+async function resolveOne(item, label) {
+  const key = item.key;
   try {
-    await api("/api/resolve", { key, label });
-    state.last = { key, at: Date.now() };
+    await api("/api/resolve", { key, version_id: item.upload_id, label });
+    state.last = { key, version_id: item.upload_id, at: Date.now() };
     showStatus(`Resolved ${key} as ${label}. (u: undo)`, false);
   } catch (error) {
     showStatus(`${key}: ${error.message}`, true);
   } finally {
-    state.inFlight.delete(key);
+    state.inFlight.delete(idOf(item));
   }
 }
 
@@ -173,7 +185,7 @@ async function undo() {
   }
   state.last = null;
   try {
-    await api("/api/undo", { key: last.key });
+    await api("/api/undo", { key: last.key, version_id: last.version_id });
     showStatus(`Undone: ${last.key} is waiting for review again.`, false);
   } catch (error) {
     showStatus(`${last.key}: ${error.message}`, true);
@@ -203,7 +215,7 @@ async function showNext() {
   const item = state.lease.item;
   panel.dataset.key = item.key;
   const image = element("img", "full");
-  image.src = `/api/image?key=${encodeURIComponent(item.key)}&size=full`;
+  image.src = `/api/image?${itemParams(item)}&size=full`;
   image.alt = `Upload ${item.key}`;
   const side = element("div", "side");
   side.append(describe(item), element("div", "key", item.key), buttonsFor((label) => decideLeased(label)));
@@ -212,17 +224,17 @@ async function showNext() {
 
 async function decideLeased(label) {
   if (!state.lease) return;
-  const key = state.lease.item.key;
+  const item = state.lease.item;
   state.lease = null;
-  await resolveOne(key, label);
+  await resolveOne(item, label);
   showNext();
 }
 
 async function leaveOne() {
   if (state.lease) {
-    const key = state.lease.item.key;
+    const item = state.lease.item;
     state.lease = null;
-    api("/api/release", { key }).catch(() => {});
+    api("/api/release", { key: item.key, version_id: item.upload_id }).catch(() => {});
   }
   state.view = "grid";
   render();
@@ -231,7 +243,8 @@ async function leaveOne() {
 
 setInterval(() => {
   if (state.lease) {
-    api("/api/renew", { key: state.lease.item.key }).catch((error) => showStatus(error.message, true));
+    const item = state.lease.item;
+    api("/api/renew", { key: item.key, version_id: item.upload_id }).catch((error) => showStatus(error.message, true));
   }
 }, RENEW_MS);
 
@@ -246,7 +259,7 @@ document.addEventListener("keydown", (event) => {
     } else if (state.selected.size > 0) {
       decide([...state.selected], label);
     } else if (state.items.length > 0) {
-      decide([state.items[state.focus].key], label);
+      decide([idOf(state.items[state.focus])], label);
     }
   } else if (key === "u") {
     event.preventDefault();
@@ -264,7 +277,7 @@ document.addEventListener("keydown", (event) => {
     return;
   } else if (key === " " && state.items.length > 0) {
     event.preventDefault();
-    const focused = state.items[state.focus].key;
+    const focused = idOf(state.items[state.focus]);
     if (state.selected.has(focused)) state.selected.delete(focused);
     else state.selected.add(focused);
     render();
