@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from service.domain.classifier import Classifier
 from service.domain.errors import ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.domain.policy import verdict
 from service.domain.review_items import ReviewItem, audit_draw
 from service.pipeline.settings import SerializeSettings
+
+if TYPE_CHECKING:  # the protocol imports Pillow, which Filter never needs
+    from service.domain.classifier import Classifier
 
 # Each function imports what only its own step needs: a cold Filter never loads boto3, numpy or Pillow, and a
 # cold Classify never loads boto3 (every import is a cold start cost; benchmarks/coldstart.py).
