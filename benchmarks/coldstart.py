@@ -54,12 +54,6 @@ print(json.dumps({{"import_s": imported - started, "call_s": called - imported, 
 """
 
 
-def _this_platform() -> str:
-    _, version = platform.libc_ver()
-    major, minor = version.split(".")[:2]
-    return f"manylinux_{major}_{minor}_{platform.machine()}"
-
-
 def build(out: Path, target_platform: str, python_version: str) -> int:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "package_lambda.py"), "--platform", target_platform,
@@ -111,22 +105,14 @@ def _run(name: str, artifact: Path, runtime: Path, env: dict[str, str], payload:
     return found
 
 
-def _lambda_runtime(folder: Path) -> Path:
+def _packager() -> Any:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("package_lambda", ROOT / "scripts" / "package_lambda.py")
     assert spec is not None and spec.loader is not None
-    packager = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(packager)
-    runtime_provided: dict[str, str] = packager.RUNTIME_PROVIDED
-    folder.mkdir(parents=True, exist_ok=True)
-    for module in runtime_provided.values():
-        spec = importlib.util.find_spec(module)
-        assert spec is not None and spec.origin is not None, module
-        origin = Path(spec.origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (folder / source.name).symlink_to(source)
-    return folder
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
@@ -143,9 +129,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        here = build(work / "lambda", _this_platform(), f"{sys.version_info.major}.{sys.version_info.minor}")
+        here = build(work / "lambda", _packager().this_platform(), f"{sys.version_info.major}.{sys.version_info.minor}")
         deployed = build(work / "lambda-arm64", "manylinux_2_34_aarch64", "3.12")
-        runtime = _lambda_runtime(work / "runtime")
+        runtime = _packager().lambda_runtime(work / "runtime")
         if args.sources_only:
             for cache in list((work / "lambda").rglob("__pycache__")):
                 shutil.rmtree(cache)

@@ -24,6 +24,7 @@ import argparse
 import ast
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -82,6 +83,31 @@ def runtime_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[str]
 
 def _normalised(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def this_platform() -> str:
+    """This machine's manylinux tag (e.g. manylinux_2_36_x86_64), to build an artifact that runs here."""
+    libc, version = platform.libc_ver()
+    if libc != "glibc":
+        raise PackagingError("manylinux wheels need a glibc machine")
+    major, minor = version.split(".")[:2]
+    return f"manylinux_{major}_{minor}_{platform.machine()}"
+
+
+def lambda_runtime(folder: Path) -> Path:
+    """RUNTIME_PROVIDED as a function sees it on Lambda: this environment's copies, alone in `folder`, for running
+    the artifact here (tests, benchmarks/coldstart.py)."""
+    import importlib.util
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for module in RUNTIME_PROVIDED.values():
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            raise PackagingError(f"{module} is not installed here")
+        origin = Path(spec.origin)
+        source = origin.parent if origin.name == "__init__.py" else origin
+        (folder / source.name).symlink_to(source)
+    return folder
 
 
 def locked_requirements(lock: Path = LOCK_PATH) -> list[str]:

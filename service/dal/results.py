@@ -3,13 +3,14 @@ of it, or the latest), by the label/time index or by scan."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder, Key
 from boto3.dynamodb.types import TypeSerializer
 
+from service.dal.pages import pages
 from service.domain.models import ResultRecord, format_utc
 
 LABEL_INDEX = "by-label"
@@ -42,7 +43,7 @@ class ResultsTable:
             "ConsistentRead": True,
         }
         found = [
-            ResultRecord.from_dynamodb(item) for page in _pages(self._client.query, kwargs) for item in page["Items"]
+            ResultRecord.from_dynamodb(item) for page in pages(self._client.query, kwargs) for item in page["Items"]
         ]
         return sorted(found, key=lambda r: (r.uploaded_at, r.completed_at))
 
@@ -121,7 +122,7 @@ class ResultsTable:
         if values:
             serializer = TypeSerializer()
             kwargs["ExpressionAttributeValues"] = {name: serializer.serialize(v) for name, v in values.items()}
-        return [ResultRecord.from_dynamodb(item) for page in _pages(reader, kwargs) for item in page["Items"]]
+        return [ResultRecord.from_dynamodb(item) for page in pages(reader, kwargs) for item in page["Items"]]
 
     def model_confidences(self) -> list[tuple[str, float]]:
         """(route, the model's confidence) of every record: a person's record keeps the model's beside its own."""
@@ -131,30 +132,16 @@ class ResultsTable:
             "ExpressionAttributeNames": {"#route": "route"},
         }
         found: list[tuple[str, float]] = []
-        while True:
-            page = self._client.scan(**kwargs)
+        for page in pages(self._client.scan, kwargs):
             for item in page["Items"]:
                 value = item.get("model_confidence") or item.get("confidence") or {"N": "0"}
                 found.append((item.get("route", {}).get("S", "accept"), float(value["N"])))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found
 
     def count(self) -> int:
         return sum(
-            page["Count"] for page in _pages(self._client.scan, {"TableName": self._table_name, "Select": "COUNT"})
+            page["Count"] for page in pages(self._client.scan, {"TableName": self._table_name, "Select": "COUNT"})
         )
-
-
-def _pages(reader: Any, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every page of a query or scan, following LastEvaluatedKey."""
-    request = dict(kwargs)
-    while True:
-        page = reader(**request)
-        yield page
-        if "LastEvaluatedKey" not in page:
-            return
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _all_of(conditions: list[ConditionBase]) -> ConditionBase | None:

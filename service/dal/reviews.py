@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from service.dal.pages import pages
 from service.domain.models import ResultRecord, format_utc
 from service.domain.review_items import PENDING, ReviewItem
 
@@ -67,13 +68,8 @@ class ReviewsTable:
             "ExpressionAttributeValues": {":key": {"S": key}},
             "ConsistentRead": True,
         }
-        found: list[ReviewItem] = []
-        while True:
-            answer = self._client.query(**kwargs)
-            found.extend(ReviewItem.from_dynamodb(item) for item in answer["Items"])
-            if "LastEvaluatedKey" not in answer:
-                return sorted(found, key=lambda i: (i.prediction.uploaded_at, i.queued_at))
-            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        found = [ReviewItem.from_dynamodb(item) for page in pages(self._client.query, kwargs) for item in page["Items"]]
+        return sorted(found, key=lambda i: (i.prediction.uploaded_at, i.queued_at))
 
     def page(
         self,
@@ -137,13 +133,7 @@ class ReviewsTable:
             "ExpressionAttributeValues": {":pending": {"S": PENDING}},
             "Select": "COUNT",
         }
-        total = 0
-        while True:
-            answer = self._client.query(**kwargs)
-            total += int(answer["Count"])
-            if "LastEvaluatedKey" not in answer:
-                return total
-            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return sum(int(page["Count"]) for page in pages(self._client.query, kwargs))
 
     def oldest_pending(self) -> ReviewItem | None:
         items, _ = self.page(1)
@@ -157,13 +147,7 @@ class ReviewsTable:
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {":decided": {"S": "decided"}},
         }
-        found: list[ReviewItem] = []
-        while True:
-            answer = self._client.scan(**kwargs)
-            found.extend(ReviewItem.from_dynamodb(item) for item in answer["Items"])
-            if "LastEvaluatedKey" not in answer:
-                return found
-            kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return [ReviewItem.from_dynamodb(item) for page in pages(self._client.scan, kwargs) for item in page["Items"]]
 
     # ------------------------------------------------------------------------------------------------ writing
 

@@ -260,7 +260,8 @@ def load_prices(path: Path = PRICES_PATH) -> PriceFile:
 # Reading the infrastructure
 
 
-def _successors(state: dict[str, Any]) -> list[str]:
+def successors(state: dict[str, Any]) -> list[str]:
+    """The states a state may go on to: Next, a Choice's branches and Default, and its catchers."""
     following = [state.get("Next"), state.get("Default")]
     following += [choice.get("Next") for choice in state.get("Choices", [])]
     following += [catcher.get("Next") for catcher in state.get("Catch", [])]
@@ -281,7 +282,7 @@ def _shortest_path(definition: dict[str, Any], target: str) -> list[str]:
                 path.append(current)
                 current = parents[current]
             return path[::-1]
-        for following in _successors(states[name]):
+        for following in successors(states[name]):
             if following not in parents:
                 parents[following] = name
                 queue.append(following)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import platform
 import re
 import subprocess
 import sys
@@ -29,13 +28,6 @@ def _load_packager() -> ModuleType:
 packager = _load_packager()
 
 
-def _this_platform() -> str:
-    libc, version = platform.libc_ver()
-    assert libc == "glibc", "the artifact test builds manylinux wheels for this machine"
-    major, minor = version.split(".")[:2]
-    return f"manylinux_{major}_{minor}_{platform.machine()}"
-
-
 @pytest.fixture(scope="module")
 def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("artifact") / "lambda"
@@ -44,7 +36,7 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
             sys.executable,
             str(ROOT / "scripts" / "package_lambda.py"),
             "--platform",
-            _this_platform(),
+            packager.this_platform(),
             "--python-version",
             f"{sys.version_info.major}.{sys.version_info.minor}",
             "--out",
@@ -120,21 +112,6 @@ def test_the_lock_pins_what_pyproject_asks_for() -> None:
     assert all("==" in line for line in packager.locked_requirements())
 
 
-def _lambda_runtime(tmp_path: Path) -> Path:
-    """The AWS SDK as the Lambda runtime provides it: this environment's copy, alone in a folder."""
-    import importlib.util
-
-    runtime = tmp_path / "runtime"
-    runtime.mkdir()
-    for module in packager.RUNTIME_PROVIDED.values():
-        spec = importlib.util.find_spec(module)
-        assert spec is not None and spec.origin is not None, module
-        origin = Path(spec.origin)
-        source = origin.parent if origin.name == "__init__.py" else origin
-        (runtime / source.name).symlink_to(source)
-    return runtime
-
-
 def test_the_zip_is_smaller_and_reproducible(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     (tree / "pkg").mkdir(parents=True)
@@ -152,7 +129,7 @@ def test_the_zip_is_smaller_and_reproducible(tmp_path: Path) -> None:
 def test_handlers_import_and_classify_from_the_artifact_alone(artifact: Path, tmp_path: Path) -> None:
     """No site-packages (-S), no environment or user site (-I): only the artifact, the runtime's SDK and the
     standard library."""
-    runtime = _lambda_runtime(tmp_path)
+    runtime = packager.lambda_runtime(tmp_path / "runtime")
     code = f"""
 import json, sys
 sys.path.insert(0, {str(artifact)!r})

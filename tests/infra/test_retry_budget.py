@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from service.domain.paths import STATE_MACHINE_PATH
+from service.ops.cost import successors
 
 EXPRESS_CAP_SECONDS = 300
 # Step Functions' own time per state (scheduling, service-integration round trips) on the worst path, generously.
@@ -53,13 +54,6 @@ def worst_case_seconds(state: dict[str, Any]) -> float:
     return total
 
 
-def _successors(state: dict[str, Any]) -> list[str]:
-    following = [state.get("Next"), state.get("Default")]
-    following += [choice.get("Next") for choice in state.get("Choices", [])]
-    following += [catcher.get("Next") for catcher in state.get("Catch", [])]
-    return [name for name in following if name]
-
-
 def paths(definition: dict[str, Any]) -> list[list[str]]:
     """Every path from the start to an end (the definition has no loops: a loop would have no bound at all)."""
     states = definition["States"]
@@ -69,7 +63,7 @@ def paths(definition: dict[str, Any]) -> list[list[str]]:
         assert name not in path, f"loop through {name}: no worst case"
         path = [*path, name]
         state = states[name]
-        following = _successors(state)
+        following = successors(state)
         # An End state may still leave through a Catch: both are paths.
         if state.get("End") or state["Type"] in ("Succeed", "Fail") or not following:
             found.append(path)
