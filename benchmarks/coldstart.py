@@ -6,8 +6,10 @@ Builds the artifact for this machine (scripts/package_lambda.py: the same lock, 
 arm64 one the template deploys), then for each handler starts `--runs` fresh interpreters that see only the
 artifact, the AWS SDK (as the Lambda runtime provides it) and the standard library, and time the handler's import
 and its first call. Serialize reads a real object and writes its claim, against an in-process moto server (what a
-cold function does on its first image); Classify gets Serialize's answer and Filter Classify's. Tracing is off (no
-X-Ray daemon here). Prints the median and p95 of each, and the sizes of both artifacts.
+cold function does on its first image); Classify gets Serialize's answer and Filter Classify's. The environment is
+the Lambda runtime's (LAMBDA_TASK_ROOT, a sampled trace header), so tracing is on as deployed: the X-Ray SDK takes
+its Lambda path and sends its segments to a local UDP socket in place of the daemon. Prints the median and p95 of
+each, and the sizes of both artifacts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import json
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -54,10 +57,11 @@ print(json.dumps({{"import_s": imported - started, "call_s": called - imported, 
 """
 
 
-def build(out: Path, target_platform: str, python_version: str) -> int:
+def build(out: Path, target_platform: str, python_version: str, keep_sources: bool = False) -> int:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "package_lambda.py"), "--platform", target_platform,
-         "--python-version", python_version, "--out", str(out), "--no-zip"],
+         "--python-version", python_version, "--out", str(out), "--no-zip",
+         *(["--keep-sources"] if keep_sources else [])],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     line = next(line for line in result.stdout.splitlines() if line.startswith("unzipped:"))
@@ -129,7 +133,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        here = build(work / "lambda", _packager().this_platform(), f"{sys.version_info.major}.{sys.version_info.minor}")
+        here = build(
+            work / "lambda",
+            _packager().this_platform(),
+            f"{sys.version_info.major}.{sys.version_info.minor}",
+            keep_sources=args.sources_only,
+        )
         deployed = build(work / "lambda-arm64", "manylinux_2_34_aarch64", "3.12")
         runtime = _packager().lambda_runtime(work / "runtime")
         if args.sources_only:
@@ -137,6 +146,9 @@ def main() -> None:
                 shutil.rmtree(cache)
         server = ThreadedMotoServer(port=0, verbose=False)
         server.start()
+        # Stands in for the X-Ray daemon: segments are sent over UDP and nothing needs to answer.
+        daemon = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        daemon.bind(("127.0.0.1", 0))
         try:
             host, port = server.get_host_and_port()
             endpoint = f"http://{host}:{port}"
@@ -160,7 +172,12 @@ def main() -> None:
                 "AWS_SECRET_ACCESS_KEY": "x",
                 "AWS_DEFAULT_REGION": "us-east-1",
                 "AWS_LAMBDA_FUNCTION_NAME": "scones",
-                "POWERTOOLS_TRACE_DISABLED": "true",
+                # What the runtime sets: the X-Ray SDK samples locally on Lambda (no sampling client), and the
+                # trace header makes this invocation a sampled one.
+                "LAMBDA_TASK_ROOT": str(work / "lambda"),
+                "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+                "_X_AMZN_TRACE_ID": "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1",
+                "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:%d" % daemon.getsockname()[1],
                 "POWERTOOLS_METRICS_NAMESPACE": "Scones",
                 "POWERTOOLS_LOG_LEVEL": "WARNING",
                 "IDEMPOTENCY_TABLE": TABLE,
@@ -191,6 +208,7 @@ def main() -> None:
                     "total_p95_s": sorted(totals)[max(0, round(0.95 * len(totals)) - 1)],
                 }
         finally:
+            daemon.close()
             server.stop()
     report = {
         "runs": args.runs,

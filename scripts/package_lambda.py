@@ -59,12 +59,22 @@ RUNTIME_PROVIDED = {
 # Required by onnxruntime's metadata, imported only by its offline tools (model conversion, quantisation,
 # symbolic shape inference), never by an InferenceSession.
 EXCLUDED = ("protobuf", "flatbuffers", "sympy", "mpmath", "coloredlogs", "humanfriendly")
-# Glob patterns of installed files no handler loads: onnxruntime's tools; numpy's tests, type stubs, C headers and
-# f2py; Pillow's font rendering (with the libraries only it links), AVIF (not an accepted format) and Tk.
+# Glob patterns of installed files no handler loads: onnxruntime's tools, and its C API library (the Python
+# binding links its own copy of the runtime; libonnxruntime.so is for C/C++ programs); numpy's tests, type stubs,
+# C headers, static libraries, f2py and the subpackages numpy itself loads only on demand and nothing here uses
+# (random, fft, polynomial, ma); Powertools' utilities other than the parser and its REST/GraphQL event handlers
+# (with a bundled Swagger UI); pydantic's v1 compatibility copy; Pillow's font rendering (with the libraries only it
+# links), AVIF (not an accepted format) and Tk. tests/infra/test_package.py runs the handlers from what is left.
 PRUNED = (
     "onnxruntime/transformers", "onnxruntime/quantization", "onnxruntime/tools", "onnxruntime/backend",
+    "onnxruntime/capi/libonnxruntime.so.*",
     "numpy/**/tests", "numpy/f2py", "numpy/_core/include", "numpy/_pyinstaller", "numpy/_core/_simd.*.so",
-    "numpy/_core/_multiarray_tests.*.so", "numpy/_core/_umath_tests.*.so", "**/*.pyi",
+    "numpy/_core/_multiarray_tests.*.so", "numpy/_core/_umath_tests.*.so", "**/*.pyi", "numpy/**/*.pxd",
+    "numpy/**/lib/*.a", "numpy/random", "numpy/fft", "numpy/polynomial", "numpy/ma",
+    "aws_lambda_powertools/event_handler", *(f"aws_lambda_powertools/utilities/{name}" for name in (
+        "auth_alpha", "batch", "circuit_breaker", "data_classes", "data_masking", "feature_flags", "idempotency",
+        "kafka", "metadata", "parameters", "streaming", "validation")),
+    "pydantic/v1",
     "PIL/_imagingft.*.so", "pillow.libs/libfreetype-*", "pillow.libs/libharfbuzz-*", "pillow.libs/libpng16-*",
     "pillow.libs/libbrotli*", "PIL/_avif.*.so", "pillow.libs/libavif-*", "PIL/_imagingtk.*.so",
 )  # fmt: skip
@@ -338,8 +348,37 @@ def compile_bytecode(target: Path, python_version: str) -> bool:
     return True
 
 
+def drop_dependency_sources(target: Path, python_version: str) -> int:
+    """Replaces each dependency module's source by its byte-code (`x.py` -> `x.pyc` beside it, which Python
+    imports as it imports the source); returns the bytes saved. Our own code keeps its sources.
+
+    A function runs only the byte-code, so the dependencies' sources are ~6 MiB of the artifact that nothing reads;
+    the cost is that a traceback through a dependency shows its file and line but not the line's text.
+    """
+    tag = f"cpython-{python_version.replace('.', '')}"
+    own = tuple(target / name for name in ("handlers", "service"))
+    saved = 0
+    for source in sorted(target.rglob("*.py")):
+        if source.is_relative_to(own[0]) or source.is_relative_to(own[1]):
+            continue
+        compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
+        if compiled.is_file():
+            saved += source.stat().st_size
+            compiled.replace(source.with_suffix(".pyc"))
+            source.unlink()
+    for cache in [p for p in target.rglob("__pycache__") if not any(p.is_relative_to(o) for o in own)]:
+        if not any(cache.iterdir()):
+            cache.rmdir()
+    return saved
+
+
 def build(
-    out: Path, platform: str, python_version: str, make_zip: bool = True, wheelhouse: Path = DEFAULT_WHEELHOUSE
+    out: Path,
+    platform: str,
+    python_version: str,
+    make_zip: bool = True,
+    wheelhouse: Path = DEFAULT_WHEELHOUSE,
+    keep_sources: bool = False,
 ) -> tuple[int, int | None]:
     """Builds the artifact directory `out` (and `out`.zip); returns (unzipped bytes, zipped bytes)."""
     if out.exists():
@@ -350,6 +389,8 @@ def build(
     check_import_closure(out)
     if not compile_bytecode(out, python_version):
         print(f"package_lambda: no python{python_version} here: the artifact ships sources only", file=sys.stderr)
+    elif not keep_sources:
+        drop_dependency_sources(out, python_version)
     unzipped = directory_size(out)
     zipped = write_zip(out, out.with_suffix(".zip")) if make_zip else None
     return unzipped, zipped
@@ -371,6 +412,9 @@ def main() -> None:
     parser.add_argument(
         "--wheelhouse", type=Path, default=DEFAULT_WHEELHOUSE, help="where fetched wheels are kept for offline builds"
     )
+    parser.add_argument(
+        "--keep-sources", action="store_true", help="keep the dependencies' sources beside their byte-code"
+    )
     args = parser.parse_args()
     if args.update_lock:
         pins = resolve_lock(args.platform, args.python_version, runtime_dependencies())
@@ -384,6 +428,7 @@ def main() -> None:
             args.python_version,
             make_zip=not args.no_zip,
             wheelhouse=args.wheelhouse.resolve(),
+            keep_sources=args.keep_sources,
         )
     except (PackagingError, subprocess.CalledProcessError) as error:
         sys.exit(f"package_lambda: {error}")

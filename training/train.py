@@ -38,6 +38,7 @@ from service.domain.model_card import Calibration, DataFingerprint, DataSplit, M
 from training import negatives
 from training.augmentation import Augmentation, augment
 from training.dataset import LabelledImage, load_labelled_folder
+from training.half import fold_batch_norms, round_to_half, store_half
 from training.metrics import (
     classification_metrics,
     expected_calibration_error,
@@ -242,6 +243,7 @@ def export_onnx(model: nn.Module, path: Path) -> None:
         dynamic_shapes=({0: torch.export.Dim.DYNAMIC},),
         external_data=False,
     )
+    store_half(path)
 
 
 def code_version() -> str:
@@ -288,6 +290,9 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     x_fit = np.concatenate([x[train_idx], train_negatives])
     y_fit = np.concatenate([y[train_idx], np.full(len(train_negatives), NEITHER, dtype=np.int64)])
     model = train_network(x_fit, y_fit, config)
+    # Before any figure: the card describes the weights the graph stores (training.half).
+    fold_batch_norms(model)
+    round_to_half(model)
     seconds_training = time.perf_counter() - started
 
     # The switch from thumbnail to photo score sits just above the detail of every training thumbnail.

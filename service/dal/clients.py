@@ -5,6 +5,7 @@ boto3 reads AWS_ENDPOINT_URL from the environment, which is how the same code re
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -19,7 +20,18 @@ _CONFIG = Config(
 )
 
 
+_LOCK = threading.Lock()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
 @cache
 def client(service: str, region: str | None = None, endpoint_url: str | None = None) -> Any:
-    session = boto3.session.Session()
-    return session.client(service, region_name=region, endpoint_url=endpoint_url, config=_CONFIG)
+    # One session for every client: its loader reads the shared data files (endpoints, partitions, retry rules)
+    # once, where a session per client reads them again each time (a cold start cost). A session is not
+    # thread-safe, so clients are created under a lock; the clients themselves are.
+    with _LOCK:
+        return _session().client(service, region_name=region, endpoint_url=endpoint_url, config=_CONFIG)

@@ -32,6 +32,9 @@ def test_training_writes_a_valid_onnx_model_card_and_chart(trained: TrainResult,
     onnx.checker.check_model(model)
     assert [output.name for output in model.graph.output] == ["logits", "recognition"]
     assert trained.onnx_path.stat().st_size < 25 * 1024 * 1024
+    # The weights are stored at half precision (training.half); the equality test below shows nothing is lost.
+    halves = [i for i in model.graph.initializer if i.data_type == onnx.TensorProto.FLOAT16]
+    assert sum(int(np.prod(i.dims)) for i in halves) > 0.9 * sum(int(np.prod(i.dims)) for i in model.graph.initializer)
     card = read_model_card(trained.card_path)
     assert card == trained.card
     assert card.classes == ("bicycle", "motorcycle")
