@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import platform
 import shutil
 import socket
@@ -144,6 +145,7 @@ def main() -> None:
         if args.sources_only:
             for cache in list((work / "lambda").rglob("__pycache__")):
                 shutil.rmtree(cache)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = ThreadedMotoServer(port=0, verbose=False)
         server.start()
         # Stands in for the X-Ray daemon: segments are sent over UDP and nothing needs to answer.
@@ -177,7 +179,7 @@ def main() -> None:
                 "LAMBDA_TASK_ROOT": str(work / "lambda"),
                 "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
                 "_X_AMZN_TRACE_ID": "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1",
-                "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:%d" % daemon.getsockname()[1],
+                "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{daemon.getsockname()[1]}",
                 "POWERTOOLS_METRICS_NAMESPACE": "Scones",
                 "POWERTOOLS_LOG_LEVEL": "WARNING",
                 "IDEMPOTENCY_TABLE": TABLE,

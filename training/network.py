@@ -97,12 +97,20 @@ class SconesNet(nn.Module):
     photo_threshold: torch.Tensor
     thumbnail_threshold: torch.Tensor
 
-    def __init__(self, pretrained: bool = True, photo_detail: float = 0.31, detail_width: float = 0.005) -> None:
+    def __init__(
+        self,
+        pretrained: bool = True,
+        photo_detail: float = 0.31,
+        detail_width: float = 0.005,
+        trunk_blocks: int = TRUNK_BLOCKS,
+    ) -> None:
         super().__init__()
         base = lite0(pretrained)
+        if not 0 < trunk_blocks < len(base._blocks):
+            raise ValueError(f"trunk_blocks must be between 1 and {len(base._blocks) - 1}, not {trunk_blocks}")
         self.stem = nn.Sequential(base._conv_stem, base._bn0, nn.ReLU6())
-        self.trunk = nn.ModuleList(base._blocks[:TRUNK_BLOCKS])
-        blocks = list(base._blocks[TRUNK_BLOCKS:])
+        self.trunk = nn.ModuleList(base._blocks[:trunk_blocks])
+        blocks = list(base._blocks[trunk_blocks:])
         self.imagenet = Tail(blocks, base._conv_head, base._bn1)
         # The ImageNet classifier (1280 x 1000) stored in half precision, computed in single: 2.5 MB less on
         # disk for a probability that moves by less than 1e-3.

@@ -75,6 +75,7 @@ class Config:
     detail_margin: float = 0.03  # photo_detail = the largest detail of a training image + this
     detail_width: float = 0.005
     pretrained: bool = True
+    trunk_blocks: int = TRUNK_BLOCKS  # blocks frozen and shared; the rest (of 16) are fine-tuned
     # Augmentation fields, flat so that each is a command-line flag and a card hyperparameter.
     colour_jitter: float = _AUGMENTATION.colour_jitter
     hue: float = _AUGMENTATION.hue
@@ -162,7 +163,7 @@ def train_network(x: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
     inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
-    model = SconesNet(pretrained=config.pretrained)
+    model = SconesNet(pretrained=config.pretrained, trunk_blocks=config.trunk_blocks)
     steps_per_epoch = -(-len(x) // config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     decayed = [p for p in model.tail.parameters() if p.ndim > 1]
@@ -359,9 +360,9 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         classes=CLASSES,
         architecture=(
             f"EfficientNet-Lite0 (ImageNet weights), input {preprocessing.INPUT_SIZE}px: stem and blocks "
-            f"0-{TRUNK_BLOCKS - 1} frozen and shared; blocks {TRUNK_BLOCKS}-15 + head conv fine-tuned with a "
-            "3-way head (bicycle, motorcycle, neither); a frozen copy of the ImageNet tail and head for the "
-            "recognition score; flip-averaged; one ONNX graph with outputs logits and recognition"
+            f"0-{config.trunk_blocks - 1} frozen and shared; blocks {config.trunk_blocks}-15 + head conv "
+            "fine-tuned with a 3-way head (bicycle, motorcycle, neither); a frozen copy of the ImageNet tail and "
+            "head for the recognition score; flip-averaged; one ONNX graph with outputs logits and recognition"
         ),
         input_size=preprocessing.INPUT_SIZE,
         mean=preprocessing.MEAN,
