@@ -35,11 +35,26 @@ def threshold_table(
     return rows
 
 
+def pessimistic_accuracy(row: ThresholdRow) -> float | None:
+    """The accepted accuracy with one more mistake counted than was seen: (right) / (accepted + 1)."""
+    if not row.accepted or row.accepted_accuracy is None:
+        return None
+    right = round(row.accepted_accuracy * row.accepted)
+    return right / (row.accepted + 1)
+
+
 def recommend(rows: list[ThresholdRow], target: float = TARGET_ACCURACY) -> ThresholdRow:
-    """The lowest threshold whose auto-accepted predictions reach `target` accuracy; if none does, the
-    highest threshold (the most cautious choice on offer)."""
+    """The lowest threshold whose auto-accepted predictions reach `target` accuracy even with one more mistake
+    than the held-out set showed; if none does, the highest threshold (the most cautious choice on offer).
+
+    Why one more: a few hundred held-out answers decide the threshold, and at 99% the count of mistakes among
+    them is one or two, so the plain "lowest threshold reaching 99%" swings with a single image (it moved from
+    0.91 to 0.74 for one mistake more or less at 0.75). Counting one more keeps the target with no mistake to
+    spare: at 250 held-out images it allows one observed mistake among the accepted, not two.
+    """
     for row in rows:
-        if row.accepted and row.accepted_accuracy is not None and row.accepted_accuracy >= target:
+        accuracy = pessimistic_accuracy(row)
+        if accuracy is not None and accuracy >= target:
             return row
     return rows[-1]
 
@@ -52,7 +67,7 @@ def analyse(
     best = recommend(rows, target)
     return ThresholdAnalysis(
         target_accuracy=target,
-        rule=f"lowest threshold whose auto-accepted accuracy >= {target}",
+        rule=f"lowest threshold whose auto-accepted accuracy, counting one mistake more than seen, is >= {target}",
         coverage_at_recommended=best.coverage,
         accuracy_at_recommended=best.accepted_accuracy,
         table=rows,

@@ -7,7 +7,7 @@ frozen and shared, its last five blocks and a new head (bicycle, motorcycle, nei
 labelled thumbnails plus images of neither class made by training.negatives, with augmentation that bridges
 thumbnails and photos (training.augmentation).
 
-Calibration is honest by construction: a stratified share of the images (30% by default) is held out before
+Calibration is honest by construction: a stratified share of the images (25% by default) is held out before
 training and never trained on; the temperature, the confidence threshold table, the recognition thresholds and
 every validation figure in the card come from the shipped model's own predictions on it. (Cross-validation
 would score networks other than the one shipped; with a pretrained backbone 700 images are enough to train,
@@ -61,7 +61,7 @@ NEGATIVES_ALLOWED = 0.005
 
 @dataclass(frozen=True)
 class Config:
-    epochs: int = 14
+    epochs: int = 10
     seed: int = 0
     holdout: float = 0.25
     batch_size: int = 32

@@ -26,19 +26,26 @@ def test_a_confidence_equal_to_the_threshold_is_accepted() -> None:
     assert row.accepted == 1
 
 
-def test_the_recommendation_is_the_lowest_threshold_reaching_the_target() -> None:
-    # 50 right answers at 0.95+, mistakes at 0.60 and 0.80: one mistake in 51 is below 99 %.
-    confidences = np.concatenate([np.linspace(0.95, 0.999, 50), [0.60, 0.80]])
-    correct = np.concatenate([np.ones(50, dtype=bool), [False, False]])
+def test_the_recommendation_is_the_lowest_threshold_reaching_the_target_with_a_mistake_to_spare() -> None:
+    # 200 right answers at 0.95+, mistakes at 0.60 and 0.80.
+    confidences = np.concatenate([np.linspace(0.95, 0.999, 200), [0.60, 0.80]])
+    correct = np.concatenate([np.ones(200, dtype=bool), [False, False]])
     analysis, threshold = analyse(confidences, correct)
-    assert threshold == 0.81
-    assert analysis.coverage_at_recommended == pytest.approx(50 / 52)
-    assert analysis.accuracy_at_recommended == 1.0
-    _, without_the_confident_mistake = analyse(confidences[:-1], correct[:-1])
-    assert without_the_confident_mistake == 0.61
-    # With 100 right answers one mistake is 99 % exactly, which meets the target: no threshold needed.
-    many = np.concatenate([np.linspace(0.95, 0.999, 100), [0.60]])
-    assert analyse(many, np.arange(101) < 100)[1] == 0.5
+    # At 0.50 two mistakes in 202 are 99.0% seen, but 199/203 with one more: below. At 0.61: 200/202 >= 99%.
+    assert threshold == 0.61
+    assert analysis.coverage_at_recommended == pytest.approx(201 / 202)
+    assert analysis.accuracy_at_recommended == pytest.approx(200 / 201)
+    # Without the confident mistake, 0.50 keeps the target with one to spare.
+    assert analyse(confidences[:-1], correct[:-1])[1] == 0.5
+
+
+def test_too_few_answers_cannot_vouch_for_the_target() -> None:
+    # 50 right answers: even with no mistake seen, 50/51 is below 99%: the most cautious threshold.
+    confidences = np.concatenate([np.linspace(0.95, 0.999, 50), [0.60]])
+    correct = np.arange(51) < 50
+    assert analyse(confidences, correct)[1] == THRESHOLDS[-1]
+    rows = threshold_table(np.linspace(0.95, 0.999, 99), np.ones(99, dtype=bool))
+    assert recommend(rows).threshold == 0.5  # 99/100 with one more mistake: exactly the target
 
 
 def test_without_any_threshold_reaching_the_target_the_most_cautious_is_recommended() -> None:
