@@ -157,7 +157,8 @@ def figures(
         rows["  coverage (auto-accepted)"] = _f(d.coverage)
         rows["  accepted precision"] = _f(d.accepted_precision)
         rows["  neither class auto-accepted"] = _f(d.other_accepted)
-    rows["model size"] = f"{model_path.stat().st_size / 1024 / 1024:.2f} MB"
+    size = model_path.stat().st_size
+    rows["model size"] = f"{size / 1e6:.2f} MB ({size / 2**20:.2f} MiB)"
     rows[f"single image p50 / p95 ({args.threads} thread)"] = f"{p50:.2f} / {p95:.2f} ms (decoded 640x480 image)"
     rows[f"throughput, batch 64 ({args.threads} thread)"] = f"{throughput(classifier, 64, 5):.0f} images/s"
     return rows
