@@ -62,6 +62,7 @@ NEGATIVES_ALLOWED = 0.005
 @dataclass(frozen=True)
 class Config:
     epochs: int = 10
+    soup: int = 1  # fine-tuning runs (one init, other data orders) whose weights are averaged
     seed: int = 0
     holdout: float = 0.25
     batch_size: int = 32
@@ -158,10 +159,11 @@ def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
     return factor
 
 
-def train_network(x: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
-    """The tail and head fine-tuned with AdamW on a one-cycle schedule (the rest stays as pretrained)."""
+def train_network(x: np.ndarray, y: np.ndarray, config: Config, run: int = 0) -> SconesNet:
+    """The tail and head fine-tuned with AdamW on a one-cycle schedule (the rest stays as pretrained). Every run
+    starts from the same weights (the head's seeded by `config.seed`); `run` seeds the order and augmentation."""
     torch.manual_seed(config.seed)
-    gen = torch.Generator().manual_seed(config.seed)
+    gen = torch.Generator().manual_seed(config.seed + 1000 * run)
     inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
     model = SconesNet(pretrained=config.pretrained, trunk_blocks=config.trunk_blocks)
     steps_per_epoch = -(-len(x) // config.batch_size)
@@ -190,6 +192,23 @@ def train_network(x: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
             schedule.step()
         print(f"epoch {epoch + 1}/{config.epochs} done at {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return model.eval()
+
+
+def train_soup(x: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
+    """`config.soup` runs of train_network, their weights averaged (a uniform model soup: runs fine-tuned from one
+    starting point stay in one basin, so their mean is a network too, one graph at the cost of one, with less of
+    each run's luck in it)."""
+    models = [train_network(x, y, config, run) for run in range(config.soup)]
+    if len(models) == 1:
+        return models[0]
+    first = models[0]
+    states = [model.state_dict() for model in models]
+    averaged = {
+        name: torch.stack([state[name] for state in states]).mean(dim=0) if value.is_floating_point() else value
+        for name, value in states[0].items()
+    }
+    first.load_state_dict(averaged)
+    return first.eval()
 
 
 @dataclass
@@ -290,7 +309,7 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     gate_photos = images_to_array(negatives.photos(config.gate_photos, config.seed + 3))
     x_fit = np.concatenate([x[train_idx], train_negatives])
     y_fit = np.concatenate([y[train_idx], np.full(len(train_negatives), NEITHER, dtype=np.int64)])
-    model = train_network(x_fit, y_fit, config)
+    model = train_soup(x_fit, y_fit, config)
     # Before any figure: the card describes the weights the graph stores (training.half).
     fold_batch_norms(model)
     round_to_half(model)

@@ -21,6 +21,7 @@ from training.train import (
     lowest_threshold,
     stratified_holdout,
     train_network,
+    train_soup,
 )
 
 ImageMaker = Callable[[int, np.random.Generator], Image.Image]
@@ -92,6 +93,19 @@ def test_training_is_reproducible(tiny_data: Path, tiny_config: Config) -> None:
     fresh = type(first)().state_dict()
     assert all(torch.equal(a[k], fresh[k]) for k in a if not k.startswith(("tail.", "head.")))
     assert not all(torch.equal(a[k], fresh[k]) for k in a if k.startswith("tail."))
+
+
+def test_a_soup_is_the_mean_of_runs_from_one_start(tiny_data: Path, tiny_config: Config) -> None:
+    configure_determinism(tiny_config)
+    x, y = load_arrays(load_labelled_folder(tiny_data))
+    x, y = x[:12], y[:12]
+    runs = [train_network(x, y, tiny_config, run).state_dict() for run in range(2)]
+    soup = train_soup(x, y, replace(tiny_config, soup=2)).state_dict()
+    # Another order of the same data from the same start: other weights, and the soup is their mean.
+    assert not torch.equal(runs[0]["head.weight"], runs[1]["head.weight"])
+    for name, value in soup.items():
+        if value.is_floating_point():
+            torch.testing.assert_close(value, (runs[0][name] + runs[1][name]) / 2)
 
 
 def test_the_hold_out_is_stratified_seeded_and_disjoint() -> None:
