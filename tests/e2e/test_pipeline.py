@@ -14,6 +14,7 @@ from service.ops.metrics import metric_summaries
 from service.pipeline.settings import get_settings
 from tests.corpus import unusual_valid
 from tests.e2e.conftest import StackClients
+from tests.neither import car, noise, png
 
 ODD_KEYS = ["with space/photo 1.png", "plus+sign.png", "percent%20literal.png", "ünïcödé/vélo ☀.png"]
 
@@ -99,3 +100,21 @@ def test_a_folder_marker_starts_nothing(local_stack: StackClients) -> None:
     time.sleep(2)
     executions = local_stack.stepfunctions.list_executions(stateMachineArn=arn)["executions"]
     assert len(executions) == before
+
+
+def test_noise_and_a_car_go_to_review_as_unrecognised(local_stack: StackClients) -> None:
+    bucket = local_stack.info.intake_bucket
+    uploads = {"neither/noise.png": png(noise((1200, 900), seed=5)), "neither/car.png": png(car(seed=3))}
+    for key, body in uploads.items():
+        local_stack.s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+    ledger = wait(local_stack, set(uploads))
+
+    assert ledger.missing(set(uploads)) == set() and ledger.duplicated() == {}
+    reviewed = {o.key: o.record for o in ledger.by_place("review")}
+    assert set(reviewed) == set(uploads)
+    for key, record in reviewed.items():
+        assert record is not None
+        assert record.reason == "unrecognised", key
+        assert record.recognition is not None and record.recognition_threshold is not None
+        assert record.recognition < record.recognition_threshold, key
