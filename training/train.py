@@ -62,7 +62,7 @@ NEGATIVES_ALLOWED = 0.005
 @dataclass(frozen=True)
 class Config:
     epochs: int = 10
-    soup: int = 1  # fine-tuning runs (one init, other data orders) whose weights are averaged
+    soup: int = 2  # fine-tuning runs (one init, other data orders) whose weights are averaged
     seed: int = 0
     holdout: float = 0.25
     batch_size: int = 32
