@@ -357,16 +357,18 @@ def drop_dependency_sources(target: Path, python_version: str) -> int:
     """
     tag = f"cpython-{python_version.replace('.', '')}"
     own = tuple(target / name for name in ("handlers", "service"))
+
+    def dependency(path: Path) -> bool:
+        return not any(path.is_relative_to(folder) for folder in own)
+
     saved = 0
-    for source in sorted(target.rglob("*.py")):
-        if source.is_relative_to(own[0]) or source.is_relative_to(own[1]):
-            continue
+    for source in filter(dependency, sorted(target.rglob("*.py"))):
         compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
         if compiled.is_file():
             saved += source.stat().st_size
             compiled.replace(source.with_suffix(".pyc"))
             source.unlink()
-    for cache in [p for p in target.rglob("__pycache__") if not any(p.is_relative_to(o) for o in own)]:
+    for cache in filter(dependency, list(target.rglob("__pycache__"))):
         if not any(cache.iterdir()):
             cache.rmdir()
     return saved

@@ -57,7 +57,7 @@ class CorpusItem:
         return self.expected == OK
 
 
-def _save(image: Image.Image, fmt: str, **options: object) -> bytes:
+def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **options)
     return buffer.getvalue()
@@ -100,7 +100,7 @@ def over_cap(size: int, name: str = "huge.png") -> CorpusItem:
 
     With `size` above the reader's cap, the expected outcome is `ObjectTooLarge`.
     """
-    base = _save(Image.new("RGB", (8, 8), RED), "PNG")
+    base = encode(Image.new("RGB", (8, 8), RED), "PNG")
     padding = size - len(base) - 12
     if padding < 0:
         raise ValueError(f"size must be at least {len(base) + 12} bytes")
@@ -137,33 +137,33 @@ def _gray16() -> Image.Image:
 
 def _palette_gif() -> bytes:
     image = _halves((24, 16), RED, BLUE).quantize(colors=4)
-    return _save(image, "GIF")
+    return encode(image, "GIF")
 
 
 def _animated_gif() -> bytes:
     frames = [Image.new("RGB", (24, 16), color).quantize(colors=2) for color in (RED, GREEN, BLUE)]
-    return _save(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
 def _palette_png_with_transparent_index() -> bytes:
     image = _halves((24, 16), (0, 0, 0), GREEN).quantize(colors=2)
     palette = image.getpalette() or []
     black = next(index for index in range(len(palette) // 3) if sum(palette[3 * index : 3 * index + 3]) == 0)
-    return _save(image, "PNG", transparency=black)
+    return encode(image, "PNG", transparency=black)
 
 
 def _float_tiff() -> bytes:
     pixels = np.empty((16, 24), dtype=np.float32)
     pixels[:, :12] = 0.25
     pixels[:, 12:] = 0.75
-    return _save(Image.fromarray(pixels), "TIFF")
+    return encode(Image.fromarray(pixels), "TIFF")
 
 
 @cache
 def bad_inputs() -> tuple[CorpusItem, ...]:
     """Uploads that must end in the failed queue with the given code (and the service keeps serving)."""
-    noisy_png = _save(_noise(64, 64, seed=1), "PNG")
-    noisy_jpeg = _save(_noise(64, 64, seed=2), "JPEG", quality=90)
+    noisy_png = encode(_noise(64, 64, seed=1), "PNG")
+    noisy_jpeg = encode(_noise(64, 64, seed=2), "JPEG", quality=90)
     rng = random.Random(7)
     random_bytes = bytes(rng.getrandbits(8) for _ in range(4096))
     text = "Delivery notes: the parcel goes by bicycle on Tuesday. Merci, à bientôt!\n" * 20
@@ -195,7 +195,7 @@ def bad_inputs() -> tuple[CorpusItem, ...]:
             ImageTooManyPixels.__name__,
             "a PNG claiming 81 million pixels: above the service's cap, below Pillow's own",
         ),
-        CorpusItem("icon.ico", _save(Image.new("RGB", (16, 16), RED), "ICO"), UnsupportedImageFormat.__name__, "ICO"),
+        CorpusItem("icon.ico", encode(Image.new("RGB", (16, 16), RED), "ICO"), UnsupportedImageFormat.__name__, "ICO"),
         CorpusItem("photo.heic", heic, UnsupportedImageFormat.__name__, "the start of a HEIC file"),
     )
 
@@ -208,17 +208,17 @@ def unusual_valid() -> tuple[CorpusItem, ...]:
     gray = Image.fromarray(np.tile(np.linspace(0, 255, 24, dtype=np.uint8), (16, 1)))
     # Stored 24 wide x 16 high, left half red; orientation 6 means "display rotated 90 degrees clockwise",
     # so the upright image is 16 wide x 24 high with red on top.
-    rotated = _save(halves, "JPEG", quality=95, exif=_exif_orientation(6))
-    one_mb = _save(_noise(1600, 1200, seed=3, amplitude=20), "JPEG", quality=95)
-    multi_mb = _save(_noise(2000, 1500, seed=4), "JPEG", quality=95)
+    rotated = encode(halves, "JPEG", quality=95, exif=_exif_orientation(6))
+    one_mb = encode(_noise(1600, 1200, seed=3, amplitude=20), "JPEG", quality=95)
+    multi_mb = encode(_noise(2000, 1500, seed=4), "JPEG", quality=95)
     return (
-        CorpusItem("gray.png", _save(gray, "PNG"), OK, "8-bit grayscale (L)", "PNG", (24, 16)),
+        CorpusItem("gray.png", encode(gray, "PNG"), OK, "8-bit grayscale (L)", "PNG", (24, 16)),
         CorpusItem("palette.gif", _palette_gif(), OK, "a 4-colour palette GIF", "GIF", (24, 16)),
         CorpusItem("animated.gif", _animated_gif(), OK, "3 frames, red first", "GIF", (24, 16)),
-        CorpusItem("cmyk.jpg", _save(_cmyk_red(), "JPEG", quality=95), OK, "a red CMYK JPEG", "JPEG", (24, 16)),
+        CorpusItem("cmyk.jpg", encode(_cmyk_red(), "JPEG", quality=95), OK, "a red CMYK JPEG", "JPEG", (24, 16)),
         CorpusItem(
             "transparent.png",
-            _save(_rgba_half_transparent(), "PNG"),
+            encode(_rgba_half_transparent(), "PNG"),
             OK,
             "RGBA, left half clear",
             "PNG",
@@ -232,17 +232,17 @@ def unusual_valid() -> tuple[CorpusItem, ...]:
             "PNG",
             (24, 16),
         ),
-        CorpusItem("gray16.png", _save(_gray16(), "PNG"), OK, "16-bit grayscale (I;16)", "PNG", (24, 16)),
-        CorpusItem("gray16.tif", _save(_gray16(), "TIFF"), OK, "16-bit grayscale TIFF", "TIFF", (24, 16)),
+        CorpusItem("gray16.png", encode(_gray16(), "PNG"), OK, "16-bit grayscale (I;16)", "PNG", (24, 16)),
+        CorpusItem("gray16.tif", encode(_gray16(), "TIFF"), OK, "16-bit grayscale TIFF", "TIFF", (24, 16)),
         CorpusItem("float.tif", _float_tiff(), OK, "32-bit float TIFF (F), values 0-1", "TIFF", (24, 16)),
-        CorpusItem("halves.webp", _save(halves, "WEBP", lossless=True), OK, "lossless WebP", "WEBP", (24, 16)),
-        CorpusItem("halves.bmp", _save(halves, "BMP"), OK, "24-bit BMP", "BMP", (24, 16)),
-        CorpusItem("bilevel.bmp", _save(bilevel, "BMP"), OK, "1-bit BMP", "BMP", (24, 16)),
-        CorpusItem("halves.tif", _save(halves, "TIFF", compression="tiff_lzw"), OK, "LZW TIFF", "TIFF", (24, 16)),
+        CorpusItem("halves.webp", encode(halves, "WEBP", lossless=True), OK, "lossless WebP", "WEBP", (24, 16)),
+        CorpusItem("halves.bmp", encode(halves, "BMP"), OK, "24-bit BMP", "BMP", (24, 16)),
+        CorpusItem("bilevel.bmp", encode(bilevel, "BMP"), OK, "1-bit BMP", "BMP", (24, 16)),
+        CorpusItem("halves.tif", encode(halves, "TIFF", compression="tiff_lzw"), OK, "LZW TIFF", "TIFF", (24, 16)),
         CorpusItem("rotated.jpg", rotated, OK, "EXIF orientation 6", "JPEG", (16, 24)),
         CorpusItem("photo-1mb.jpg", one_mb, OK, "a 1600x1200 photo of about 1 MB", "JPEG", (1600, 1200)),
         CorpusItem("photo-large.jpg", multi_mb, OK, "a 2000x1500 photo of a few MB", "JPEG", (2000, 1500)),
-        CorpusItem("upload", _save(halves, "JPEG", quality=95), OK, "a JPEG with no extension", "JPEG", (24, 16)),
+        CorpusItem("upload", encode(halves, "JPEG", quality=95), OK, "a JPEG with no extension", "JPEG", (24, 16)),
     )
 
 

@@ -1,8 +1,6 @@
 """Images of neither class that tests make themselves: random noise, and a drawn car (the closest to a photo of a
 car a test can render)."""
 
-import io
-
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -36,9 +34,3 @@ def car(seed: int = 0) -> Image.Image:
         draw.ellipse([cx - 48, 242, cx + 48, 338], fill=(25, 25, 25))
         draw.ellipse([cx - 24, 266, cx + 24, 314], fill=(180, 180, 185))
     return image.filter(ImageFilter.GaussianBlur(0.8))
-
-
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()

@@ -2,10 +2,10 @@
 
     python -m training.train --data /path/to/labelled-folder --out models/
 
-The network (training.network) is an ImageNet-pretrained EfficientNet-Lite0 at 128 px: its early blocks are
-frozen and shared, its last five blocks and a new head (bicycle, motorcycle, neither) are fine-tuned on the
-labelled thumbnails plus images of neither class made by training.negatives, with augmentation that bridges
-thumbnails and photos (training.augmentation).
+The network (training.network) is an ImageNet-pretrained EfficientNet-Lite0 at 128 px: its first `trunk_blocks`
+blocks are frozen and shared, the blocks after them and a new head (bicycle, motorcycle, neither) are fine-tuned
+(`soup` runs from one start, their weights averaged) on the labelled thumbnails plus images of neither class
+made by training.negatives, with augmentation that bridges thumbnails and photos (training.augmentation).
 
 Calibration is honest by construction: a stratified share of the images (25% by default) is held out before
 training and never trained on; the temperature, the confidence threshold table, the recognition thresholds and

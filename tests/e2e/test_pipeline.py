@@ -12,9 +12,9 @@ from service.domain.model_card import load_model_card
 from service.ops.accounting import Ledger, wait_until_accounted
 from service.ops.metrics import metric_summaries
 from service.pipeline.settings import get_settings
-from tests.corpus import unusual_valid
+from tests.corpus import encode, unusual_valid
 from tests.e2e.conftest import StackClients
-from tests.neither import car, noise, png
+from tests.neither import car, noise
 
 ODD_KEYS = ["with space/photo 1.png", "plus+sign.png", "percent%20literal.png", "ünïcödé/vélo ☀.png"]
 
@@ -104,7 +104,10 @@ def test_a_folder_marker_starts_nothing(local_stack: StackClients) -> None:
 
 def test_noise_and_a_car_go_to_review_as_unrecognised(local_stack: StackClients) -> None:
     bucket = local_stack.info.intake_bucket
-    uploads = {"neither/noise.png": png(noise((1200, 900), seed=5)), "neither/car.png": png(car(seed=3))}
+    uploads = {
+        "neither/noise.png": encode(noise((1200, 900), seed=5), "PNG"),
+        "neither/car.png": encode(car(seed=3), "PNG"),
+    }
     for key, body in uploads.items():
         local_stack.s3.put_object(Bucket=bucket, Key=key, Body=body)
 
