@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from service.domain.model_card import load_model_card  # noqa: E402
 from service.local.stack import running  # noqa: E402
-from service.ops.review import ReviewDesk  # noqa: E402
+from service.pipeline.review_desk import ReviewDesk  # noqa: E402
 from service.pipeline.settings import get_settings  # noqa: E402
 from tests.reviews import seed_pending  # noqa: E402
 

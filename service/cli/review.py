@@ -18,8 +18,8 @@ from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.stack import StackInfo
 from service.domain.model_card import load_model_card
 from service.local.stack import DEFAULT_PORT
-from service.ops.review import DEFAULT_LEASE_S, Lease, PendingItem, ReviewDesk, ReviewError
-from service.ops.review_stats import ReviewStats
+from service.pipeline.review_desk import DEFAULT_LEASE_S, Lease, PendingItem, ReviewDesk, ReviewError
+from service.pipeline.review_stats import ReviewStats
 from service.pipeline.settings import get_settings
 
 console = Console()

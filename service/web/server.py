@@ -1,4 +1,4 @@
-"""The review page: a small HTTP server on 127.0.0.1 in front of `service.ops.review`.
+"""The review page: a small HTTP server on 127.0.0.1 in front of `service.pipeline.review_desk`.
 
     GET  /                  the page (static/index.html, review.js, review.css)
     GET  /api/pending       {"labels": [...], "shortcuts": {...}, "items": [PendingItem, ...]} (the grid: 24)
@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from service.dal.objects import read_object_capped
 from service.domain.errors import SconesError
 from service.images.decode import load_image
-from service.ops.review import MAX_KEY_LENGTH, ReviewDesk, ReviewError
+from service.pipeline.review_desk import MAX_KEY_LENGTH, ReviewDesk, ReviewError
 from service.pipeline.settings import ToolSettings
 
 STATIC_DIR = Path(__file__).parent / "static"

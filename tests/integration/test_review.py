@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from service.domain.models import Reason, ResultRecord, utc_now
 from service.domain.review_items import ReviewItem
-from service.ops.review import (
+from service.pipeline.review_desk import (
     AlreadyResolvedError,
     AmbiguousKeyError,
     Lease,

@@ -15,7 +15,7 @@ from PIL import Image
 from service.dal.results import ResultsTable
 from service.domain import preprocessing
 from service.domain.review_items import ReviewItem
-from service.ops.review import ReviewDesk
+from service.pipeline.review_desk import ReviewDesk
 from tests.integration.test_review import BUCKET, CLASSES, model_record
 from tests.reviews import create_results_table, create_reviews_table
 from training import data

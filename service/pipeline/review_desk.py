@@ -27,7 +27,13 @@ from service.dal.results import ResultsTable
 from service.dal.reviews import ConditionFailed, ReviewsTable, SortOrder
 from service.domain.models import OTHER_LABEL, Reason, ResultRecord, format_utc, utc_now
 from service.domain.review_items import ReviewItem
-from service.ops.review_stats import MIN_REVIEWED, ReviewStats, ThresholdSuggestion, review_stats, suggest_threshold
+from service.pipeline.review_stats import (
+    MIN_REVIEWED,
+    ReviewStats,
+    ThresholdSuggestion,
+    review_stats,
+    suggest_threshold,
+)
 
 MAX_REVIEWER_LENGTH = 128
 MAX_KEY_LENGTH = 1024  # S3's own limit on key length, in bytes
