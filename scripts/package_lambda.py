@@ -44,6 +44,8 @@ DEFAULT_WHEELHOUSE = ROOT / "build" / "wheelhouse"
 RUNTIME_PACKAGES = ("handlers", "service/domain", "service/images", "service/dal", "service/pipeline")
 RUNTIME_FILES = ("service/__init__.py",)
 MODEL_FILES = ("models/model.onnx", "models/model_card.json")
+# The review page's files, which the review API serves (no Python in the folder).
+PAGE_FILES = ("service/web/static/index.html", "service/web/static/review.js", "service/web/static/review.css")
 LOCK_PATH = ROOT / "infra" / "lambda-requirements.txt"
 # Distributions every python3.12 Lambda runtime carries (the AWS SDK and what it needs), by distribution name and
 # by the top-level module they install.
@@ -62,17 +64,19 @@ EXCLUDED = ("protobuf", "flatbuffers", "sympy", "mpmath", "coloredlogs", "humanf
 # Glob patterns of installed files no handler loads: onnxruntime's tools, and its C API library (the Python
 # binding links its own copy of the runtime; libonnxruntime.so is for C/C++ programs); numpy's tests, type stubs,
 # C headers, static libraries, f2py and the subpackages numpy itself loads only on demand and nothing here uses
-# (random, fft, polynomial, ma); Powertools' utilities other than the parser and its REST/GraphQL event handlers
-# (with a bundled Swagger UI); pydantic's v1 compatibility copy; Pillow's font rendering (with the libraries only it
-# links), AVIF (not an accepted format) and Tk. tests/infra/test_package.py runs the handlers from what is left.
+# (random, fft, polynomial, ma); Powertools' utilities other than the parser, the data classes and the event
+# handlers (the review API's; their package imports every resolver), and the bundled Swagger UI; pydantic's v1
+# compatibility copy; Pillow's font rendering (with the libraries only it links), AVIF (not an accepted format)
+# and Tk. tests/infra/test_package.py runs the handlers from what is left.
 PRUNED = (
     "onnxruntime/transformers", "onnxruntime/quantization", "onnxruntime/tools", "onnxruntime/backend",
     "onnxruntime/capi/libonnxruntime.so.*",
     "numpy/**/tests", "numpy/f2py", "numpy/_core/include", "numpy/_pyinstaller", "numpy/_core/_simd.*.so",
     "numpy/_core/_multiarray_tests.*.so", "numpy/_core/_umath_tests.*.so", "**/*.pyi", "numpy/**/*.pxd",
     "numpy/**/lib/*.a", "numpy/random", "numpy/fft", "numpy/polynomial", "numpy/ma",
-    "aws_lambda_powertools/event_handler", *(f"aws_lambda_powertools/utilities/{name}" for name in (
-        "auth_alpha", "batch", "circuit_breaker", "data_classes", "data_masking", "feature_flags", "idempotency",
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui",
+    *(f"aws_lambda_powertools/utilities/{name}" for name in (
+        "auth_alpha", "batch", "circuit_breaker", "data_masking", "feature_flags", "idempotency",
         "kafka", "metadata", "parameters", "streaming", "validation")),
     "pydantic/v1",
     "PIL/_imagingft.*.so", "pillow.libs/libfreetype-*", "pillow.libs/libharfbuzz-*", "pillow.libs/libpng16-*",
@@ -241,7 +245,7 @@ def prune(target: Path) -> None:
 def copy_sources(target: Path) -> None:
     for package in RUNTIME_PACKAGES:
         shutil.copytree(ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in (*RUNTIME_FILES, *MODEL_FILES):
+    for name in (*RUNTIME_FILES, *MODEL_FILES, *PAGE_FILES):
         source = ROOT / name
         if not source.is_file():
             raise PackagingError(f"{name} is missing: train and export the model first.")

@@ -25,6 +25,10 @@ class StackInfo(BaseModel):
     rule_dead_letter_queue_url: str | None = None
     #: Pending reviews (the durable store the review desk reads); None for a stack deployed before it existed.
     reviews_table: str | None = None
+    #: The review page and its API (team sign-in); None for a stack deployed before the review desk had one.
+    review_url: str | None = None
+    user_pool_id: str | None = None
+    user_pool_client_id: str | None = None
 
     @classmethod
     def from_outputs(cls, endpoint_url: str | None, region: str, outputs: dict[str, str]) -> StackInfo:
@@ -39,6 +43,9 @@ class StackInfo(BaseModel):
             metrics_namespace=outputs.get("MetricsNamespace", "Scones"),
             rule_dead_letter_queue_url=outputs.get("RuleDeadLetterQueueUrl"),
             reviews_table=outputs.get("ReviewsTableName"),
+            review_url=outputs.get("ReviewUrl"),
+            user_pool_id=outputs.get("UserPoolId"),
+            user_pool_client_id=outputs.get("UserPoolClientId"),
         )
 
     @classmethod

@@ -32,7 +32,7 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 from service.local import elastic, faults
 
 Handler = Callable[[dict[str, Any], Any], Any]
-HANDLER_MODULES = ("handlers.serialize", "handlers.classify", "handlers.filter")
+HANDLER_MODULES = ("handlers.serialize", "handlers.classify", "handlers.filter", "handlers.review_api")
 
 _pool: ProcessPoolExecutor | None = None
 

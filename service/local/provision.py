@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 
 from service.dal.stack import DEFAULT_STACK_NAME, StackInfo
+from service.local import cognito
 from service.local.template import local_cloudformation_template
 
 STACK_NAME = DEFAULT_STACK_NAME
@@ -62,10 +63,63 @@ def _apply_bucket_properties(s3: Any, bucket: str, properties: dict[str, Any]) -
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
 
 
+#: Resources the local stack provides itself: the user pool (service/local/cognito.py, before the rest deploys) and
+#: the HTTP API, which moto cannot run: the local review server plays its part (service/local/http_api.py).
+SERVED_LOCALLY = ("AWS::Cognito::", "AWS::ApiGatewayV2::")
+
+
+def without_served_locally(template: dict[str, Any]) -> dict[str, Any]:
+    """The template without SERVED_LOCALLY resources, what refers to them (the API's invoke permissions) and the
+    outputs that name them."""
+    resources = template["Resources"]
+    dropped = {name for name, r in resources.items() if r["Type"].startswith(SERVED_LOCALLY)}
+    while True:
+        more = {
+            name
+            for name, resource in resources.items()
+            if name not in dropped and any(_refers_to(resource, other) for other in dropped)
+        }
+        if not more:
+            break
+        dropped |= more
+    template["Resources"] = {name: r for name, r in resources.items() if name not in dropped}
+    outputs = template.get("Outputs", {})
+    template["Outputs"] = {name: o for name, o in outputs.items() if not any(_refers_to(o, other) for other in dropped)}
+    return template
+
+
+def _refers_to(node: Any, name: str) -> bool:
+    text = json.dumps(node)
+    return any(
+        pattern in text
+        for pattern in (
+            f'{{"Ref": "{name}"}}',
+            f'"Fn::GetAtt": ["{name}"',
+            f'"Fn::GetAtt": "{name}.',
+            f"${{{name}}}",
+            f"${{{name}.",
+        )
+    )
+
+
 def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None = None) -> StackInfo:
+    return provision_with_ids(endpoint_url, region, parameters)[0]
+
+
+def provision_with_ids(
+    endpoint_url: str, region: str, parameters: dict[str, str] | None = None
+) -> tuple[StackInfo, dict[str, str]]:
+    """Deploys the stack; returns its outputs and every resource's id (physical id, or the pool's and the app
+    client's) by logical id."""
     parameters = parameters or {}
     template = _substitute_definitions(local_cloudformation_template(parameters, region))
     session = boto3.session.Session(region_name=region)
+    ids = cognito.create_from_template(
+        template,
+        session.client("cognito-idp", endpoint_url=endpoint_url),
+        {"AWS::StackName": STACK_NAME, "AWS::Region": region},
+    )
+    template = without_served_locally(cognito.replace_refs(template, ids))
     cloudformation = session.client("cloudformation", endpoint_url=endpoint_url)
     cloudformation.create_stack(
         StackName=STACK_NAME,
@@ -86,7 +140,7 @@ def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None 
     for logical_id, properties in _buckets(template).items():
         _apply_bucket_properties(s3, physical[logical_id], properties)
     _register_for_execution(region)
-    return stack_info(endpoint_url, region)
+    return stack_info(endpoint_url, region), {**physical, **ids}
 
 
 def _register_for_execution(region: str) -> None:

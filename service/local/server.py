@@ -46,8 +46,8 @@ def start(
 
     from moto.server import ThreadedMotoServer
 
-    from service.local import eventbridge, faults, lambdas, patches
-    from service.local.provision import function_environment, provision
+    from service.local import eventbridge, faults, http_api, lambdas, patches
+    from service.local.provision import function_environment, provision_with_ids
 
     patches.install(with_faults=state_file is not None)
     if state_file is not None:
@@ -62,10 +62,15 @@ def start(
         json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
         timeout=10,
     ).raise_for_status()
-    info = provision(endpoint, REGION, parameters)
+    info, ids = provision_with_ids(endpoint, REGION, parameters)
     # The workers that run the handlers start with the environment the template gives the functions.
     os.environ.update(function_environment(endpoint, REGION))
+    # moto cannot run the HTTP API: the local stack serves it, in front of the same function, whose page signs
+    # in through it (before the workers start, so they know where).
+    review_url, _ = http_api.serve(endpoint, REGION, ids, ids, lambdas.InProcessLambdaClient(REGION).invoke)
+    os.environ["COGNITO_ENDPOINT"] = review_url.rstrip("/") + http_api.COGNITO_PATH
     lambdas.install(endpoint, REGION)
+    info = info.model_copy(update={"review_url": review_url})
     status = {"pid": os.getpid(), "port": port, **info.model_dump()}
     return server, status
 

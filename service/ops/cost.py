@@ -104,6 +104,15 @@ class SageMakerPrices(_Prices):
     data_processed_per_gb: PositiveFloat
 
 
+class ApiGatewayPrices(_Prices):
+    http_api_per_request: PositiveFloat  # the first 300 million a month
+
+
+class CognitoPrices(_Prices):
+    tier: str
+    per_monthly_active_user: PositiveFloat
+
+
 class PriceFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -121,6 +130,8 @@ class PriceFile(BaseModel):
     xray: XRayPrices
     kms: KMSPrices
     sagemaker: SageMakerPrices
+    api_gateway: ApiGatewayPrices
+    cognito: CognitoPrices
     hours_per_month: PositiveFloat
 
 
@@ -154,6 +165,15 @@ class Assumptions(BaseModel):
     review_item_bytes: PositiveFloat = Field(1_000, description="A reviews-table item (the record and the reason).")
     kms_requests_per_table_hour: NonNegativeFloat = Field(
         12.0, description="DynamoDB asks KMS for a table's key about every 5 minutes (it caches the key)."
+    )
+    reviewers: int = Field(5, ge=0, description="People who sign in to the review desk in a month (Cognito MAUs).")
+    api_requests_per_decision: PositiveFloat = Field(
+        6.0,
+        description="Review API requests per decision: its image in the grid and at full size, next, renew, resolve, "
+        "and its share of the page's list refreshes.",
+    )
+    review_api_ms: PositiveFloat = Field(
+        120.0, description="A review API request: a DynamoDB read or write, or one image read and re-encoded."
     )
 
 
@@ -250,6 +270,8 @@ class Infrastructure(BaseModel):
     upload_retention_days: int  # the UploadRetentionDays default (0: kept)
     infrequent_access_days: int  # the UploadInfrequentAccessDays default (0: never)
     scheduled_runs_per_month: float  # the review metrics function, every 5 minutes
+    #: The function behind the review desk's HTTP API: called per reviewer's request, not per image.
+    review_api: FunctionSpec | None = None
 
 
 def load_prices(path: Path = PRICES_PATH) -> PriceFile:
@@ -327,6 +349,7 @@ def read_infrastructure(
     template = load_template(template_path)
     globals_function = template.get("Globals", {}).get("Function", {})
     functions = []
+    review_api: FunctionSpec | None = None
     alarm_metrics = dashboards = kms_keys = tables = 0
     scheduled = 0.0
     for resource in template["Resources"].values():
@@ -336,13 +359,15 @@ def read_infrastructure(
             if any(event.get("Type") == "Schedule" for event in props.get("Events", {}).values()):
                 scheduled += 30 * 24 * 12  # rate(5 minutes): not once per image
                 continue
-            functions.append(
-                FunctionSpec(
-                    name=props["Handler"].split(".")[-2],
-                    memory_mb=props.get("MemorySize", 128),
-                    architecture=props.get("Architectures", ["x86_64"])[0],
-                )
+            spec = FunctionSpec(
+                name=props["Handler"].split(".")[-2],
+                memory_mb=props.get("MemorySize", 128),
+                architecture=props.get("Architectures", ["x86_64"])[0],
             )
+            if any(event.get("Type") == "HttpApi" for event in props.get("Events", {}).values()):
+                review_api = spec
+            else:
+                functions.append(spec)
         elif kind == "AWS::CloudWatch::Alarm":
             alarm_metrics += _alarm_metrics(resource)
         elif kind == "AWS::CloudWatch::Dashboard":
@@ -370,6 +395,7 @@ def read_infrastructure(
         upload_retention_days=int(parameters["UploadRetentionDays"]["Default"]),
         infrequent_access_days=int(parameters["UploadInfrequentAccessDays"]["Default"]),
         scheduled_runs_per_month=scheduled,
+        review_api=review_api,
     )
 
 
@@ -390,7 +416,7 @@ def custom_metric_count(classes: int = 2) -> int:
         metric_names.PENDING_REVIEWS,
         metric_names.OLDEST_PENDING_REVIEW_AGE,
     }
-    cold_starts = 4  # one per function (dimension function_name)
+    cold_starts = 5  # one per function (dimension function_name)
     return len(per_service) + classes + cold_starts
 
 
@@ -535,6 +561,28 @@ def estimate(
             runs * _gb_seconds(256, 200),
             "GB-s",
             p.lambda_.arm64_per_gb_second,
+        )
+
+    # The review desk: people's requests to the HTTP API and its function, and the reviewers who sign in.
+    if infra.review_api is not None:
+        api = infra.review_api
+        requests = (reviewed + audited) * a.api_requests_per_decision
+        add("API Gateway", "HTTP API requests (review desk)", requests, "requests", p.api_gateway.http_api_per_request)
+        rate = p.lambda_.arm64_per_gb_second if api.architecture == "arm64" else p.lambda_.x86_64_per_gb_second
+        add(
+            "Lambda",
+            f"{api.name}: compute ({api.memory_mb:.0f} MB, {api.architecture})",
+            requests * _gb_seconds(api.memory_mb, a.review_api_ms),
+            "GB-s",
+            rate,
+        )
+        add("Lambda", f"{api.name}: requests", requests, "requests", p.lambda_.per_request)
+        add(
+            "Cognito",
+            f"reviewers (monthly active users, {p.cognito.tier})",
+            a.reviewers,
+            "MAU",
+            p.cognito.per_monthly_active_user,
         )
 
     # Step Functions

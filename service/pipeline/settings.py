@@ -143,5 +143,27 @@ def clear_caches() -> None:
         review_metrics_settings,
         observability_settings,
         get_settings,
+        review_api_settings,
     ):
         loader.cache_clear()
+
+
+class ReviewApiSettings(ImageLimits, ModelFiles):
+    """The review API's function: the review desk's resources and the user pool whose tokens it is given."""
+
+    results_table: str = Field(min_length=1, alias="RESULTS_TABLE")
+    reviews_table: str = Field(min_length=1, alias="REVIEWS_TABLE")
+    review_queue_url: str = Field(min_length=1, alias="REVIEW_QUEUE_URL")
+    intake_bucket: str = Field(min_length=1, alias="INTAKE_BUCKET")
+    user_pool_client_id: str = Field(min_length=1, alias="USER_POOL_CLIENT_ID")
+    region: str = Field(min_length=1, alias="AWS_REGION")
+    #: Where the page signs in: Cognito's regional endpoint unless set (the local stack's sets its own).
+    cognito_endpoint: str = Field(default="", alias="COGNITO_ENDPOINT")
+
+    def sign_in_endpoint(self) -> str:
+        return self.cognito_endpoint or f"https://cognito-idp.{self.region}.amazonaws.com/"
+
+
+@lru_cache(maxsize=1)
+def review_api_settings() -> ReviewApiSettings:
+    return _load(ReviewApiSettings)

@@ -73,7 +73,7 @@ def test_outputs_and_resources_are_deployed(deployment: Deployment) -> None:
 
 def test_each_function_has_its_log_group_with_retention(deployment: Deployment) -> None:
     functions = [f["FunctionName"] for f in deployment.awslambda.list_functions()["Functions"]]
-    assert len(functions) == 4
+    assert len(functions) == 5
     groups = {
         g["logGroupName"]: g.get("retentionInDays")
         for g in deployment.logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
@@ -137,3 +137,31 @@ def test_the_local_stack_runs_the_templates_express_definition(deployment: Deplo
     for name, state in shipped["States"].items():
         assert deployed["States"][name].get("TimeoutSeconds") == state.get("TimeoutSeconds"), name
         assert deployed["States"][name].get("Retry") == state.get("Retry"), name
+
+
+def test_the_user_pool_is_built_from_the_template(deployment: Deployment) -> None:
+    """moto's CloudFormation has no Cognito resources: the local stack creates them from the template's own
+    properties, and the HTTP API's part is played by the local review server (`review_url`)."""
+    from service.ops.template_file import load_template
+
+    resources = load_template()["Resources"]
+    idp: Any = deployment.info.client("cognito-idp")
+    pool = idp.describe_user_pool(UserPoolId=deployment.info.user_pool_id)["UserPool"]
+    declared = resources["ReviewerPool"]["Properties"]
+    assert pool["Name"] == f"{STACK_NAME}-reviewers"
+    assert pool["Policies"]["PasswordPolicy"] == declared["Policies"]["PasswordPolicy"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    groups = {g["GroupName"] for g in idp.list_groups(UserPoolId=deployment.info.user_pool_id)["Groups"]}
+    assert groups == {"reviewers", "admins"}
+    client = idp.describe_user_pool_client(
+        UserPoolId=deployment.info.user_pool_id, ClientId=deployment.info.user_pool_client_id
+    )["UserPoolClient"]
+    assert client["ExplicitAuthFlows"] == resources["ReviewerPoolClient"]["Properties"]["ExplicitAuthFlows"]
+    # The function's environment names the client the pool gave, not a template reference.
+    environments = [
+        f.get("Environment", {}).get("Variables", {}) for f in deployment.awslambda.list_functions()["Functions"]
+    ]
+    assert {"USER_POOL_CLIENT_ID": deployment.info.user_pool_client_id}.items() <= next(
+        e for e in environments if "USER_POOL_CLIENT_ID" in e
+    ).items()
+    assert deployment.info.review_url and deployment.info.review_url.startswith("http://127.0.0.1:")

@@ -74,14 +74,22 @@ def test_artifact_holds_handlers_service_and_model_but_not_the_laptop_parts(arti
         assert (artifact / name).is_file(), name
     assert (artifact / "models" / "model.onnx").stat().st_size == (ROOT / "models" / "model.onnx").stat().st_size
     assert (artifact / "models" / "model_card.json").is_file()
-    # Only the runtime layers ship: operator tools, the CLI, the review page and the local stack stay behind.
+    # Only the runtime layers ship: operator tools, the CLI and the local stack stay behind; of the web layer only
+    # the review page's files, which the review API serves, and none of its code.
     assert sorted(p.name for p in (artifact / "service").iterdir() if p.name != "__pycache__") == [
         "__init__.py",
         "dal",
         "domain",
         "images",
         "pipeline",
+        "web",
     ]
+    shipped_page = sorted(
+        p.relative_to(artifact / "service" / "web").as_posix()
+        for p in (artifact / "service" / "web").rglob("*")
+        if p.is_file()
+    )
+    assert shipped_page == ["static/index.html", "static/review.css", "static/review.js"]
     assert not (artifact / "torch").exists() and not (artifact / "moto").exists()
     # Byte-code of the target's version (here this interpreter's): a read-only /var/task cannot cache it.
     tag = sys.implementation.cache_tag
@@ -131,10 +139,10 @@ def test_handlers_import_and_classify_from_the_artifact_alone(artifact: Path, tm
     standard library."""
     runtime = packager.lambda_runtime(tmp_path / "runtime")
     code = f"""
-import json, sys
+import base64, json, sys
 sys.path.insert(0, {str(artifact)!r})
 sys.path.insert(1, {str(runtime)!r})
-import handlers.serialize, handlers.classify, handlers.filter
+import handlers.serialize, handlers.classify, handlers.filter, handlers.review_api
 from PIL import Image
 from service.domain import paths
 from service.domain import preprocessing
@@ -145,7 +153,15 @@ outside = sorted(
     name for name, module in sys.modules.items()
     if getattr(module, "__file__", None) and "site-packages" in module.__file__
 )
+page = handlers.review_api.handler(
+    {{"version": "2.0", "rawPath": "/", "rawQueryString": "", "headers": {{}}, "isBase64Encoded": False,
+     "requestContext": {{"http": {{"method": "GET", "path": "/", "sourceIp": "1.2.3.4"}}, "stage": "$default",
+                         "requestId": "r", "routeKey": "GET /"}}, "routeKey": "GET /"}},
+    type("Context", (), {{"function_name": "f", "memory_limit_in_mb": 512, "invoked_function_arn": "a",
+                          "aws_request_id": "r"}})(),
+)
 print(json.dumps({{
+    "page": [page["statusCode"], b"<title>scones review</title>" in base64.b64decode(page["body"])],
     "torch": sorted(m for m in sys.modules if m == "torch" or m.startswith("torch.")),
     "model_path": str(paths.MODEL_PATH),
     "label": prediction.label,
@@ -157,12 +173,20 @@ print(json.dumps({{
         "AWS_DEFAULT_REGION": "us-east-1",
         "PATH": "/usr/bin:/bin",
         "IDEMPOTENCY_TABLE": "claims",
+        # The review API's settings (its page is served without touching them).
+        "AWS_REGION": "us-east-1",
+        "RESULTS_TABLE": "results",
+        "REVIEWS_TABLE": "reviews",
+        "REVIEW_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/review",
+        "INTAKE_BUCKET": "intake",
+        "USER_POOL_CLIENT_ID": "client",
     }
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=False, env=env, timeout=120
     )
     assert result.returncode == 0, result.stderr[-3000:]
     found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["page"] == [200, True]
     assert found["torch"] == []
     assert found["outside"] == []
     assert found["model_path"].startswith(str(artifact))

@@ -47,7 +47,7 @@ def test_cfn_lint_is_clean() -> None:
 def test_declares_the_pipeline(template: dict[str, Any]) -> None:
     assert len(_of_type(template, "AWS::S3::Bucket")) == 1
     assert len(_of_type(template, "AWS::Serverless::StateMachine")) == 1
-    assert len(_of_type(template, "AWS::Serverless::Function")) == 4
+    assert len(_of_type(template, "AWS::Serverless::Function")) == 5
     assert {"ResultsTable", "IdempotencyTable", "ReviewsTable"} == set(_of_type(template, "AWS::DynamoDB::Table"))
     assert {"ReviewQueue", "FailedQueue", "RuleDeadLetterQueue"} <= set(_of_type(template, "AWS::SQS::Queue"))
     assert len(_of_type(template, "AWS::CloudWatch::Dashboard")) == 1
@@ -339,3 +339,77 @@ def test_traces_are_sampled_at_a_parameter_for_the_pipeline_only(template: dict[
     # Scoped to this stack's state machine, never the account's other services.
     assert sampling["ServiceName"] == {"Fn::GetAtt": ["PipelineStateMachine", "Name"]}
     assert sampling["ServiceType"] == "AWS::StepFunctions::StateMachine"
+
+
+def test_the_review_desk_is_a_user_pool_an_http_api_with_a_jwt_authorizer_and_one_function(
+    template: dict[str, Any],
+) -> None:
+    (pool,) = _of_type(template, "AWS::Cognito::UserPool").values()
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}  # no self sign-up
+    assert props["DeletionProtection"] == "ACTIVE" and pool["DeletionPolicy"] == "Retain"
+    assert props["UsernameConfiguration"] == {"CaseSensitive": False}
+    # The user name is the email itself: an access token's `username` then names the reviewer. As an alias
+    # (UsernameAttributes), `username` would be a generated id, and access tokens carry no email.
+    assert "UsernameAttributes" not in props and "AliasAttributes" not in props
+    policy = props["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12 and all(
+        policy[f"Require{kind}"] for kind in ("Lowercase", "Uppercase", "Numbers", "Symbols")
+    )
+    groups = {g["Properties"]["GroupName"] for g in _of_type(template, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"reviewers", "admins"}
+    (client,) = _of_type(template, "AWS::Cognito::UserPoolClient").values()
+    assert client["Properties"]["GenerateSecret"] is False
+    assert set(client["Properties"]["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+
+    (api,) = _of_type(template, "AWS::Serverless::HttpApi").values()
+    auth = api["Properties"]["Auth"]
+    jwt = auth["Authorizers"][auth["DefaultAuthorizer"]]["JwtConfiguration"]
+    assert jwt["issuer"] == {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${ReviewerPool}"}
+    assert jwt["audience"] == [{"Ref": "ReviewerPoolClient"}]
+    throttling = api["Properties"]["DefaultRouteSettings"]
+    assert throttling["ThrottlingBurstLimit"] > 0 and throttling["ThrottlingRateLimit"] > 0
+    assert "CorsConfiguration" not in api["Properties"]  # the page is served from the API's own origin
+
+    function = template["Resources"]["ReviewApiFunction"]["Properties"]
+    assert function["Handler"] == "handlers.review_api.handler"
+    routes = {
+        (e["Properties"]["Method"], e["Properties"]["Path"]): e["Properties"].get("Auth", {}).get("Authorizer")
+        for e in function["Events"].values()
+    }
+    api_routes = {
+        ("GET", "/api/pending"), ("POST", "/api/next"), ("POST", "/api/renew"), ("POST", "/api/release"),
+        ("POST", "/api/resolve"), ("POST", "/api/undo"), ("GET", "/api/image"), ("GET", "/api/me"),
+        ("GET", "/api/stats"),
+    }  # fmt: skip
+    assert {route for route in routes if route[1].startswith("/api/")} == api_routes
+    # Only the page's own files are public; every /api/ route takes the default (JWT) authorizer.
+    assert {route for route, authorizer in routes.items() if authorizer == "NONE"} == {
+        ("GET", "/"),
+        ("GET", "/review.js"),
+        ("GET", "/review.css"),
+        ("GET", "/config.json"),
+    }
+    assert {"ReviewUrl", "UserPoolId", "UserPoolClientId"} <= template["Outputs"].keys()
+
+
+def test_the_review_function_may_touch_only_the_desk_s_resources(template: dict[str, Any]) -> None:
+    (policy,) = template["Resources"]["ReviewApiFunction"]["Properties"]["Policies"]
+    granted = {
+        (action, json.dumps(resource, sort_keys=True))
+        for statement in policy["Statement"]
+        for action in statement["Action"]
+        for resource in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+    }
+    text = " ".join(sorted(resource for _, resource in granted))
+    for allowed in ("ReviewsTable", "ResultsTable", "ReviewQueue", "IntakeBucket"):
+        assert allowed in text
+    for other in ("IdempotencyTable", "FailedQueue", "RuleDeadLetterQueue", '"*"'):
+        assert other not in text
+    assert {action for action, _ in granted if action.startswith("s3:")} == {"s3:GetObject", "s3:GetObjectVersion"}
+    assert {action for action, _ in granted if action.startswith("sqs:")} == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+    }
+    assert all(not action.endswith("*") for action, _ in granted)

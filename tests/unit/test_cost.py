@@ -38,6 +38,7 @@ def test_infrastructure_is_read_from_the_template_and_the_state_machine() -> Non
     assert infra.transitions["failed"] == 4
     assert infra.dashboards == 1 and infra.alarm_metrics >= 4
     assert infra.idempotency_table
+    assert infra.review_api is not None and (infra.review_api.name, infra.review_api.memory_mb) == ("review_api", 512)
 
 
 def _task(resource: str, **parameters: str) -> dict[str, Any]:
@@ -202,7 +203,7 @@ def test_storage_grows_with_the_horizon_unless_uploads_expire() -> None:
 
 def test_metrics_have_bounded_dimensions() -> None:
     # One series per metric, one per class for ImagesClassified, one cold-start series per function.
-    assert cost.custom_metric_count(classes=2) == 9 + 2 + 4
+    assert cost.custom_metric_count(classes=2) == 9 + 2 + 5
 
 
 def test_every_price_section_names_its_page_and_when_it_was_read(prices: cost.PriceFile) -> None:
@@ -213,3 +214,21 @@ def test_every_price_section_names_its_page_and_when_it_was_read(prices: cost.Pr
         assert section["source"].startswith("https://aws.amazon.com/")
         assert "checked" in section
     assert prices.eventbridge.opt_in_data_event > 0  # S3 events are data events, not free management events
+
+
+def test_the_review_desk_costs_its_requests_and_its_reviewers() -> None:
+    prices = cost.load_prices()
+    few = cost.estimate(10_000, assumptions=cost.Assumptions(reviewers=3))
+    many = cost.estimate(1_000_000, assumptions=cost.Assumptions(reviewers=3))
+    items = {(i.service, i.item): i for i in few.items}
+    requests = items[("API Gateway", "HTTP API requests (review desk)")]
+    decisions = 10_000 * (1 - 0.10 - 0.01) * 0.02 + 10_000 * 0.10  # audits + reviews
+    assert requests.quantity == pytest.approx(decisions * 6.0)
+    assert requests.monthly_usd == pytest.approx(requests.quantity * prices.api_gateway.http_api_per_request)
+    reviewers = next(i for i in few.items if i.service == "Cognito")
+    assert (reviewers.quantity, reviewers.monthly_usd) == (3, pytest.approx(3 * prices.cognito.per_monthly_active_user))
+    # Reviewers cost the same at any volume; requests grow with the images people look at.
+    assert next(i for i in many.items if i.service == "Cognito").monthly_usd == reviewers.monthly_usd
+    many_requests = next(i for i in many.items if i.service == "API Gateway")
+    assert many_requests.quantity == pytest.approx(100 * requests.quantity)
+    assert ("Lambda", "review_api: requests") in items

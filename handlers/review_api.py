@@ -1,0 +1,146 @@
+"""The review API: the review desk behind an HTTP API whose JWT authorizer has checked the caller's Cognito access
+token. The reviewer is the token's user (API Gateway hands the claims over), never a name in the request.
+
+Powertools' APIGatewayHttpResolver does the routing, validates bodies and query strings against Pydantic models
+and describes the API as OpenAPI; the page's own files and settings are served from the same origin, so the page
+needs no CORS at all.
+"""
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from service.domain.errors import SconesError
+from service.pipeline.observability import logger, metrics, tracer
+from service.pipeline.review_api import (
+    MAX_VERSION_LENGTH,
+    KeyBody,
+    Me,
+    NotWaitingError,
+    PageConfig,
+    PendingList,
+    ResolveBody,
+    Reviewer,
+    ReviewService,
+    page_config,
+    page_file,
+    refusal,
+    security_headers,
+)
+from service.pipeline.review_desk import MAX_KEY_LENGTH, Lease, PendingItem, ReviewError
+from service.pipeline.review_stats import ReviewStats
+from service.pipeline.settings import review_api_settings
+
+review_api_settings()  # a misconfigured function fails at start-up, naming the variable
+
+app = APIGatewayHttpResolver(enable_validation=True)
+_service: ReviewService | None = None
+#: ReviewError's exit codes as HTTP statuses: unknown label, already decided, not pending, ambiguous key.
+_STATUS = {2: 400, 3: 409, 4: 404, 7: 409}
+
+
+def service() -> ReviewService:
+    global _service
+    if _service is None:
+        _service = ReviewService(review_api_settings())
+    return _service
+
+
+def caller() -> Reviewer:
+    reviewer = Reviewer.from_claims(app.current_event.request_context.authorizer.jwt_claim)
+    assert reviewer is not None, "refusal() lets no request without a user reach a route"
+    return reviewer
+
+
+@app.get("/")
+@app.get("/review.js")
+@app.get("/review.css")
+def page():  # no return annotation: the validator would JSON-encode the bytes
+    found = page_file(app.current_event.path)
+    assert found is not None
+    body, content_type = found
+    return Response(status_code=200, content_type=content_type, body=body)
+
+
+@app.get("/config.json")
+def config() -> PageConfig:
+    return page_config(review_api_settings())
+
+
+@app.get("/api/me")
+def me() -> Me:
+    return service().me(caller())
+
+
+@app.get("/api/pending")
+def pending() -> PendingList:
+    return service().pending(caller())
+
+
+@app.get("/api/image")
+def image(
+    key: Annotated[str, Query(min_length=1, max_length=MAX_KEY_LENGTH)],
+    version: Annotated[str, Query(min_length=1, max_length=MAX_VERSION_LENGTH)],
+    size: Annotated[Literal["grid", "full"], Query()] = "grid",
+):  # no return annotation: the validator would JSON-encode the PNG
+    png = service().image_png(key, version, full=size == "full")
+    return Response(status_code=200, content_type="image/png", body=png)
+
+
+@app.post("/api/next")
+def next_item() -> dict[str, Lease | None]:
+    return {"lease": service().desk.next(caller().email)}
+
+
+@app.post("/api/renew")
+def renew(body: KeyBody) -> dict[str, Lease]:
+    return {"lease": service().desk.renew(body.key, caller().email, version_id=body.version_id)}
+
+
+@app.post("/api/release")
+def release(body: KeyBody) -> dict[str, int]:
+    return {"released": service().desk.release(body.key, caller().email, version_id=body.version_id)}
+
+
+@app.post("/api/resolve")
+def resolve(body: ResolveBody) -> dict[str, Any]:
+    resolution = service().desk.resolve(body.key, body.label, caller().email, version_id=body.version_id)
+    return resolution.model_dump(mode="json", exclude_none=True)
+
+
+@app.post("/api/undo")
+def undo(body: KeyBody) -> dict[str, PendingItem]:
+    return {"item": service().desk.undo(body.key, caller().email, version_id=body.version_id)}
+
+
+@app.get("/api/stats")
+def stats() -> ReviewStats:
+    return service().desk.stats()
+
+
+@app.exception_handler(ReviewError)
+def review_error(error: ReviewError) -> Response[dict[str, str]]:
+    return Response(status_code=_STATUS.get(error.exit_code, 400), content_type="application/json",
+                    body={"message": str(error)})  # fmt: skip
+
+
+@app.exception_handler(NotWaitingError)
+def not_waiting(_: NotWaitingError) -> Response[dict[str, str]]:
+    return Response(status_code=404, content_type="application/json",
+                    body={"message": "No such image waiting for review."})  # fmt: skip
+
+
+@app.exception_handler(SconesError)
+def unreadable(error: SconesError) -> Response[dict[str, str]]:
+    return Response(status_code=422, content_type="application/json", body={"message": str(error)})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    answer = refusal(event) or app.resolve(event, context)
+    answer.setdefault("headers", {}).update(security_headers(review_api_settings()))
+    return answer
