@@ -220,30 +220,21 @@ def resolve_item(
 
 @review_app.command("web")
 def web(
-    listen_port: Annotated[int, typer.Option("--listen-port", min=0, max=65535, help="Port of the page.")] = 8765,
-    reviewer: ReviewerOption = None,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the page in this machine's browser.")
+    ] = True,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
-    """Serve the review page on http://127.0.0.1:LISTEN_PORT/ (this machine only)."""
-    from service.web.server import ReviewPage, serve
-
+    """The review page of the stack (sign in as a reviewer: `scones reviewers add EMAIL`)."""
     info = resolve(port, aws_stack)
-    page = ReviewPage(
-        desk=open_desk(info),
-        s3=client(info, "s3"),
-        intake_bucket=info.intake_bucket,
-        reviewer=default_reviewer(reviewer),
-        settings=get_settings(),
-    )
-    server = serve(page, listen_port)
-    console.print(f"Review page: http://127.0.0.1:{server.server_address[1]}/  (Ctrl-C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    if not info.review_url:
+        raise typer.BadParameter("This stack has no review page (ReviewUrl output); deploy the template.")
+    console.print(f"Review page: {info.review_url}  (sign in with a reviewer's email and password)")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(info.review_url)
 
 
 def pending_table(items: list[PendingItem]) -> Table:

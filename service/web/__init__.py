@@ -1,1 +1,1 @@
-"""The review page: an HTTP server (server.py) and its static files (static/)."""
+"""The review page's files (static/): served by the review API's function, on AWS and on the local stack."""

@@ -7,12 +7,19 @@
 //   one   (n) one image at a time at full resolution, beside the model's probabilities and reason; the item is
 //         leased to this reviewer (nobody else gets it) and the lease is renewed while it is shown; Esc goes back.
 // u undoes the last decision within 10 s.
+// Signing in: the page asks Cognito itself (USER_PASSWORD_AUTH, and the new-password challenge at the first
+// sign-in), keeps the tokens in memory only (never localStorage: a reload signs out), refreshes the access token
+// before it expires and sends it as a Bearer token on every API call. Images are fetched with it too and shown
+// from blob: URLs.
 "use strict";
 
 const state = {
   items: [], focus: 0, labels: [], shortcuts: {}, inFlight: new Set(), selected: new Set(),
   view: "grid", lease: null, last: null,
 };
+// The page's settings (/config.json) and the session: in memory only.
+let config = null;
+const session = { access: null, refresh: null, email: null, challenge: null, refreshTimer: null };
 // One card per key, reused across renders so that images are fetched once.
 const cards = new Map();
 const REFRESH_MS = 5000;
@@ -32,6 +39,154 @@ function showStatus(text, isError) {
   status.classList.toggle("error", Boolean(isError));
 }
 
+// --- Signing in -------------------------------------------------------------------------------------------------
+
+async function cognito(action, body) {
+  const response = await fetch(config.cognito_endpoint, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Amz-Target": `AWSCognitoIdentityProviderService.${action}`,
+    },
+    body: JSON.stringify(body),
+  });
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(payload.message || payload.__type || response.statusText);
+  return payload;
+}
+
+function signInMessage(text) {
+  document.getElementById("signin-message").textContent = text;
+}
+
+function keepTokens(result) {
+  session.access = result.AccessToken;
+  if (result.RefreshToken) session.refresh = result.RefreshToken;
+  clearTimeout(session.refreshTimer);
+  // A minute before the access token expires (Cognito says when), a new one from the refresh token.
+  const seconds = Math.max(30, (result.ExpiresIn || 3600) - 60);
+  session.refreshTimer = setTimeout(refreshTokens, seconds * 1000);
+}
+
+async function refreshTokens() {
+  try {
+    const answer = await cognito("InitiateAuth", {
+      AuthFlow: "REFRESH_TOKEN_AUTH",
+      ClientId: config.user_pool_client_id,
+      AuthParameters: { REFRESH_TOKEN: session.refresh },
+    });
+    keepTokens(answer.AuthenticationResult);
+  } catch (error) {
+    signedOut(`Your session ended (${error.message}); sign in again.`);
+  }
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const email = document.getElementById("email").value.trim().toLowerCase();
+  const password = document.getElementById("password").value;
+  signInMessage("");
+  try {
+    const answer = await cognito("InitiateAuth", {
+      AuthFlow: "USER_PASSWORD_AUTH",
+      ClientId: config.user_pool_client_id,
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    });
+    document.getElementById("password").value = "";
+    session.email = email;
+    if (answer.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+      session.challenge = answer.Session;
+      document.getElementById("signin-form").hidden = true;
+      document.getElementById("new-password-form").hidden = false;
+      document.getElementById("new-password").focus();
+      return;
+    }
+    if (!answer.AuthenticationResult) throw new Error(`Cognito asks for ${answer.ChallengeName}, which this page does not handle.`);
+    signedIn(answer.AuthenticationResult);
+  } catch (error) {
+    signInMessage(`Could not sign in: ${error.message}`);
+  }
+}
+
+async function setNewPassword(event) {
+  event.preventDefault();
+  const field = document.getElementById("new-password");
+  try {
+    const answer = await cognito("RespondToAuthChallenge", {
+      ChallengeName: "NEW_PASSWORD_REQUIRED",
+      ClientId: config.user_pool_client_id,
+      Session: session.challenge,
+      ChallengeResponses: { USERNAME: session.email, NEW_PASSWORD: field.value },
+    });
+    field.value = "";
+    session.challenge = null;
+    signedIn(answer.AuthenticationResult);
+  } catch (error) {
+    signInMessage(`Could not set the password: ${error.message}`);
+  }
+}
+
+function signedIn(result) {
+  keepTokens(result);
+  document.getElementById("signin").hidden = true;
+  document.getElementById("new-password-form").hidden = true;
+  document.getElementById("signin-form").hidden = false;
+  document.getElementById("desk").hidden = false;
+  signInMessage("");
+  loadMe();
+  loadPending();
+}
+
+function signedOut(message) {
+  clearTimeout(session.refreshTimer);
+  Object.assign(session, { access: null, refresh: null, email: null, challenge: null, refreshTimer: null });
+  Object.assign(state, { items: [], selected: new Set(), inFlight: new Set(), view: "grid", lease: null, last: null });
+  for (const figure of cards.values()) forgetImage(figure.querySelector("img"));
+  cards.clear();
+  document.getElementById("grid").replaceChildren();
+  document.getElementById("one").replaceChildren();
+  document.getElementById("signed-in-as").textContent = "";
+  document.getElementById("desk").hidden = true;
+  document.getElementById("new-password-form").hidden = true;
+  document.getElementById("signin-form").hidden = false;
+  document.getElementById("signin").hidden = false;
+  signInMessage(message || "");
+}
+
+async function signOut() {
+  const access = session.access;
+  if (state.lease) {
+    const item = state.lease.item;
+    await api("/api/release", { key: item.key, version_id: item.upload_id }).catch(() => {});
+  }
+  signedOut("Signed out.");
+  // Every refresh token of this user stops working, on every device.
+  if (access) await cognito("GlobalSignOut", { AccessToken: access }).catch(() => {});
+}
+
+async function loadMe() {
+  try {
+    const me = await api("/api/me");
+    document.getElementById("signed-in-as").textContent =
+      `Signed in as ${me.email} · ${me.decisions_today} decision${me.decisions_today === 1 ? "" : "s"} today`;
+  } catch (error) {
+    showStatus(error.message, true);
+  }
+}
+
+// --- The review API ------------------------------------------------------------------------------------------
+
+async function authorised(path, options) {
+  if (!session.access) throw new Error("Not signed in.");
+  const headers = { ...(options.headers || {}), Authorization: `Bearer ${session.access}` };
+  const response = await fetch(`${config.api_base}${path}`, { ...options, headers });
+  if (response.status === 401) {
+    signedOut("Your session ended; sign in again.");
+    throw new Error("Not signed in.");
+  }
+  return response;
+}
+
 async function api(path, body) {
   const options = body === undefined
     ? { headers: { Accept: "application/json" } }
@@ -40,10 +195,27 @@ async function api(path, body) {
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify(body),
     };
-  const response = await fetch(path, options);
-  const payload = await response.json();
-  if (!response.ok) throw new Error(payload.error || response.statusText);
+  const response = await authorised(path, options);
+  const payload = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(payload.message || payload.error || response.statusText);
   return payload;
+}
+
+// An image needs the token, which an <img src> cannot send: fetched, then shown from a blob: URL.
+async function showImage(image, path) {
+  try {
+    const response = await authorised(path, {});
+    if (!response.ok) throw new Error(response.statusText);
+    const url = URL.createObjectURL(await response.blob());
+    forgetImage(image);
+    image.src = url;
+  } catch (error) {
+    image.alt = `${image.alt} (${error.message})`;
+  }
+}
+
+function forgetImage(image) {
+  if (image && image.src.startsWith("blob:")) URL.revokeObjectURL(image.src);
 }
 
 // One item per write of a key: two uploads of one key waiting at once are two cards.
@@ -120,8 +292,8 @@ function card(item) {
   figure.dataset.key = item.key;
   figure.dataset.version = item.upload_id;
   const image = element("img");
-  image.src = `/api/image?${itemParams(item)}`;
   image.alt = `Upload ${item.key}`;
+  showImage(image, `/api/image?${itemParams(item)}`);
   image.addEventListener("click", () => {
     state.focus = Math.max(0, state.items.findIndex((candidate) => idOf(candidate) === id));
     render();
@@ -141,8 +313,11 @@ function render() {
     figure.classList.toggle("focused", index === state.focus);
     figure.classList.toggle("selected", state.selected.has(idOf(state.items[index])));
   });
-  for (const id of cards.keys()) {
-    if (!state.items.some((item) => idOf(item) === id)) cards.delete(id);
+  for (const [id, figure] of cards.entries()) {
+    if (!state.items.some((item) => idOf(item) === id)) {
+      forgetImage(figure.querySelector("img"));
+      cards.delete(id);
+    }
   }
   document.getElementById("grid").replaceChildren(...shown);
   document.getElementById("count").textContent = `(${state.items.length})`;
@@ -170,6 +345,7 @@ async function resolveOne(item, label) {
     await api("/api/resolve", { key, version_id: item.upload_id, label });
     state.last = { key, version_id: item.upload_id, at: Date.now() };
     showStatus(`Resolved ${key} as ${label}. (u: undo)`, false);
+    loadMe();
   } catch (error) {
     showStatus(`${key}: ${error.message}`, true);
   } finally {
@@ -187,6 +363,7 @@ async function undo() {
   try {
     await api("/api/undo", { key: last.key, version_id: last.version_id });
     showStatus(`Undone: ${last.key} is waiting for review again.`, false);
+    loadMe();
   } catch (error) {
     showStatus(`${last.key}: ${error.message}`, true);
   }
@@ -207,6 +384,7 @@ async function showNext() {
   }
   state.lease = payload.lease;
   const panel = document.getElementById("one");
+  for (const old of panel.querySelectorAll("img")) forgetImage(old);
   panel.replaceChildren();
   if (!state.lease) {
     panel.append(element("p", "", "Nothing is waiting for review (or everything is leased to others)."));
@@ -215,8 +393,8 @@ async function showNext() {
   const item = state.lease.item;
   panel.dataset.key = item.key;
   const image = element("img", "full");
-  image.src = `/api/image?${itemParams(item)}&size=full`;
   image.alt = `Upload ${item.key}`;
+  showImage(image, `/api/image?${itemParams(item)}&size=full`);
   const side = element("div", "side");
   side.append(describe(item), element("div", "key", item.key), buttonsFor((label) => decideLeased(label)));
   panel.append(image, side);
@@ -242,7 +420,7 @@ async function leaveOne() {
 }
 
 setInterval(() => {
-  if (state.lease) {
+  if (state.lease && session.access) {
     const item = state.lease.item;
     api("/api/renew", { key: item.key, version_id: item.upload_id }).catch((error) => showStatus(error.message, true));
   }
@@ -250,6 +428,8 @@ setInterval(() => {
 
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
+  // Typing in the sign-in form is not a decision; signed out, there is nothing to decide.
+  if (!session.access || event.target instanceof HTMLInputElement) return;
   const key = event.key.toLowerCase();
   const label = state.shortcuts[key];
   if (label) {
@@ -292,7 +472,21 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-loadPending();
+async function start() {
+  document.getElementById("signin-form").addEventListener("submit", signIn);
+  document.getElementById("new-password-form").addEventListener("submit", setNewPassword);
+  document.getElementById("sign-out").addEventListener("click", signOut);
+  try {
+    const response = await fetch("/config.json", { headers: { Accept: "application/json" } });
+    config = await response.json();
+  } catch (error) {
+    signInMessage(`Could not load the page's settings: ${error.message}`);
+    return;
+  }
+  document.getElementById("email").focus();
+}
+
+start();
 setInterval(() => {
-  if (state.view === "grid" && state.items.length === 0) loadPending();
+  if (session.access && state.view === "grid" && state.items.length === 0) loadPending();
 }, REFRESH_MS);
