@@ -25,6 +25,8 @@ class StackInfo(BaseModel):
     rule_dead_letter_queue_url: str | None = None
     #: Pending reviews (the durable store the review desk reads); None for a stack deployed before it existed.
     reviews_table: str | None = None
+    #: The stack's own EventBridge bus, where every outcome is published; None for a stack deployed before it.
+    event_bus_name: str | None = None
 
     @classmethod
     def from_outputs(cls, endpoint_url: str | None, region: str, outputs: dict[str, str]) -> StackInfo:
@@ -39,6 +41,7 @@ class StackInfo(BaseModel):
             metrics_namespace=outputs.get("MetricsNamespace", "Scones"),
             rule_dead_letter_queue_url=outputs.get("RuleDeadLetterQueueUrl"),
             reviews_table=outputs.get("ReviewsTableName"),
+            event_bus_name=outputs.get("EventBusName"),
         )
 
     @classmethod
