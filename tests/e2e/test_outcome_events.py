@@ -4,6 +4,8 @@ with an SQS queue as its target, made with boto3 exactly as with `aws events put
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ import pytest
 from service.domain.outcome_events import (
     IMAGE_ACCEPTED,
     IMAGE_FAILED,
+    IMAGE_REVIEWED,
     IMAGE_SENT_TO_REVIEW,
     OutcomeEvent,
     outcome_id,
@@ -23,6 +26,7 @@ from service.domain.outcome_events import (
 from service.local import faults, stack
 from tests.corpus import encode
 from tests.e2e.conftest import StackClients
+from tests.e2e.test_cli import scones
 from tests.e2e.test_duplicates import executions_for
 from tests.e2e.test_faults import failed_attempts
 from tests.e2e.test_pipeline import wait
@@ -205,3 +209,53 @@ def test_a_publication_that_keeps_failing_keeps_the_outcome_and_is_counted(
     assert unpublished_count(local_stack) == before + 1
     (execution,) = executions_for(local_stack, key)
     assert execution["status"] == "SUCCEEDED"
+
+
+def test_resolving_a_review_gives_exactly_one_image_reviewed(local_stack: StackClients, subscriber: Subscriber) -> None:
+    key = "events/to review ☀.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=encode(noise((800, 600), seed=9), "PNG")
+    )
+    wait(local_stack, {key})
+    (sent,) = subscriber.drain(until=1)
+    assert sent.detail_type == IMAGE_SENT_TO_REVIEW
+
+    scones(local_stack, "review", "resolve", key, "--label", "other", "--reviewer", "ana")
+    scones(local_stack, "review", "resolve", key, "--label", "other", "--reviewer", "ana")  # a repeat: unchanged
+
+    reviewed = subscriber.drain(until=2)[1:]
+    assert [e.detail_type for e in reviewed] == [IMAGE_REVIEWED]
+    detail = reviewed[0].parsed_detail()
+    assert detail.model_dump(include={"key", "upload_id", "version_id"}) == sent.parsed_detail().model_dump(
+        include={"key", "upload_id", "version_id"}
+    )
+    assert reviewed[0].detail["label"] == "other" and reviewed[0].detail["reviewer"] == "ana"
+    assert reviewed[0].detail["overridden"] is True and reviewed[0].detail["model_label"] == sent.detail["label"]
+
+
+def test_scones_events_prints_events_as_they_come(local_stack: StackClients, samples_dir: Path) -> None:
+    status = json.loads(scones(local_stack, "status", "--json").stdout)
+    assert status["event_bus_name"] == local_stack.info.event_bus_name
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "events", "--json", "--idle", "8"],
+        env=local_stack.cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watcher.stderr is not None
+        assert "Listening on" in watcher.stderr.readline()  # subscribed: what is published now is seen
+        key = "events/watched.png"
+        local_stack.s3.put_object(
+            Bucket=local_stack.info.intake_bucket, Key=key, Body=(samples_dir / "motorcycle-1.png").read_bytes()
+        )
+        out, _ = watcher.communicate(timeout=120)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    printed = [OutcomeEvent.model_validate_json(line) for line in out.splitlines()]
+    assert [e.detail["key"] for e in printed] == [key]
+    # The temporary subscription is gone.
+    rules = local_stack.info.client("events").list_rules(EventBusName=local_stack.info.event_bus_name)["Rules"]
+    assert not [r for r in rules if r["Name"].startswith("scones-events-")]
