@@ -15,9 +15,11 @@ from rich.text import Text
 
 from service.cli import app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
+from service.dal.event_bus import EventBus
 from service.dal.stack import StackInfo
 from service.domain.model_card import load_model_card
 from service.local.stack import DEFAULT_PORT
+from service.pipeline.outcome_publisher import OutcomePublisher
 from service.pipeline.review_desk import DEFAULT_LEASE_S, Lease, PendingItem, ReviewDesk, ReviewError
 from service.pipeline.review_stats import ReviewStats
 from service.pipeline.settings import get_settings
@@ -62,7 +64,16 @@ def open_desk(info: StackInfo) -> ReviewDesk:
         info.reviews_table,
         info.review_queue_url,
         classes,
+        outcomes=outcome_publisher(info),
     )
+
+
+def outcome_publisher(info: StackInfo) -> OutcomePublisher | None:
+    """Decisions are announced on the stack's bus (a stack deployed before it had one announces nothing)."""
+    if not info.event_bus_name:
+        return None
+    bus = EventBus(client(info, "events"), info.event_bus_name)
+    return OutcomePublisher(bus, client(info, "cloudwatch"), namespace=info.metrics_namespace)
 
 
 def fail(error: ReviewError) -> typer.Exit:

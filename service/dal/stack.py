@@ -29,6 +29,8 @@ class StackInfo(BaseModel):
     review_url: str | None = None
     user_pool_id: str | None = None
     user_pool_client_id: str | None = None
+    #: The stack's own EventBridge bus, where every outcome is published; None for a stack deployed before it.
+    event_bus_name: str | None = None
 
     @classmethod
     def from_outputs(cls, endpoint_url: str | None, region: str, outputs: dict[str, str]) -> StackInfo:
@@ -46,6 +48,7 @@ class StackInfo(BaseModel):
             review_url=outputs.get("ReviewUrl"),
             user_pool_id=outputs.get("UserPoolId"),
             user_pool_client_id=outputs.get("UserPoolClientId"),
+            event_bus_name=outputs.get("EventBusName"),
         )
 
     @classmethod

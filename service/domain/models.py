@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
+
+from service.domain.outcome_events import OutcomeEntry
 
 Route = Literal["accept", "review"]
 Source = Literal["model", "human"]
@@ -58,6 +60,12 @@ class SerializedImage(ObjectRef):
     # The name is historical: the image is lossless WebP, or JPEG when that would not fit (images/payload.py).
     pixels_png_b64: str = Field(description="The model-sized RGB image, base64 (service.images.payload).")
     uploaded_at: UtcDatetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def upload_id(self) -> str:
+        """Which write of the key this is (see `write_id`): the failure path's outcome event names it."""
+        return write_id(self.version_id, self.etag, self.uploaded_at)
 
 
 class Prediction(Frozen):
@@ -145,6 +153,8 @@ class Decision(Frozen):
     review_item: dict[str, dict[str, Any]] | None = Field(
         default=None, description="The reviews table's item (review route, or an audit), for PutItem."
     )
+    #: The outcome event the state machine publishes once the write above is done.
+    event: OutcomeEntry | None = None
 
 
 class FailedMessage(Frozen):

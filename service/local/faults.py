@@ -6,8 +6,9 @@ affect, so a test (or a person) can arm and disarm faults while the stack runs:
     {"faults": [{"target": "Classify", "error": "ModelUnavailable", "times": 2}]}
 
 Targets: a function's logical name (Serialize, Classify, Filter): the invocation fails with the error; "PutItem"
-(the results table) and "SendMessage" (the review queue): the service answers with the error code. Each fault
-fires `times` times, then the call goes through again.
+(the results table) and "SendMessage" (the review queue): the service answers with the error code; "PutEvents"
+(an entry for the stack's outcome bus): EventBridge answers that entry with the error code, as it does for a
+throttled or failed entry (FailedEntryCount > 0). Each fault fires `times` times, then the call goes through again.
 """
 
 from __future__ import annotations
@@ -97,6 +98,25 @@ def faulty_send_message(send_message: Any) -> Any:
         return send_message(self, queue_name, *args, **kwargs)
 
     return send
+
+
+def faulty_put_events(put_events: Any) -> Any:
+    """Wraps moto's `EventsBackend.put_events`: an armed fault fails the entries for the outcome bus."""
+
+    def put(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        answers: list[dict[str, Any] | None] = []
+        passed = []
+        for event in events:
+            fault = take("PutEvents") if str(event.get("EventBusName", "")).endswith("-outcomes") else None
+            if fault:
+                answers.append({"ErrorCode": fault.error, "ErrorMessage": fault.message})
+            else:
+                answers.append(None)
+                passed.append(event)
+        published = iter(put_events(self, passed) if passed else [])
+        return [answer if answer is not None else next(published) for answer in answers]
+
+    return put
 
 
 def install(state_file: Path) -> None:

@@ -73,6 +73,8 @@ def _patches(with_faults: bool) -> list[Patch]:
               "run the real handlers in worker processes instead of echoing the payload"),
         Patch("moto.stepfunctions.models", "StateMachine.create_from_cloudformation_json",
               cloudformation.state_machine_with_its_type, "moto's CloudFormation drops StateMachineType"),
+        Patch("moto.events.models", "EventBus.create_from_cloudformation_json", cloudformation.event_bus_by_name,
+              "Ref of an event bus is its name on AWS, the bus object in moto's CloudFormation"),
         Patch("moto.stepfunctions.parser.asl.component.common.timeouts.timeout", "TimeoutSeconds._eval_seconds",
               elastic.state_timeout, "a state's timeout counts time spent queueing for a local worker"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
@@ -98,6 +100,7 @@ def _patches(with_faults: bool) -> list[Patch]:
         f"{sfn}.lambda_eval_utils",
         f"{sfn}.service.state_task_service_dynamodb",
         f"{sfn}.service.state_task_service_sqs",
+        f"{sfn}.service.state_task_service_events",
     ):
         found.append(Patch(module, "boto_client_for", speedups.shared_clients, "one boto3 client per service"))
     if with_faults:
@@ -106,6 +109,8 @@ def _patches(with_faults: bool) -> list[Patch]:
                   "fault injection on the results table"),
             Patch("moto.sqs.models", "SQSBackend.send_message", faults.faulty_send_message,
                   "fault injection on the review queue"),
+            Patch("moto.events.models", "EventsBackend.put_events", faults.faulty_put_events,
+                  "fault injection on the outcome bus"),
         ]  # fmt: skip
     return found
 

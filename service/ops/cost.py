@@ -67,6 +67,8 @@ class EventBridgePrices(_Prices):
     aws_management_event: NonNegativeFloat
     # S3's "Object Created" events are data-plane events a bucket opts in to, not free management events.
     opt_in_data_event: PositiveFloat
+    # Every outcome published on the stack's own bus (PutEvents, per 64 KB chunk: each outcome is one).
+    custom_event: PositiveFloat
 
 
 class DynamoDBPrices(_Prices):
@@ -329,7 +331,20 @@ def state_transitions(definition: dict[str, Any]) -> dict[str, int]:
         "review": _terminal_state(definition, ":sqs:sendMessage", "${ReviewQueueUrl}"),
         "failed": _terminal_state(definition, ":sqs:sendMessage", "${FailedQueueUrl}"),
     }
-    return {route: len(_shortest_path(definition, target)) for route, target in targets.items()}
+    return {
+        route: len(_shortest_path(definition, target)) + _states_after(definition, target)
+        for route, target in targets.items()
+    }
+
+
+def _states_after(definition: dict[str, Any], name: str) -> int:
+    """The states an image still enters after its write when all goes well (publishing its outcome event)."""
+    count = 0
+    following = definition["States"][name].get("Next")
+    while following:
+        count += 1
+        following = definition["States"][following].get("Next")
+    return count
 
 
 def _alarm_metrics(resource: dict[str, Any]) -> int:
@@ -643,6 +658,14 @@ def estimate(
         )
 
     add("EventBridge", "S3 'Object Created' events (opt-in data events)", n, "events", p.eventbridge.opt_in_data_event)
+    # One outcome event per upload, and one more per decision people make (reviews and audits).
+    add(
+        "EventBridge",
+        "outcome events (custom events on the stack's bus)",
+        n + reviewed + audited,
+        "events",
+        p.eventbridge.custom_event,
+    )
 
     # DynamoDB: one item per accepted image, and one per review people resolve; the by-label index (ALL) writes it
     # again. Items under 1 KB take one write unit each.

@@ -17,11 +17,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.dal.clients import client
+from service.dal.event_bus import EventBus
 from service.dal.objects import read_object_capped
 from service.dal.user_pool import ADMINS_GROUP, REVIEWERS_GROUP
 from service.domain.model_card import load_model_card
 from service.domain.paths import REVIEW_PAGE_DIR
 from service.images.decode import load_image
+from service.pipeline.outcome_publisher import OutcomePublisher
 from service.pipeline.review_desk import MAX_KEY_LENGTH, PendingItem, ReviewDesk
 from service.pipeline.settings import ReviewApiSettings
 
@@ -133,6 +135,7 @@ class ReviewService:
             settings.reviews_table,
             settings.review_queue_url,
             load_model_card(settings.model_card_path).classes,
+            outcomes=_publisher(settings),
         )
         self._s3 = s3 or client("s3")
 
@@ -241,3 +244,11 @@ def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
     if path == "/api/stats" and not reviewer.is_admin:
         return _answer(403, f"The review figures are for the {ADMINS_GROUP} group.")
     return None
+
+
+def _publisher(settings: ReviewApiSettings) -> OutcomePublisher | None:
+    """Decisions made through the API are announced like the CLI's (Image Reviewed on the stack's bus)."""
+    if not settings.event_bus_name:
+        return None
+    bus = EventBus(client("events"), settings.event_bus_name)
+    return OutcomePublisher(bus, client("cloudwatch"), namespace=settings.metrics_namespace)

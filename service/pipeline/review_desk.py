@@ -26,7 +26,9 @@ from pydantic import BaseModel, Field
 from service.dal.results import ResultsTable
 from service.dal.reviews import ConditionFailed, ReviewsTable, SortOrder
 from service.domain.models import OTHER_LABEL, Reason, ResultRecord, format_utc, utc_now
+from service.domain.outcome_entries import reviewed_entry
 from service.domain.review_items import ReviewItem
+from service.pipeline.outcome_publisher import OutcomePublisher
 from service.pipeline.review_stats import (
     MIN_REVIEWED,
     ReviewStats,
@@ -167,7 +169,10 @@ class ReviewDesk:
         reviews_table: str,
         review_queue_url: str,
         classes: tuple[str, ...],
+        outcomes: OutcomePublisher | None = None,
     ) -> None:
+        #: Where each committed decision is announced (`Image Reviewed`); None publishes nothing.
+        self._outcomes = outcomes
         self._sqs = sqs
         self._queue_url = review_queue_url
         self._results_table = results_table
@@ -351,6 +356,8 @@ class ReviewDesk:
             if current is None or current.status != "decided":
                 raise NotPendingError(f"{key!r} changed while it was being resolved; try again.") from None
             return self._already_decided(current, label, reviewer)
+        if self._outcomes is not None:
+            self._outcomes.publish(reviewed_entry(decided, label, reviewer, audit=item.reason == "audit"))
         removed = 0
         if item.lease_receipt and item.lease_owner == reviewer:
             removed = self._delete_message(item.lease_receipt)

@@ -159,6 +159,9 @@ class ReviewApiSettings(ImageLimits, ModelFiles):
     region: str = Field(min_length=1, alias="AWS_REGION")
     #: Where the page signs in: Cognito's regional endpoint unless set (the local stack's sets its own).
     cognito_endpoint: str = Field(default="", alias="COGNITO_ENDPOINT")
+    #: Where decisions are announced (Image Reviewed); empty for a stack without an outcome bus.
+    event_bus_name: str = Field(default="", alias="EVENT_BUS_NAME")
+    metrics_namespace: str = Field(default="Scones", alias="POWERTOOLS_METRICS_NAMESPACE")
 
     def sign_in_endpoint(self) -> str:
         return self.cognito_endpoint or f"https://cognito-idp.{self.region}.amazonaws.com/"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.domain.errors import ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
+from service.domain.outcome_entries import outcome_entry
 from service.domain.policy import verdict
 from service.domain.review_items import ReviewItem, audit_draw
 from service.pipeline.settings import SerializeSettings
@@ -110,4 +111,11 @@ def decide(
     elif audit:
         audited = record.model_copy(update={"reason": "audit"})
         review_item = ReviewItem.for_prediction(audited, audit_rate=audit_rate).to_dynamodb()
-    return Decision(route=route, record=record, item=record.to_dynamodb(), audit=audit, review_item=review_item)
+    return Decision(
+        route=route,
+        record=record,
+        item=record.to_dynamodb(),
+        audit=audit,
+        review_item=review_item,
+        event=outcome_entry(record, audit),
+    )

@@ -97,9 +97,11 @@ def test_the_worst_path_ends_well_inside_the_express_cap() -> None:
     worst = max(every, key=lambda path: path_seconds(definition, path))
     seconds = path_seconds(definition, worst)
     assert seconds <= EXPRESS_CAP_SECONDS - MARGIN_SECONDS, f"{' -> '.join(worst)} may take {seconds:.0f} s"
-    # The walk covers the routes that matter: accept, audit, review and each failure.
+    # The walk covers the routes that matter: accept, audit, review and each failure, each then published.
+    visited = {name for path in every for name in path}
+    assert {"StoreResult", "SendAuditToReview", "SendToReview", "SendToFailed"} <= visited
     ends = {path[-1] for path in every}
-    assert {"StoreResult", "SendAuditToReview", "SendToReview", "SendToFailed"} <= ends
+    assert {"PublishOutcome", "PublishFailure", "CountUnpublished"} <= ends
 
 
 def test_a_lambda_task_outlives_its_function() -> None:

@@ -252,9 +252,14 @@ def test_translates_with_least_privilege_roles(parameters: dict[str, str]) -> No
     assert json.dumps(backlog_query["Resource"]) == json.dumps({"Fn::Sub": "${ReviewsTable.Arn}/index/pending-by-age"})
     assert "ReviewQueue" in json.dumps(by_action["sqs:SendMessage"]["Resource"])
     assert "FailedQueue" in json.dumps(by_action["sqs:SendMessage"]["Resource"])
-    wildcard = {a for s in machine if s["Resource"] == "*" for a in _actions(s)}
-    # Only log delivery needs "*" (the CloudWatch Logs delivery APIs take no resource).
-    assert wildcard and all(a.startswith("logs:") for a in wildcard)
+    unscoped = [s for s in machine if s["Resource"] == "*"]
+    wildcard = {a for s in unscoped for a in _actions(s)}
+    # Only log delivery needs "*" (the CloudWatch Logs delivery APIs take no resource), and counting unpublished
+    # outcome events, which PutMetricData scopes by namespace instead.
+    assert wildcard and all(a.startswith("logs:") or a == "cloudwatch:PutMetricData" for a in wildcard)
+    (put_metric,) = [s for s in unscoped if "cloudwatch:PutMetricData" in _actions(s)]
+    assert put_metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Scones"}}
+    assert by_action["events:PutEvents"]["Resource"] == {"Fn::GetAtt": ["OutcomeBus", "Arn"]}
     invoked = {json.dumps(s["Resource"]) for s in machine if "lambda:InvokeFunction" in _actions(s)}
     assert len(invoked) == 3
     assert "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess" in json.dumps(

@@ -32,10 +32,10 @@ def test_infrastructure_is_read_from_the_template_and_the_state_machine() -> Non
     infra = read_infrastructure()
     assert sorted(f.name for f in infra.functions) == ["classify", "filter", "serialize"]
     assert all(f.architecture == "arm64" for f in infra.functions)
-    # IsFolderMarker, Serialize, Classify, Filter, Route, StoreResult / RecordReview, SendToReview.
-    assert infra.transitions["accept"] == 6 and infra.transitions["review"] == 7
-    # IsFolderMarker, Serialize, SerializeFailed, SendToFailed.
-    assert infra.transitions["failed"] == 4
+    # IsFolderMarker, Serialize, Classify, Filter, Route, StoreResult / RecordReview, SendToReview; PublishOutcome.
+    assert infra.transitions["accept"] == 7 and infra.transitions["review"] == 8
+    # The shortest failure: IsFolderMarker, Serialize, Classify, ClassifyFailed, SendToFailed, PublishFailure.
+    assert infra.transitions["failed"] == 6
     assert infra.dashboards == 1 and infra.alarm_metrics >= 4
     assert infra.idempotency_table
     assert infra.review_api is not None and (infra.review_api.name, infra.review_api.memory_mb) == ("review_api", 512)
@@ -86,9 +86,10 @@ def test_nothing_is_free(prices: cost.PriceFile) -> None:
 def test_standard_pays_per_transition_and_express_per_request_and_duration(prices: cost.PriceFile) -> None:
     standard = estimate(1_000_000, workflow="standard").by_service()["Step Functions"]
     express = estimate(1_000_000, workflow="express").by_service()["Step Functions"]
-    # 89% accepted at 6 transitions, 10% reviewed at 7 (the pending record, then the message), 1% failed at 4.
+    # 89% accepted at 7 transitions, 10% reviewed at 8 (the pending record, then the message), 1% failed at 6;
+    # each route ends by publishing its outcome event.
     assert standard == pytest.approx(
-        1_000_000 * (0.89 * 6 + 0.10 * 7 + 0.01 * 4) * prices.step_functions.standard_per_state_transition
+        1_000_000 * (0.89 * 7 + 0.10 * 8 + 0.01 * 6) * prices.step_functions.standard_per_state_transition
     )
     assert express < standard / 10
     # Express bills whole 100 ms increments of 64 MB: a 400 ms execution at the first tier's price.
@@ -232,3 +233,13 @@ def test_the_review_desk_costs_its_requests_and_its_reviewers() -> None:
     many_requests = next(i for i in many.items if i.service == "API Gateway")
     assert many_requests.quantity == pytest.approx(100 * requests.quantity)
     assert ("Lambda", "review_api: requests") in items
+
+
+def test_outcome_events_are_one_per_upload_and_one_per_decision(prices: cost.PriceFile) -> None:
+    a = Assumptions()
+    found = estimate(1_000_000, assumptions=a)
+    (line,) = [item for item in found.items if item.service == "EventBridge" and "outcome events" in item.item]
+    accepted = 1_000_000 * (1 - a.review_share - a.failed_share)
+    assert line.quantity == pytest.approx(1_000_000 + 1_000_000 * a.review_share + accepted * a.audit_rate)
+    assert line.monthly_usd == pytest.approx(line.quantity * prices.eventbridge.custom_event)
+    assert prices.eventbridge.custom_event == pytest.approx(1.0 / 1_000_000)  # $1.00 per million custom events

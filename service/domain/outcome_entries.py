@@ -1,0 +1,71 @@
+"""The outcome event of each write the service makes: built from the very record that is written."""
+
+from __future__ import annotations
+
+from service.domain.models import ResultRecord, format_utc
+from service.domain.outcome_events import (
+    IMAGE_ACCEPTED,
+    IMAGE_REVIEWED,
+    IMAGE_SENT_TO_REVIEW,
+    ImageAccepted,
+    ImageReviewed,
+    ImageSentToReview,
+    OutcomeEntry,
+    outcome_id,
+)
+
+
+def outcome_entry(record: ResultRecord, audit: bool) -> OutcomeEntry:
+    """Filter's route as an event: accepted (perhaps audited) or sent to review."""
+    common = {
+        "bucket": record.bucket,
+        "key": record.key,
+        "version_id": record.version_id,
+        "upload_id": record.upload_id,
+        "model_version": record.model_version,
+        "label": record.label,
+        "confidence": record.confidence,
+        "probabilities": record.probabilities,
+        "recognition": record.recognition,
+        "threshold": record.threshold,
+    }
+    if record.route == "accept":
+        oid = outcome_id(record.bucket, record.key, record.upload_id, IMAGE_ACCEPTED)
+        return OutcomeEntry(detail_type=IMAGE_ACCEPTED, detail=ImageAccepted(**common, outcome_id=oid, audit=audit))
+    reason = "unrecognised" if record.reason == "unrecognised" else "low_confidence"
+    oid = outcome_id(record.bucket, record.key, record.upload_id, IMAGE_SENT_TO_REVIEW)
+    return OutcomeEntry(
+        detail_type=IMAGE_SENT_TO_REVIEW, detail=ImageSentToReview(**common, outcome_id=oid, reason=reason)
+    )
+
+
+def reviewed_entry(prediction: ResultRecord, label: str, reviewer: str, audit: bool) -> OutcomeEntry:
+    """A person's decision on the model's `prediction`; `prediction.reviewed_at` or now is the decision time.
+
+    The decision time is part of the outcome_id: a decision taken back and made again is a new outcome.
+    """
+    decided_at = format_utc(prediction.reviewed_at) if prediction.reviewed_at else None
+    if decided_at is None:
+        raise ValueError("a reviewed entry needs the decision time (reviewed_at)")
+    model_label = prediction.model_label or prediction.label
+    oid = outcome_id(prediction.bucket, prediction.key, prediction.upload_id, IMAGE_REVIEWED, decided_at)
+    return OutcomeEntry(
+        detail_type=IMAGE_REVIEWED,
+        detail=ImageReviewed(
+            bucket=prediction.bucket,
+            key=prediction.key,
+            version_id=prediction.version_id,
+            upload_id=prediction.upload_id,
+            outcome_id=oid,
+            model_version=prediction.model_version,
+            label=label,
+            reviewer=reviewer,
+            reviewed_at=decided_at,
+            model_label=model_label,
+            model_confidence=(
+                prediction.model_confidence if prediction.model_confidence is not None else prediction.confidence
+            ),
+            overridden=label != model_label,
+            audit=audit,
+        ),
+    )

@@ -1,0 +1,261 @@
+"""Every outcome is an event on the stack's bus, as a subscriber sees it: a rule of their own on `event_bus_name`
+with an SQS queue as its target, made with boto3 exactly as with `aws events put-rule` / `put-targets`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.domain.outcome_events import (
+    IMAGE_ACCEPTED,
+    IMAGE_FAILED,
+    IMAGE_REVIEWED,
+    IMAGE_SENT_TO_REVIEW,
+    OutcomeEvent,
+    outcome_id,
+)
+from service.local import faults, stack
+from tests.corpus import encode
+from tests.e2e.conftest import StackClients
+from tests.e2e.test_cli import scones
+from tests.e2e.test_duplicates import executions_for
+from tests.e2e.test_faults import failed_attempts
+from tests.e2e.test_pipeline import wait
+from tests.neither import car, noise
+
+# Confident photos are accepted; the drawn car and the noise are unrecognised; broken files fail.
+STACK_PARAMETERS = {"AuditRate": "0"}
+
+
+class Subscriber:
+    """A downstream system's subscription: its own queue and a rule on the stack's bus."""
+
+    def __init__(self, stack: StackClients, name: str) -> None:
+        self.events: Any = stack.info.client("events")
+        self.sqs = stack.sqs
+        bus = stack.info.event_bus_name
+        assert bus, "status --json names the bus"
+        self.bus = bus
+        self.name = name
+        self.queue_url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        self.events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": ["scones"]}))
+        self.events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+        self.seen: list[OutcomeEvent] = []
+
+    def drain(self, settle: float = 3.0, until: int = 0, timeout: float = 60.0) -> list[OutcomeEvent]:
+        """Everything delivered: at least `until` events, then nothing new for `settle` seconds."""
+        deadline = time.monotonic() + timeout
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            for message in messages:
+                self.seen.append(OutcomeEvent.model_validate_json(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            if messages:
+                quiet_since = time.monotonic()
+            elif len(self.seen) >= until and time.monotonic() - quiet_since >= settle:
+                break
+            else:
+                time.sleep(0.2)
+        return self.seen
+
+    def close(self) -> None:
+        self.events.remove_targets(Rule=self.name, EventBusName=self.bus, Ids=["queue"])
+        self.events.delete_rule(Name=self.name, EventBusName=self.bus)
+        self.sqs.delete_queue(QueueUrl=self.queue_url)
+
+
+@pytest.fixture
+def subscriber(local_stack: StackClients, request: pytest.FixtureRequest) -> Iterator[Subscriber]:
+    found = Subscriber(local_stack, f"downstream-{request.node.name[:40].replace('[', '-').replace(']', '')}")
+    yield found
+    found.close()
+
+
+def by_key(events: list[OutcomeEvent]) -> dict[str, list[OutcomeEvent]]:
+    found: dict[str, list[OutcomeEvent]] = {}
+    for event in events:
+        found.setdefault(str(event.detail["key"]), []).append(event)
+    return found
+
+
+def test_each_upload_gives_exactly_one_outcome_event(
+    local_stack: StackClients, subscriber: Subscriber, samples_dir: Path
+) -> None:
+    bucket = local_stack.info.intake_bucket
+    uploads = {
+        "events/bicycle one.png": (samples_dir / "bicycle-1.png").read_bytes(),
+        "events/motorcycle+two.png": (samples_dir / "motorcycle-2.png").read_bytes(),
+        "events/ünïcödé car.png": encode(car(seed=3), "PNG"),
+        "events/noise.png": encode(noise((1200, 900), seed=5), "PNG"),
+        "events/broken.jpg": (samples_dir / "broken.jpg").read_bytes(),
+        "events/notes.png": (samples_dir / "notes.png").read_bytes(),
+    }
+    for key, body in uploads.items():
+        local_stack.s3.put_object(Bucket=bucket, Key=key, Body=body)
+    ledger = wait(local_stack, set(uploads))
+    events = subscriber.drain(until=len(uploads))
+
+    seen = by_key(events)
+    assert set(seen) == set(uploads)
+    assert all(len(found) == 1 for found in seen.values()), {k: len(v) for k, v in seen.items()}
+    places = {IMAGE_ACCEPTED: "results", IMAGE_SENT_TO_REVIEW: "review", IMAGE_FAILED: "failed"}
+    for key, (event,) in seen.items():
+        (outcome,) = ledger.outcomes[key]
+        assert places[event.detail_type] == outcome.place, key
+        detail = event.parsed_detail()
+        assert (detail.bucket, detail.key) == (bucket, key)
+        head = local_stack.s3.head_object(Bucket=bucket, Key=key)
+        assert detail.version_id == head["VersionId"]
+        assert detail.outcome_id == outcome_id(bucket, key, detail.upload_id, event.detail_type)
+        if outcome.record is not None:
+            assert detail.upload_id == outcome.record.upload_id
+            assert detail.model_version == outcome.record.model_version
+    assert seen["events/broken.jpg"][0].detail["error"] == "CorruptImage"
+    assert seen["events/broken.jpg"][0].detail["step"] == "Serialize"
+    assert seen["events/notes.png"][0].detail["error"] == "NotAnImage"
+    assert seen["events/ünïcödé car.png"][0].detail_type == IMAGE_SENT_TO_REVIEW
+    assert seen["events/ünïcödé car.png"][0].detail["reason"] == "unrecognised"
+    assert Counter(e.detail_type for e in events)[IMAGE_ACCEPTED] >= 1
+
+
+def test_a_redelivered_upload_event_publishes_nothing_new(
+    local_stack: StackClients, subscriber: Subscriber, samples_dir: Path
+) -> None:
+    key = "events/delivered twice.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=(samples_dir / "bicycle-2.png").read_bytes()
+    )
+    wait(local_stack, {key})
+    assert len(subscriber.drain(until=1)) == 1
+    (first,) = executions_for(local_stack, key)
+    again = local_stack.stepfunctions.start_execution(
+        stateMachineArn=local_stack.info.state_machine_arn, name="events-redelivery-1", input=first["input"]
+    )
+    deadline = time.monotonic() + 30
+    status = "RUNNING"
+    while time.monotonic() < deadline and status == "RUNNING":
+        status = local_stack.stepfunctions.describe_execution(executionArn=again["executionArn"])["status"]
+        time.sleep(0.2)
+    assert status == "SUCCEEDED"
+    assert len(subscriber.drain(settle=3.0)) == 1
+
+
+def unpublished_count(local_stack: StackClients) -> float:
+    stats = local_stack.cloudwatch.get_metric_statistics(
+        Namespace="Scones",
+        MetricName="OutcomeEventsNotPublished",
+        Dimensions=[{"Name": "service", "Value": "scones"}],
+        StartTime=datetime.now(UTC) - timedelta(hours=1),
+        EndTime=datetime.now(UTC) + timedelta(minutes=5),
+        Period=3600,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    return sum(point["Sum"] for point in stats)
+
+
+@pytest.fixture
+def arm(local_stack: StackClients) -> Iterator[Any]:
+    state_file = stack.state_file(local_stack.info.port)
+
+    def arm_faults(*planned: faults.Fault) -> None:
+        faults.arm(state_file, list(planned))
+
+    yield arm_faults
+    faults.disarm(state_file)
+
+
+def test_a_failed_publication_is_retried(
+    local_stack: StackClients, subscriber: Subscriber, samples_dir: Path, arm: Any
+) -> None:
+    arm(faults.Fault(target="PutEvents", error="ThrottlingException", times=2))
+    key = "events/published on the third try.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=(samples_dir / "bicycle-1.png").read_bytes()
+    )
+    wait(local_stack, {key})
+    (event,) = subscriber.drain(until=1)
+    assert event.detail["key"] == key
+    assert failed_attempts(local_stack, key).count("EventBridge.FailedEntry") == 2
+
+
+def test_a_publication_that_keeps_failing_keeps_the_outcome_and_is_counted(
+    local_stack: StackClients, subscriber: Subscriber, samples_dir: Path, arm: Any
+) -> None:
+    before = unpublished_count(local_stack)
+    arm(faults.Fault(target="PutEvents", error="InternalFailure", times=3))
+    key = "events/never published.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=(samples_dir / "bicycle-1.png").read_bytes()
+    )
+    (outcome,) = wait(local_stack, {key}).outcomes[key]
+    assert outcome.place == "results"  # the outcome is kept
+    assert subscriber.drain(settle=3.0) == []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and unpublished_count(local_stack) < before + 1:
+        time.sleep(0.5)
+    assert unpublished_count(local_stack) == before + 1
+    (execution,) = executions_for(local_stack, key)
+    assert execution["status"] == "SUCCEEDED"
+
+
+def test_resolving_a_review_gives_exactly_one_image_reviewed(local_stack: StackClients, subscriber: Subscriber) -> None:
+    key = "events/to review ☀.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=encode(noise((800, 600), seed=9), "PNG")
+    )
+    wait(local_stack, {key})
+    (sent,) = subscriber.drain(until=1)
+    assert sent.detail_type == IMAGE_SENT_TO_REVIEW
+
+    scones(local_stack, "review", "resolve", key, "--label", "other", "--reviewer", "ana")
+    scones(local_stack, "review", "resolve", key, "--label", "other", "--reviewer", "ana")  # a repeat: unchanged
+
+    reviewed = subscriber.drain(until=2)[1:]
+    assert [e.detail_type for e in reviewed] == [IMAGE_REVIEWED]
+    detail = reviewed[0].parsed_detail()
+    assert detail.model_dump(include={"key", "upload_id", "version_id"}) == sent.parsed_detail().model_dump(
+        include={"key", "upload_id", "version_id"}
+    )
+    assert reviewed[0].detail["label"] == "other" and reviewed[0].detail["reviewer"] == "ana"
+    assert reviewed[0].detail["overridden"] is True and reviewed[0].detail["model_label"] == sent.detail["label"]
+
+
+def test_scones_events_prints_events_as_they_come(local_stack: StackClients, samples_dir: Path) -> None:
+    status = json.loads(scones(local_stack, "status", "--json").stdout)
+    assert status["event_bus_name"] == local_stack.info.event_bus_name
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "events", "--json", "--idle", "8"],
+        env=local_stack.cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watcher.stderr is not None
+        assert "Listening on" in watcher.stderr.readline()  # subscribed: what is published now is seen
+        key = "events/watched.png"
+        local_stack.s3.put_object(
+            Bucket=local_stack.info.intake_bucket, Key=key, Body=(samples_dir / "motorcycle-1.png").read_bytes()
+        )
+        out, _ = watcher.communicate(timeout=120)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    printed = [OutcomeEvent.model_validate_json(line) for line in out.splitlines()]
+    assert [e.detail["key"] for e in printed] == [key]
+    # The temporary subscription is gone.
+    rules = local_stack.info.client("events").list_rules(EventBusName=local_stack.info.event_bus_name)["Rules"]
+    assert not [r for r in rules if r["Name"].startswith("scones-events-")]
