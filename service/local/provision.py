@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -62,9 +63,11 @@ def _apply_bucket_properties(s3: Any, bucket: str, properties: dict[str, Any]) -
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
 
 
-def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None = None) -> StackInfo:
+def provision(
+    endpoint_url: str, region: str, parameters: dict[str, str] | None = None, template_path: Path | None = None
+) -> StackInfo:
     parameters = parameters or {}
-    template = _substitute_definitions(local_cloudformation_template(parameters, region))
+    template = _substitute_definitions(local_cloudformation_template(parameters, region, template_path))
     session = boto3.session.Session(region_name=region)
     cloudformation = session.client("cloudformation", endpoint_url=endpoint_url)
     cloudformation.create_stack(
