@@ -45,11 +45,12 @@ def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     """Template parameters come from the test module's STACK_PARAMETERS, if it sets them."""
     parameters = getattr(request.module, "STACK_PARAMETERS", None)
     template = getattr(request.module, "STACK_TEMPLATE", None)
+    iam = getattr(request.module, "STACK_IAM", "enforce")
     state = tmp_path_factory.mktemp("state")
     previous = os.environ.get("SCONES_STATE_DIR")
     os.environ["SCONES_STATE_DIR"] = str(state)
     try:
-        with stack.running(parameters=parameters, template=template(state) if template else None) as info:
+        with stack.running(parameters=parameters, iam=iam, template=template(state) if template else None) as info:
             yield StackClients(info)
         # Every call a function or the state machine made must be one its role in the template allows.
         assert info.access_log and info.deployed_roles
