@@ -24,11 +24,22 @@ def up(
     parameter: Annotated[
         list[str] | None, typer.Option("--parameter", help="Template parameter Key=Value (repeatable).")
     ] = None,
+    iam: Annotated[
+        str,
+        typer.Option(
+            "--iam",
+            help="enforce: each function and the state machine hold their own role (AccessDenied otherwise); "
+            "soft: log each violation with the statement that would allow it, and let it through.",
+        ),
+    ] = "enforce",
 ) -> None:
     """Start a local stack: moto server, the template deployed, the handlers in-process."""
     parameters = dict(item.split("=", 1) for item in parameter or [])
+    if iam not in ("enforce", "soft"):
+        console.print(f"[red]--iam is enforce or soft, not {iam!r}.[/red]")
+        raise typer.Exit(2)
     try:
-        found = stack.up(port, parameters=parameters)
+        found = stack.up(port, parameters=parameters, iam=iam)
     except stack.StackError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error

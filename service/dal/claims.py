@@ -22,6 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from service.dal.denials import access_denied, is_denied
 from service.domain.errors import DuplicateDelivery
 from service.domain.models import ObjectRef
 
@@ -63,4 +64,6 @@ def claim(
             raise DuplicateDelivery(
                 f"This upload of {ref.key!r} is already being processed by another execution."
             ) from error
+        if is_denied(error):
+            raise access_denied(error, "dynamodb:PutItem", f"table {table}") from error
         raise

@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from service.dal.denials import access_denied, is_denied
 from service.domain.errors import ObjectNotFound, ObjectTooLarge
 from service.domain.models import ObjectRef
 from service.domain.sizes import format_bytes
@@ -65,6 +66,10 @@ def _holds(s3_client: Any, bucket: str, key: str, version_id: str | None, etag: 
         head = s3_client.head_object(**request)
     except ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", ""))
+        if is_denied(exc):
+            # S3 answers 403, not 404, for a missing key too when the role may not list the bucket: denied is
+            # never taken for "not this key".
+            raise _denied_read(exc, bucket, key, version_id if versioned else None) from exc
         # A version id of another key can be refused as malformed (400) rather than unknown (404).
         if code in _MISSING or (versioned and code in {"400", "InvalidArgument", "BadRequest"}):
             return False
@@ -97,6 +102,8 @@ def read_object_capped(
             raise ObjectNotFound(
                 f"The object {what} no longer exists; it was deleted before it could be read."
             ) from exc
+        if is_denied(exc):
+            raise _denied_read(exc, bucket, key, version_id) from exc
         raise
 
     body = response["Body"]
@@ -121,6 +128,13 @@ def read_object_capped(
         content_type=response.get("ContentType"),
     )
     return data, meta
+
+
+def _denied_read(error: ClientError, bucket: str, key: str, version_id: str | None) -> Exception:
+    action = "s3:GetObjectVersion" if version_id else "s3:GetObject"
+    denied = access_denied(error, action, f"arn:aws:s3:::{bucket}/{key}")
+    hint = " (S3 also answers so for a missing key when the role may not s3:ListBucket)"
+    return type(denied)(str(denied) + hint)
 
 
 def _read_at_most(body: Any, limit: int) -> bytes:

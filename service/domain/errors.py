@@ -64,3 +64,8 @@ class DuplicateDelivery(SconesError):
 
 class ConfigurationError(SconesError):
     """The function's environment is missing or has an invalid setting (a deployment fault, not the upload's)."""
+
+
+class AccessDenied(SconesError):
+    """The function's role does not allow a call its step needs (a deployment fault: the role in the template
+    lacks a permission). The message names the action and the resource."""

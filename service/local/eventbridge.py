@@ -34,9 +34,20 @@ def _as_delivered(event: EventMessageType) -> dict[str, Any]:
     return delivered
 
 
-def _start_execution(state_machine_arn: str, event: dict[str, Any]) -> None:
+def _start_execution(state_machine_arn: str, event: dict[str, Any], role_arn: str | None = None) -> None:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from service.local import iam_access
+
+    if role_arn:
+        # EventBridge starts the execution with the target's role.
+        denied = iam_access.check(iam_access.Principal(role_arn, "events-rule"), "states:StartExecution",
+                                  [state_machine_arn])  # fmt: skip
+        if denied is not None:
+            log.error("could not start %s for event %s: %s", state_machine_arn, event.get("id"),
+                      iam_access.denial_message(iam_access.Principal(role_arn, "events-rule"), *denied))  # fmt: skip
+            return
 
     backend = stepfunctions_parser_backends[DEFAULT_ACCOUNT_ID][_region]
     try:
@@ -59,7 +70,7 @@ def delivering_to_step_functions(original: Callable[..., None]) -> Callable[...,
         others = []
         for target in self.targets:
             if ":states:" in target["Arn"] and ":stateMachine:" in target["Arn"]:
-                _executor.submit(_start_execution, target["Arn"], _as_delivered(original_event))
+                _executor.submit(_start_execution, target["Arn"], _as_delivered(original_event), target.get("RoleArn"))
             else:
                 others.append(target)
         if others:

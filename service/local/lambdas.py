@@ -29,7 +29,7 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from service.local import elastic, faults
+from service.local import elastic, faults, iam_access, role_credentials
 
 Handler = Callable[[dict[str, Any], Any], Any]
 HANDLER_MODULES = ("handlers.serialize", "handlers.classify", "handlers.filter", "handlers.review_api")
@@ -85,14 +85,26 @@ def _worker_start(endpoint_url: str, region: str) -> None:
     """A new container: metrics printed as EMF reach CloudWatch, and the code is imported before the first call."""
     from service.local.emf import EmfForwarder
 
+    # The forwarder stands for CloudWatch Logs, not the function: its client keeps the operator's credentials.
     sys.stdout = EmfForwarder(sys.stdout, endpoint_url, region)
+    role_credentials.install()
     for module in HANDLER_MODULES:
         importlib.import_module(module)
 
 
-def _worker_invoke(handler_path: str, payload: bytes | None, context_fields: dict[str, Any]) -> tuple[bytes, bool]:
+def _worker_invoke(
+    handler_path: str,
+    payload: bytes | None,
+    context_fields: dict[str, Any],
+    credentials: iam_access.Credentials | None = None,
+) -> tuple[bytes, bool]:
     context = LambdaContext(**{k: v for k, v in context_fields.items() if not k.startswith("_")})
-    return run_handler(resolve_handler(handler_path), payload, context)
+    # A worker runs one invocation at a time: the function's role holds for exactly this one.
+    role_credentials.assume(credentials)
+    try:
+        return run_handler(resolve_handler(handler_path), payload, context)
+    finally:
+        role_credentials.assume(None)
 
 
 def invoke(
@@ -127,15 +139,19 @@ def invoke_function(
         return error_payload(
             "Runtime.HandlerNotFound", f"{function_name} has no handler.", context.aws_request_id
         ), True
-    return _dispatch(function.handler, body, context)
+    role = getattr(function, "role", None)
+    credentials = iam_access.role_credentials(role, function.function_name) if role else None
+    return _dispatch(function.handler, body, context, credentials)
 
 
 class InProcessLambdaClient:
     """The `invoke` of a boto3 Lambda client, answered in this process: the state machine's Lambda tasks reach
     the same functions as over HTTP, without serialising, signing and parsing three requests per image."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, role_arn: str | None = None) -> None:
         self._region = region
+        #: The caller's role (the state machine's): its lambda:InvokeFunction is checked as the server would.
+        self._role_arn = role_arn
 
     def invoke(self, FunctionName: str, Payload: Any = None, Qualifier: str | None = None, **_: Any) -> dict[str, Any]:  # noqa: N803 - boto3's names
         from moto.awslambda.utils import get_backend
@@ -145,6 +161,16 @@ class InProcessLambdaClient:
         backend = get_backend(DEFAULT_ACCOUNT_ID, self._region)
         if not isinstance(backend, LambdaSimpleBackend):
             raise RuntimeError("The local stack runs moto's Lambda without Docker (LambdaSimpleBackend).")
+        if self._role_arn is not None:
+            function = backend.get_function(FunctionName, Qualifier)
+            principal = iam_access.Principal(self._role_arn, "states-execution")
+            denied = iam_access.check(principal, "lambda:InvokeFunction", [function.function_arn])
+            if denied is not None:
+                from botocore.exceptions import ClientError
+
+                message = iam_access.denial_message(principal, *denied)
+                error = {"Error": {"Code": "AccessDeniedException", "Message": message}}
+                raise ClientError(error, "Invoke")
         payload, errored = invoke_function(backend, FunctionName, Qualifier, body)
         response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(payload), "ExecutedVersion": "$LATEST"}
         if errored:
@@ -152,10 +178,12 @@ class InProcessLambdaClient:
         return response
 
 
-def _dispatch(handler_path: str, body: Any, context: LambdaContext) -> tuple[bytes, bool]:
+def _dispatch(
+    handler_path: str, body: Any, context: LambdaContext, credentials: iam_access.Credentials | None = None
+) -> tuple[bytes, bool]:
     assert _pool is not None, "lambdas.install() starts the workers"
     raw = body.encode() if isinstance(body, str) else body
-    future: Future[tuple[bytes, bool]] = _pool.submit(_worker_invoke, handler_path, raw, asdict(context))
+    future: Future[tuple[bytes, bool]] = _pool.submit(_worker_invoke, handler_path, raw, asdict(context), credentials)
     try:
         # The wait includes queueing for a worker, which Lambda never charges to a function: stretched.
         return future.result(timeout=elastic.stretched(context.timeout_seconds))

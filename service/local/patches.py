@@ -59,7 +59,7 @@ def _mismatch(patch: Patch) -> MotoMismatchError:
 
 
 def _patches(with_faults: bool) -> list[Patch]:
-    from service.local import cloudformation, elastic, eventbridge, faults, lambdas, s3events, speedups
+    from service.local import cloudformation, elastic, eventbridge, faults, iam_access, lambdas, s3events, speedups
 
     sfn = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
     found = [
@@ -79,6 +79,10 @@ def _patches(with_faults: bool) -> list[Patch]:
               elastic.state_timeout, "a state's timeout counts time spent queueing for a local worker"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
               lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
+        Patch("moto.core.authorization", "ActionAuthenticatorMixin._authenticate_and_authorize_action",
+              lambda _: iam_access.authorize,
+              "each principal holds its own role, with resource matching (moto's check matches actions only and "
+              "refuses the operator's keys)"),
     ]  # fmt: skip
     ddb, sqs = "moto.dynamodb.models", "moto.sqs.models"
     found += [
@@ -101,8 +105,12 @@ def _patches(with_faults: bool) -> list[Patch]:
         f"{sfn}.service.state_task_service_dynamodb",
         f"{sfn}.service.state_task_service_sqs",
         f"{sfn}.service.state_task_service_events",
+        f"{sfn}.service.state_task_service_sns",
+        f"{sfn}.service.state_task_service_sfn",
+        f"{sfn}.service.state_task_service_unsupported",
     ):
-        found.append(Patch(module, "boto_client_for", speedups.shared_clients, "one boto3 client per service"))
+        found.append(Patch(module, "boto_client_for", speedups.shared_clients,
+                           "one boto3 client per service and role, signed with the execution's role"))  # fmt: skip
     if with_faults:
         found += [
             Patch("moto.dynamodb.models", "DynamoDBBackend.put_item", faults.faulty_put_item,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -102,17 +103,19 @@ def _refers_to(node: Any, name: str) -> bool:
     )
 
 
-def provision(endpoint_url: str, region: str, parameters: dict[str, str] | None = None) -> StackInfo:
-    return provision_with_ids(endpoint_url, region, parameters)[0]
+def provision(
+    endpoint_url: str, region: str, parameters: dict[str, str] | None = None, template_path: Path | None = None
+) -> StackInfo:
+    return provision_with_ids(endpoint_url, region, parameters, template_path)[0]
 
 
 def provision_with_ids(
-    endpoint_url: str, region: str, parameters: dict[str, str] | None = None
+    endpoint_url: str, region: str, parameters: dict[str, str] | None = None, template_path: Path | None = None
 ) -> tuple[StackInfo, dict[str, str]]:
     """Deploys the stack; returns its outputs and every resource's id (physical id, or the pool's and the app
     client's) by logical id."""
     parameters = parameters or {}
-    template = _substitute_definitions(local_cloudformation_template(parameters, region))
+    template = _substitute_definitions(local_cloudformation_template(parameters, region, template_path))
     session = boto3.session.Session(region_name=region)
     ids = cognito.create_from_template(
         template,

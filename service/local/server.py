@@ -39,16 +39,28 @@ def _prepare_environment(port: int) -> str:
 
 
 def start(
-    port: int, parameters: dict[str, str] | None = None, state_file: Path | None = None
+    port: int,
+    parameters: dict[str, str] | None = None,
+    state_file: Path | None = None,
+    iam: str = "enforce",
+    template: Path | None = None,
 ) -> tuple[object, dict[str, object]]:
     """Starts the server in this process and deploys the stack; returns the server and the stack's status."""
     endpoint = _prepare_environment(port)
 
     from moto.server import ThreadedMotoServer
 
-    from service.local import eventbridge, faults, http_api, lambdas, patches
-    from service.local.provision import function_environment, provision_with_ids
+    from service.local import eventbridge, faults, http_api, iam_access, lambdas, patches
+    from service.local.provision import STACK_NAME, function_environment, provision_with_ids
 
+    access_log = state_file.with_suffix(".access.jsonl") if state_file is not None else None
+    if access_log is not None:
+        access_log.unlink(missing_ok=True)
+    iam_access.configure(iam, access_log)  # type: ignore[arg-type]  # checked there
+    # Denials and soft-mode violations go to the stack's log.
+    iam_log = logging.getLogger("scones.iam")
+    iam_log.setLevel(logging.INFO)
+    iam_log.addHandler(logging.StreamHandler())
     patches.install(with_faults=state_file is not None)
     if state_file is not None:
         faults.install(state_file)
@@ -62,7 +74,14 @@ def start(
         json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
         timeout=10,
     ).raise_for_status()
-    info, ids = provision_with_ids(endpoint, REGION, parameters)
+    info, ids = provision_with_ids(endpoint, REGION, parameters, template)
+    roles_file = state_file.with_suffix(".roles.json") if state_file is not None else None
+    if roles_file is not None:
+        import boto3
+
+        cloudformation = boto3.client("cloudformation", endpoint_url=endpoint, region_name=REGION)
+        resources = cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
+        roles_file.write_text(json.dumps(iam_access.deployed_roles(resources), indent=2), encoding="utf-8")
     # The workers that run the handlers start with the environment the template gives the functions.
     os.environ.update(function_environment(endpoint, REGION))
     # moto cannot run the HTTP API: the local stack serves it, in front of the same function, whose page signs
@@ -71,7 +90,14 @@ def start(
     os.environ["COGNITO_ENDPOINT"] = review_url.rstrip("/") + http_api.COGNITO_PATH
     lambdas.install(endpoint, REGION)
     info = info.model_copy(update={"review_url": review_url})
-    status = {"pid": os.getpid(), "port": port, **info.model_dump()}
+    status = {
+        "pid": os.getpid(),
+        "port": port,
+        **info.model_dump(),
+        "iam": iam,
+        "access_log": str(access_log) if access_log is not None else None,
+        "deployed_roles": str(roles_file) if roles_file is not None else None,
+    }
     return server, status
 
 
@@ -80,10 +106,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--state-file", type=Path, required=True)
     parser.add_argument("--parameter", action="append", default=[], help="Key=Value template parameter")
+    parser.add_argument("--iam", choices=["enforce", "soft"], default="enforce")
+    parser.add_argument("--template", type=Path, help="a copy of infra/template.yaml (beside it) to deploy instead")
     args = parser.parse_args()
     parameters = dict(item.split("=", 1) for item in args.parameter)
 
-    server, status = start(args.port, parameters, args.state_file)
+    server, status = start(args.port, parameters, args.state_file, args.iam, args.template)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import boto3
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import boto_client
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
@@ -23,21 +24,37 @@ _lock = threading.Lock()
 
 
 @cache
-def _client(region: str, service: str) -> Any:
+def _client(region: str, service: str, role_arn: str | None) -> Any:
     if service == "lambda":
         from service.local.lambdas import InProcessLambdaClient
 
-        return InProcessLambdaClient(region)
-    return boto_client.boto_client_for(region=region, service=service)
+        return InProcessLambdaClient(region, role_arn)
+    client = boto_client.boto_client_for(region=region, service=service)
+    if role_arn is None:
+        return client
+    # The execution's role, from the local STS: the state machine's own calls are checked against its policies.
+    from service.local.iam_access import role_credentials
+
+    issued = role_credentials(role_arn, "states-execution")
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=client.meta.endpoint_url,
+        config=client.meta.config,
+        aws_access_key_id=issued.access_key_id,
+        aws_secret_access_key=issued.secret_access_key,
+        aws_session_token=issued.session_token,
+    )
 
 
 def shared_clients(original: Any) -> Callable[..., Any]:
     """Replaces a task module's `boto_client_for` (moto's own, in `boto_client`, stays to build the clients)."""
 
     def shared_client(region: str, service: str, state_credentials: Any = None) -> Any:
-        # The local stack has one set of credentials: the client does not depend on the state's.
+        # One client per service and role (the execution's, or a task's own Credentials field).
+        role_arn = getattr(state_credentials, "role_arn", None)
         with _lock:
-            return _client(region, service)
+            return _client(region, service, role_arn)
 
     return shared_client
 

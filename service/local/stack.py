@@ -28,6 +28,12 @@ class StackError(RuntimeError):
 class LocalStackStatus(StackInfo):
     pid: int
     port: int
+    #: How the functions' and the state machine's roles are held: "enforce" (AccessDenied) or "soft" (logged).
+    iam: str = "enforce"
+    #: Every call a principal made (role, action, resource, allowed), one JSON line each.
+    access_log: str | None = None
+    #: The stack's roles as the template deployed them (logical id, role name, policies), for checking the log.
+    deployed_roles: str | None = None
 
 
 class _StateFiles(BaseModel):
@@ -79,8 +85,15 @@ def status(port: int = DEFAULT_PORT) -> LocalStackStatus:
     return found
 
 
-def up(port: int = DEFAULT_PORT, timeout: float = 120.0, parameters: dict[str, str] | None = None) -> LocalStackStatus:
-    """Starts a stack in the background and returns once it is ready to take uploads."""
+def up(
+    port: int = DEFAULT_PORT,
+    timeout: float = 120.0,
+    parameters: dict[str, str] | None = None,
+    iam: str = "enforce",
+    template: Path | None = None,
+) -> LocalStackStatus:
+    """Starts a stack in the background and returns once it is ready to take uploads (from `template`, a copy of
+    infra/template.yaml beside it, if given)."""
     files = _files(port)
     if files.state.exists():
         try:
@@ -97,7 +110,11 @@ def up(port: int = DEFAULT_PORT, timeout: float = 120.0, parameters: dict[str, s
         str(port),
         "--state-file",
         str(files.state),
+        "--iam",
+        iam,
     ]
+    if template is not None:
+        command += ["--template", str(template)]
     for key, value in (parameters or {}).items():
         command += ["--parameter", f"{key}={value}"]
     with files.log.open("wb") as log:
@@ -158,10 +175,15 @@ def log_path(port: int = DEFAULT_PORT) -> Path:
 
 
 @contextmanager
-def running(port: int | None = None, parameters: dict[str, str] | None = None) -> Iterator[LocalStackStatus]:
+def running(
+    port: int | None = None,
+    parameters: dict[str, str] | None = None,
+    iam: str = "enforce",
+    template: Path | None = None,
+) -> Iterator[LocalStackStatus]:
     """A stack for the duration of a block (demo, tests, benchmarks), on a free port unless one is given."""
     port = port or free_port()
-    found = up(port, parameters=parameters)
+    found = up(port, parameters=parameters, iam=iam, template=template)
     try:
         yield found
     finally:

@@ -53,6 +53,10 @@ def translate(template: dict[str, Any], parameters: dict[str, str], region: str)
     return transform(template, parameters, _OfflinePolicyLoader())
 
 
-def local_cloudformation_template(parameters: dict[str, str], region: str) -> dict[str, Any]:
-    template = inline_local_artifacts(load_template(), TEMPLATE_PATH.parent)
+def local_cloudformation_template(
+    parameters: dict[str, str], region: str, template_path: Path | None = None
+) -> dict[str, Any]:
+    """The template (infra/template.yaml, or a copy of it beside it) translated to plain CloudFormation."""
+    path = template_path or TEMPLATE_PATH
+    template = inline_local_artifacts(load_template(path), path.parent)
     return translate(template, parameters, region)

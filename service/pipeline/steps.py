@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from service.domain.errors import ObjectNotFound
+from service.domain.errors import AccessDenied, ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.domain.outcome_entries import outcome_entry
 from service.domain.policy import verdict
@@ -46,7 +46,7 @@ def serialize(
     dynamodb = client("dynamodb")
     try:
         key = resolve_key(s3, ref.bucket, key_candidates or (ref.key,), ref.version_id, ref.etag)
-    except ObjectNotFound:
+    except (ObjectNotFound, AccessDenied):
         claim(dynamodb, settings.idempotency_table, ref, ref.sequencer, execution, attempt)
         raise
     ref = ref.model_copy(update={"key": key})

@@ -10,6 +10,10 @@ from typing import Any
 import pytest
 
 from service.local import stack
+from tests import access_audit
+
+#: (calls, deployed roles) of every stack of the session.
+_session_calls: list[tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]] = []
 
 
 class StackClients:
@@ -40,12 +44,21 @@ class StackClients:
 def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackClients]:
     """Template parameters come from the test module's STACK_PARAMETERS, if it sets them."""
     parameters = getattr(request.module, "STACK_PARAMETERS", None)
+    template = getattr(request.module, "STACK_TEMPLATE", None)
+    iam = getattr(request.module, "STACK_IAM", "enforce")
     state = tmp_path_factory.mktemp("state")
     previous = os.environ.get("SCONES_STATE_DIR")
     os.environ["SCONES_STATE_DIR"] = str(state)
     try:
-        with stack.running(parameters=parameters) as info:
+        with stack.running(parameters=parameters, iam=iam, template=template(state) if template else None) as info:
             yield StackClients(info)
+        # Every call a function or the state machine made must be one its role in the template allows.
+        assert info.access_log and info.deployed_roles
+        recorded = access_audit.calls(Path(info.access_log))
+        _session_calls.append((recorded, access_audit.deployed_roles(Path(info.deployed_roles))))
+        if not getattr(request.module, "ROLES_CHANGED", False):
+            wrong = access_audit.violations(recorded, access_audit.deployed_roles(Path(info.deployed_roles)))
+            assert not wrong, "calls the template's roles do not allow:\n" + "\n".join(wrong)
     finally:
         if previous is None:
             os.environ.pop("SCONES_STATE_DIR", None)
@@ -56,3 +69,16 @@ def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 @pytest.fixture(scope="module")
 def samples_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "samples"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With SCONES_UNUSED_PERMISSIONS=FILE, writes the permissions the roles grant that no e2e call used (the
+    README's least-privilege list is kept from it)."""
+    target = os.environ.get("SCONES_UNUSED_PERMISSIONS")
+    if not target or not _session_calls:
+        return
+    recorded = [call for calls, _ in _session_calls for call in calls]
+    by_stack = [set(access_audit.unexercised(recorded, roles)) for _, roles in _session_calls]
+    # Role names differ per stack; a permission is unused when no stack of the session used it.
+    unused = sorted(set.intersection(*by_stack)) if by_stack else []
+    Path(target).write_text("\n".join(unused) + "\n", encoding="utf-8")

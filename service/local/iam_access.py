@@ -1,0 +1,294 @@
+"""Every principal of the stack holds its own role: requests signed with credentials the local STS issued are
+authorised against that role's current policies, with resource matching (service/local/iam_policy.py).
+
+- Each Lambda function runs with credentials of its role (the role on the deployed function), and the state
+  machine's tasks with the state machine's role, both issued by the local STS (AssumeRole), as on AWS.
+- Any other credentials are the operator's: the CLI, the tests, and any AWS client a user points at the stack keep
+  full access with whatever keys they use, as before (the local stack has no account to protect; what it checks is
+  the template's roles).
+- `enforce` (the default) answers a request the role does not allow with AccessDenied; `soft` lets it through and
+  logs it with the statement that would allow it.
+- Every principal's request is appended to an access log (one JSON line: role, action, resource, allowed), which
+  the tests check against the template's own policies.
+
+moto's check (`INITIAL_NO_AUTH_ACTION_COUNT`) would evaluate actions only and refuse every unknown key (the
+operator's too): `authorize` replaces it (service/local/patches.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from service.local import iam_policy, iam_resources
+
+log = logging.getLogger("scones.iam")
+
+Mode = Literal["enforce", "soft"]
+MODES: tuple[Mode, ...] = ("enforce", "soft")
+ACCOUNT = "123456789012"
+PARTITION = "aws"
+#: Issued credentials are renewed this long before they expire.
+_RENEW_BEFORE_S = 300
+_CREDENTIAL_SECONDS = 3600
+
+_mode: Mode = "enforce"
+_log_path: Path | None = None
+_lock = threading.Lock()
+_log_lock = threading.Lock()
+_issued: dict[str, tuple[float, Credentials]] = {}
+_statements: dict[tuple[str, str], list[iam_policy.Statement]] = {}
+_verdicts: dict[tuple[str, str, str, str], iam_policy.Verdict] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    role_arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role_arn: str
+    session_name: str
+
+    @property
+    def role_name(self) -> str:
+        return self.role_arn.rsplit("/", 1)[-1]
+
+    @property
+    def arn(self) -> str:
+        return f"arn:{PARTITION}:sts::{ACCOUNT}:assumed-role/{self.role_name}/{self.session_name}"
+
+
+def configure(mode: Mode, log_path: Path | None) -> None:
+    global _mode, _log_path
+    if mode not in MODES:
+        raise ValueError(f"IAM mode must be one of {', '.join(MODES)}, not {mode!r}.")
+    _mode, _log_path = mode, log_path
+
+
+def mode() -> Mode:
+    return _mode
+
+
+def role_credentials(role_arn: str, session_name: str) -> Credentials:
+    """Credentials of the role, from the local STS (AssumeRole), reused until shortly before they expire."""
+    from moto.sts.models import sts_backends
+
+    with _lock:
+        found = _issued.get(role_arn)
+        if found is not None and found[0] - time.time() > _RENEW_BEFORE_S:
+            return found[1]
+        sts = sts_backends[ACCOUNT][PARTITION]
+        role = sts.assume_role(
+            region_name="us-east-1",
+            role_session_name=session_name[:64],
+            role_arn=role_arn,
+            policy="",
+            duration=_CREDENTIAL_SECONDS,
+            external_id="",
+        )
+        issued = Credentials(role.access_key_id, role.secret_access_key, role.session_token, role_arn)
+        _issued[role_arn] = (time.time() + _CREDENTIAL_SECONDS, issued)
+        return issued
+
+
+def principal_of(access_key_id: str) -> Principal | None:
+    """The assumed role behind a key the local STS issued; None for any other key (the operator)."""
+    if not access_key_id.startswith("ASIA"):
+        return None
+    from moto.sts.models import sts_backends
+
+    assumed = sts_backends[ACCOUNT][PARTITION].get_assumed_role_from_access_key(access_key_id)
+    if assumed is None:
+        return None
+    return Principal(role_arn=assumed.role_arn, session_name=assumed.session_name)
+
+
+def _documents(role_name: str) -> dict[str, Any] | None:
+    """The role's current policies (inline and attached), by name; None if the role is gone."""
+    from moto.iam.models import iam_backends
+
+    iam = iam_backends[ACCOUNT][PARTITION]
+    role = iam.roles.get(next((rid for rid, r in iam.roles.items() if r.name == role_name), ""), None)
+    if role is None:
+        return None
+    documents: dict[str, Any] = dict(role.policies)
+    for arn, managed in role.managed_policies.items():
+        version = next((v for v in managed.versions if v.is_default), None)
+        if version is not None:
+            documents[arn] = version.document
+    return documents
+
+
+def statements_of(role_name: str) -> list[iam_policy.Statement]:
+    """The role's statements, parsed once per version of its policies (a changed policy is read again)."""
+    documents = _documents(role_name) or {}
+    fingerprint = repr(sorted(documents.items(), key=lambda item: item[0]))
+    key = (role_name, fingerprint)
+    found = _statements.get(key)
+    if found is None:
+        found = iam_policy.statements(documents)
+        with _lock:
+            for stale in [k for k in _statements if k[0] == role_name]:
+                del _statements[stale]
+            for stale_verdict in [k for k in _verdicts if k[0] == role_name]:
+                del _verdicts[stale_verdict]
+            _statements[key] = found
+    return found
+
+
+def decide(principal: Principal, action: str, resource: str) -> iam_policy.Verdict:
+    found = statements_of(principal.role_name)
+    key = (principal.role_name, str(id(found)), action, resource)
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        verdict = iam_policy.evaluate(found, action, resource)
+        _verdicts[key] = verdict
+    return verdict
+
+
+def record(principal: Principal, action: str, resource: str, verdict: iam_policy.Verdict) -> None:
+    if not verdict.allowed:
+        suggestion = json.dumps(iam_policy.allowing_statement(action, resource))
+        level = logging.WARNING if _mode == "soft" else logging.INFO
+        log.log(
+            level,
+            "%s: %s is not allowed %s on %s (%s); the statement that would allow it: %s",
+            "IAM violation (soft mode, let through)" if _mode == "soft" else "IAM denied",
+            principal.role_name,
+            action,
+            resource,
+            verdict.reason,
+            suggestion,
+        )
+    if _log_path is None:
+        return
+    line = json.dumps(
+        {
+            "role": principal.role_name,
+            "session": principal.session_name,
+            "action": action,
+            "resource": resource,
+            "allowed": verdict.allowed,
+        }
+    )
+    with _log_lock, _log_path.open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
+def denial_message(principal: Principal, action: str, resource: str, verdict: iam_policy.Verdict) -> str:
+    why = (
+        "with an explicit deny in an identity-based policy"
+        if verdict.statement is not None
+        else f"because no identity-based policy allows the {action} action"
+    )
+    return f"User: {principal.arn} is not authorized to perform: {action} on resource: {resource} {why}"
+
+
+def check(principal: Principal, action: str, resources: list[str]) -> tuple[str, str, iam_policy.Verdict] | None:
+    """Records each (action, resource); returns the first denial, or None when every one is allowed (or soft)."""
+    denied = None
+    for resource in resources:
+        verdict = decide(principal, action, resource)
+        record(principal, action, resource, verdict)
+        if not verdict.allowed and denied is None:
+            denied = (action, resource, verdict)
+    return None if _mode == "soft" else denied
+
+
+def _between(text: str, start: str, end: str) -> str:
+    return text.partition(start)[2].partition(end)[0]
+
+
+def _missing_object(bucket: str, key: str) -> bool:
+    from moto.s3.models import s3_backends
+
+    found = s3_backends[ACCOUNT][PARTITION].buckets.get(bucket)
+    return found is not None and found.keys.get(key) is None
+
+
+def _denied_error(service: str, message: str, headers: Mapping[str, str]) -> Exception:
+    from moto.core.exceptions import AccessDeniedError, JsonRESTError
+    from moto.s3.exceptions import S3AccessDeniedError
+
+    error: Exception
+    if service == "s3":
+        error = S3AccessDeniedError()
+        error.message = message
+        return error
+    if "json" in (headers.get("Content-Type") or headers.get("content-type") or ""):
+        error = JsonRESTError("AccessDeniedException", message)
+    else:
+        error = AccessDeniedError(user_arn="", action="")
+        # moto's error takes a user and an action; IAM's message also names the resource and the reason.
+        super(AccessDeniedError, error).__init__("AccessDenied", message)
+    error.code = 403
+    return error
+
+
+def authorize(response: Any, iam_request_cls: type, resource: str = "*") -> None:
+    """Replaces `ActionAuthenticatorMixin._authenticate_and_authorize_action` (moto's server calls it for every
+    request, with the S3 resource where moto knows one)."""
+    headers = response.headers
+    authorization = headers.get("Authorization") or ""
+    access_key_id = _between(authorization, "Credential=", "/")
+    principal = principal_of(access_key_id) if access_key_id else None
+    if principal is None:
+        return  # the operator, or an unsigned call (Cognito's InitiateAuth...)
+    from urllib.parse import urlparse
+
+    path = response.raw_path
+    query = urlparse(response.uri).query
+    request = iam_request_cls(
+        account_id=response.current_account,
+        method=response.method,
+        path=path + ("?" + query if query else ""),
+        data=response.data,
+        body=response.raw_body,
+        headers=headers,
+        action=response._get_action(),
+    )
+    request.check_signature()
+    signing_service, operation = request._action.split(":", 1)
+    versioned = "versionId" in (response.querystring or {})
+    action = iam_resources.iam_action(signing_service, operation, versioned)
+    region = getattr(response, "region", None) or "us-east-1"
+    if signing_service == "s3":
+        arns = [resource]
+    else:
+        arns = iam_resources.resources(signing_service, operation, response, region, response.current_account)
+    denied = check(principal, action, arns)
+    if denied is None and signing_service == "s3" and action in {"s3:GetObject", "s3:GetObjectVersion"}:
+        # S3 answers 403, not 404, for a missing key to a caller that may not list the bucket.
+        bucket, _, key = resource.removeprefix("arn:aws:s3:::").partition("/")
+        if key and _missing_object(bucket, key):
+            denied = check(principal, "s3:ListBucket", [f"arn:aws:s3:::{bucket}"])
+    if denied is not None:
+        action, arn, verdict = denied
+        raise _denied_error(signing_service, denial_message(principal, action, arn, verdict), headers)
+
+
+def deployed_roles(stack_resources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each role of the stack as the template deployed it, by logical id: its name and policies (the statements the
+    access log is checked against, whatever is changed later)."""
+    roles = {}
+    for resource in stack_resources:
+        if resource.get("ResourceType") != "AWS::IAM::Role":
+            continue
+        name = resource["PhysicalResourceId"].rsplit("/", 1)[-1]
+        documents = _documents(name) or {}
+        roles[resource["LogicalResourceId"]] = {
+            "role_name": name,
+            "policies": {k: json.loads(v) if isinstance(v, str) else v for k, v in documents.items()},
+        }
+    return roles

@@ -1,0 +1,157 @@
+"""Evaluates identity policies the way IAM does for one principal: actions AND resources, with wildcards.
+
+moto's own check (moto/iam/access_control.py) matches actions only ("Resource and Condition parts" are a TODO), so
+a role allowed `dynamodb:PutItem` on one table could write every table. The maintained libraries on PyPI either
+expand and minimise policies without evaluating a request (policyuniverse), or evaluate it but match ARNs without
+case (principalmapper, unreleased since 2022), where IAM compares resources case-sensitively. The rules are few, so
+they are written here, to the letter of IAM's evaluation logic for identity policies within one account:
+
+- an explicit Deny in any statement wins; else an Allow is needed; else the request is implicitly denied;
+- `Action`/`NotAction` match case-insensitively, `Resource`/`NotResource` case-sensitively, `*` and `?` as
+  wildcards (multi-part ARNs included: `*` spans colons and slashes);
+- a statement with a `Condition` applies only when every condition holds for the request's context; the
+  operators below are the ones IAM documents for strings, ARNs and booleans (an operator it does not know makes
+  the statement not apply, so an Allow is never granted on a condition that was not checked).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+Document = Mapping[str, Any]
+
+
+@lru_cache(maxsize=4096)
+def _pattern(glob: str, case_sensitive: bool) -> re.Pattern[str]:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
+    return re.compile(f"^{regex}$", 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
+
+
+def matches(glob: str, value: str, case_sensitive: bool = True) -> bool:
+    return _pattern(glob, case_sensitive).match(value) is not None
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _string_condition(operator: str, wanted: list[str], values: list[str]) -> bool:
+    base = operator.removesuffix("IfExists")
+    negated = base.startswith("StringNot") or base.startswith("ArnNot")
+    # ARN operators take wildcards whether they are "Equals" or "Like".
+    like = base.endswith("Like") or base.startswith("Arn")
+    ignore_case = base.endswith("IgnoreCase")
+    hit = any(
+        matches(w, v, case_sensitive=not ignore_case) if like else (w.lower() == v.lower() if ignore_case else w == v)
+        for w in wanted
+        for v in values
+    )
+    return not hit if negated else hit
+
+
+def _condition_holds(conditions: Mapping[str, Mapping[str, Any]], context: Mapping[str, list[str]]) -> bool:
+    lowered = {key.lower(): values for key, values in context.items()}
+    for operator, tests in conditions.items():
+        for key, wanted_value in tests.items():
+            wanted = [str(w).lower() if isinstance(w, bool) else str(w) for w in _listed(wanted_value)]
+            values = lowered.get(key.lower())
+            base = operator.removesuffix("IfExists")
+            if operator == "Null":
+                if (values is None) != (wanted[0].lower() == "true"):
+                    return False
+                continue
+            if values is None:
+                if operator.endswith("IfExists"):
+                    continue
+                return False
+            if base == "Bool":
+                if not any(v.lower() == w.lower() for v in values for w in wanted):
+                    return False
+            elif base.startswith("String") or base.startswith("Arn"):
+                if not _string_condition(base, wanted, values):
+                    return False
+            else:
+                return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement of a policy, with where it came from (the policy's name)."""
+
+    policy: str
+    body: Mapping[str, Any]
+
+    @property
+    def effect(self) -> str:
+        return str(self.body.get("Effect", ""))
+
+    def applies(self, action: str, resource: str, context: Mapping[str, list[str]]) -> bool:
+        body = self.body
+        if "Action" in body:
+            if not any(matches(a, action, case_sensitive=False) for a in _listed(body["Action"])):
+                return False
+        elif "NotAction" in body:
+            if any(matches(a, action, case_sensitive=False) for a in _listed(body["NotAction"])):
+                return False
+        else:
+            return False
+        if "Resource" in body:
+            if not any(matches(r, resource) for r in _listed(body["Resource"])):
+                return False
+        elif "NotResource" in body:
+            if any(matches(r, resource) for r in _listed(body["NotResource"])):
+                return False
+        else:
+            return False
+        return "Condition" not in body or _condition_holds(body["Condition"], context)
+
+    def describe(self) -> str:
+        return f"{self.policy}: {json.dumps(dict(self.body), sort_keys=True)}"
+
+
+def statements(policies: Mapping[str, Document | str]) -> list[Statement]:
+    """Every statement of the given policy documents (by policy name), as dicts or JSON."""
+    found: list[Statement] = []
+    for name, document in policies.items():
+        parsed = json.loads(document) if isinstance(document, str) else document
+        found += [Statement(name, body) for body in _listed(parsed.get("Statement", []))]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    #: The statement that decided: the explicit Deny, or an Allow; None for an implicit deny.
+    statement: Statement | None = None
+
+    @property
+    def reason(self) -> str:
+        if self.allowed:
+            return "allowed"
+        return "explicitly denied" if self.statement is not None else "no identity-based policy allows it"
+
+
+def evaluate(
+    found: Iterable[Statement], action: str, resource: str, context: Mapping[str, list[str]] | None = None
+) -> Verdict:
+    context = context or {}
+    allow: Statement | None = None
+    for statement in found:
+        if not statement.applies(action, resource, context):
+            continue
+        if statement.effect == "Deny":
+            return Verdict(False, statement)
+        if statement.effect == "Allow" and allow is None:
+            allow = statement
+    return Verdict(allow is not None, allow)
+
+
+def allowing_statement(action: str, resource: str) -> dict[str, Any]:
+    """The smallest statement that would allow the request (what soft mode suggests)."""
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
