@@ -302,12 +302,11 @@ def check_roles(
                 denied.append(f"{principal}: {need.resource} is not in the stack")
                 continue
             resource_arn = resolver.arn(need)
-            for action in need.actions:
-                checked += 1
-                decision = checker.decide(role_arn, action, resource_arn)
-                if not decision.allowed:
-                    role = role_arn.rsplit("/", 1)[-1]
-                    denied.append(f"{principal} (role {role}) may not {action} on {resource_arn} ({need.why})")
+            checked += len(need.actions)
+            refused = [a for a in need.actions if not checker.decide(role_arn, a, resource_arn).allowed]
+            if refused:
+                role = role_arn.rsplit("/", 1)[-1]
+                denied.append(f"{principal} (role {role}) may not {', '.join(refused)} on {resource_arn} ({need.why})")
     if denied:
         return Check(name="roles", status="fail", detail="; ".join(denied))
     return Check(
