@@ -297,18 +297,20 @@ def check_roles(
             denied.append(f"{principal}: not in the stack")
             continue
         role_arn = resolver.role_of(principal)
+        refused: list[str] = []
         for need in principal_needs:
             if need.resource not in stack.resources:
-                denied.append(f"{principal}: {need.resource} is not in the stack")
+                refused.append(f"{need.resource} (not in the stack)")
                 continue
             resource_arn = resolver.arn(need)
             checked += len(need.actions)
-            refused = [a for a in need.actions if not checker.decide(role_arn, a, resource_arn).allowed]
-            if refused:
-                role = role_arn.rsplit("/", 1)[-1]
-                denied.append(f"{principal} (role {role}) may not {', '.join(refused)} on {resource_arn} ({need.why})")
+            actions = [a for a in need.actions if not checker.decide(role_arn, a, resource_arn).allowed]
+            if actions:
+                refused.append(f"{', '.join(actions)} on {resource_arn}")
+        if refused:
+            denied.append(f"{principal} (role {role_arn.rsplit('/', 1)[-1]}) may not: {'; '.join(refused)}")
     if denied:
-        return Check(name="roles", status="fail", detail="; ".join(denied))
+        return Check(name="roles", status="fail", detail=" | ".join(denied))
     return Check(
         name="roles",
         status="ok",

@@ -79,7 +79,7 @@ def test_doctor_fails_naming_the_role_once_serialize_loses_its_policies(local_st
     status, checks, stderr = doctor(local_stack)
     assert status == 1
     assert checks["roles"]["status"] == "fail"
-    assert f"SerializeFunction (role {role}) may not s3:GetObject, s3:GetObjectVersion on" in checks["roles"]["detail"]
+    assert f"SerializeFunction (role {role}) may not: s3:GetObject, s3:GetObjectVersion on" in checks["roles"]["detail"]
     assert "dynamodb:PutItem" in checks["roles"]["detail"]
     assert "roles" in stderr.removeprefix("Failed: ")
     # The other principals still hold what they need.

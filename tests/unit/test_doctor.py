@@ -205,7 +205,7 @@ def test_a_role_that_lacks_an_action_is_named_with_the_action_and_resource() -> 
     assert ok.status == "ok" and "2 actions" in ok.detail
     refused = doctor.check_roles(stack, resolver, FakeChecker({("FnRole", "s3:GetObjectVersion")}), needs)
     assert refused.status == "fail"
-    assert refused.detail == "Fn (role FnRole) may not s3:GetObjectVersion on arn:aws:test:::Bucket (reads)"
+    assert refused.detail == "Fn (role FnRole) may not: s3:GetObjectVersion on arn:aws:test:::Bucket"
     gone = doctor.check_roles(_stack(), resolver, FakeChecker(set()), needs)
     assert gone.status == "fail" and "Fn: not in the stack" in gone.detail
 
