@@ -11,6 +11,7 @@ from typing import Any
 
 from service.dal.queues import Queue
 from service.domain.probe import PROBE_MARKER
+from service.local import faults, stack
 from service.ops.template_file import load_template
 from tests.e2e.conftest import StackClients
 
@@ -66,6 +67,24 @@ def test_doctor_passes_on_a_fresh_stack_and_leaves_no_trace(local_stack: StackCl
     report = scones(local_stack, "report", "--out", str(tmp_path / "report"))
     shown = "".join(p.read_text(errors="replace") for p in (tmp_path / "report").glob("*.html"))
     assert report.stdout.startswith("0 inferences") and PROBE_MARKER not in shown
+
+
+def test_a_probe_that_lands_in_the_failed_queue_fails_with_its_cause_and_is_removed(local_stack: StackClients) -> None:
+    state_file = stack.state_file(local_stack.info.port)
+    faults.arm(state_file, [faults.Fault(target="Serialize", error="AccessDenied", message="no s3:GetObject")])
+    try:
+        status, checks, stderr = doctor(local_stack)
+    finally:
+        faults.disarm(state_file)
+    assert status == 1 and stderr.strip() == "Failed: probe."
+    assert checks["probe"] == {
+        "name": "probe",
+        "status": "fail",
+        "detail": "failed at Serialize with AccessDenied: no s3:GetObject",
+    }
+    assert checks["failed queue"]["status"] == "ok"  # measured after the probe's message was removed
+    assert scones(local_stack, "failed", "list", "--json").stdout.strip() == ""
+    assert Queue(local_stack.sqs, local_stack.info.failed_queue_url).depth() == 0
 
 
 def test_doctor_fails_naming_the_role_once_serialize_loses_its_policies(local_stack: StackClients) -> None:
