@@ -262,10 +262,29 @@ class ArnResolver:
             attributes = self._clients("sqs").get_queue_attributes(QueueUrl=physical, AttributeNames=["QueueArn"])
             return str(attributes["Attributes"]["QueueArn"])
         if resource.type == "AWS::Lambda::Function":
-            return str(self._clients("lambda").get_function_configuration(FunctionName=physical)["FunctionArn"])
+            configuration = self._function(physical)
+            function_arn = str(configuration["FunctionArn"])
+            if need.scope == "endpoint" and need.environment:
+                _, partition, _, region, account, *_ = function_arn.split(":")
+                name = configuration.get("Environment", {}).get("Variables", {}).get(need.environment, "")
+                return f"arn:{partition}:sagemaker:{region}:{account}:endpoint/{name.lower()}"
+            return function_arn
         if physical.startswith("arn:"):
             return physical
         raise ValueError(f"no ARN known for {need.resource} ({resource.type})")
+
+    def _function(self, name: str) -> dict[str, Any]:
+        return dict(self._clients("lambda").get_function_configuration(FunctionName=name))
+
+    def applies(self, principal: str, need: Need) -> bool:
+        """Whether a need holds for this deployment (a function's settings may make it moot)."""
+        if not need.when:
+            return True
+        resource = self._stack.resources[principal]
+        if resource.type != "AWS::Lambda::Function":
+            return True
+        variables = self._function(resource.physical_id).get("Environment", {}).get("Variables", {})
+        return all(variables.get(name) == value for name, value in need.when.items())
 
     def role_of(self, principal: str) -> str:
         resource = self._stack.resources[principal]
@@ -292,6 +311,7 @@ def check_roles(
     """Each principal's role allows every action its step needs, on the stack's own resources."""
     denied: list[str] = []
     checked = 0
+    roles: set[str] = set()
     for principal, principal_needs in needs.items():
         if principal not in stack.resources:
             denied.append(f"{principal}: not in the stack")
@@ -302,8 +322,11 @@ def check_roles(
             if need.resource not in stack.resources:
                 refused.append(f"{need.resource} (not in the stack)")
                 continue
+            if not resolver.applies(principal, need):
+                continue
             resource_arn = resolver.arn(need)
             checked += len(need.actions)
+            roles.add(role_arn)
             actions = [a for a in need.actions if not checker.decide(role_arn, a, resource_arn).allowed]
             if actions:
                 refused.append(f"{', '.join(actions)} on {resource_arn}")
@@ -314,7 +337,7 @@ def check_roles(
     return Check(
         name="roles",
         status="ok",
-        detail=f"{len(needs)} roles allow the {checked} actions their steps need ({checker.method})",
+        detail=f"{len(roles)} roles allow the {checked} actions their steps need ({checker.method})",
     )
 
 

@@ -11,8 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-#: "arn": the resource's own ARN; "objects": an object in the bucket (the probe's key); "index": a table's index.
-Scope = Literal["arn", "objects", "index"]
+#: "arn": the resource's own ARN; "objects": an object in the bucket (the probe's key); "index": a table's index;
+#: "endpoint": the SageMaker endpoint that the function's environment variable `environment` names.
+Scope = Literal["arn", "objects", "index", "endpoint"]
 
 
 class Need(BaseModel):
@@ -21,6 +22,9 @@ class Need(BaseModel):
     resource: str
     scope: Scope = "arn"
     index: str | None = None
+    environment: str | None = None
+    #: The need applies only when the principal's environment holds these values (a function's settings).
+    when: dict[str, str] = {}
     why: str
 
 
@@ -33,6 +37,11 @@ NEEDS: dict[str, tuple[Need, ...]] = {
         Need(actions=("s3:ListBucket",), resource="IntakeBucket",
              why="a missing key answers 404 (ObjectNotFound), not 403"),
         Need(actions=("dynamodb:PutItem",), resource="IdempotencyTable", why="claims the write before anything else"),
+    ),
+    "ClassifyFunction": (
+        Need(actions=("sagemaker:InvokeEndpoint",), resource="ClassifyFunction", scope="endpoint",
+             environment="SAGEMAKER_ENDPOINT_NAME", when={"MODEL_BACKEND": "sagemaker"},
+             why="asks the endpoint (with ModelBackend=sagemaker)"),
     ),
     "PipelineStateMachine": (
         Need(actions=("lambda:InvokeFunction",), resource="SerializeFunction", why="runs the Serialize step"),

@@ -24,8 +24,8 @@ def scones(stack: StackClients, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def doctor(stack: StackClients) -> tuple[int, dict[str, dict[str, str]], str]:
-    done = scones(stack, "doctor", "--json")
+def doctor(stack: StackClients, *args: str) -> tuple[int, dict[str, dict[str, str]], str]:
+    done = scones(stack, "doctor", "--json", *args)
     report = json.loads(done.stdout)
     return done.returncode, {c["name"]: c for c in report["checks"]}, done.stderr
 

@@ -183,6 +183,9 @@ class FakeResolver:
     def arn(self, need: Need) -> str:
         return f"arn:aws:test:::{need.resource}"
 
+    def applies(self, principal: str, need: Need) -> bool:
+        return need.when != {"MODE": "off"}
+
 
 class FakeChecker(doctor.PermissionChecker):
     method = "a test"
@@ -195,7 +198,12 @@ class FakeChecker(doctor.PermissionChecker):
 
 
 def test_a_role_that_lacks_an_action_is_named_with_the_action_and_resource() -> None:
-    needs = {"Fn": (Need(actions=("s3:GetObject", "s3:GetObjectVersion"), resource="Bucket", why="reads"),)}
+    needs = {
+        "Fn": (
+            Need(actions=("s3:GetObject", "s3:GetObjectVersion"), resource="Bucket", why="reads"),
+            Need(actions=("s3:PutObject",), resource="Bucket", when={"MODE": "off"}, why="moot here"),
+        )
+    }
     stack = _stack(
         Fn=Resource(type="AWS::Lambda::Function", physical_id="fn"),
         Bucket=Resource(type="AWS::S3::Bucket", physical_id="b"),
@@ -322,3 +330,24 @@ def test_the_review_api_must_refuse_a_request_without_a_token(answering: Any) ->
     open_door = doctor.check_review_api(answering(200))
     assert open_door.status == "fail" and "answered 200, not 401" in open_door.detail
     assert doctor.check_review_api("http://127.0.0.1:9/").status == "fail"
+
+
+class FakeLambda:
+    def get_function_configuration(self, FunctionName: str) -> dict[str, Any]:  # noqa: N803
+        variables = {"MODEL_BACKEND": "sagemaker", "SAGEMAKER_ENDPOINT_NAME": "scones-endpoint"}
+        return {
+            "FunctionArn": f"arn:aws:lambda:eu-west-1:123456789012:function:{FunctionName}",
+            "Role": f"arn:aws:iam::123456789012:role/{FunctionName}-role",
+            "Environment": {"Variables": variables},
+        }
+
+
+def test_the_classify_role_needs_its_endpoint_only_with_the_sagemaker_backend() -> None:
+    stack = _stack(ClassifyFunction=Resource(type="AWS::Lambda::Function", physical_id="classify"))
+    resolver = doctor.ArnResolver(lambda service: FakeLambda(), stack, "probe.png")
+    (need,) = NEEDS["ClassifyFunction"]
+    assert resolver.applies("ClassifyFunction", need)
+    assert resolver.arn(need) == "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/scones-endpoint"
+    assert resolver.role_of("ClassifyFunction") == "arn:aws:iam::123456789012:role/classify-role"
+    onnx = need.model_copy(update={"when": {"MODEL_BACKEND": "onnx"}})
+    assert not resolver.applies("ClassifyFunction", onnx)
