@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from service.domain import metric_names
 from service.domain.models import FilterInput
 from service.pipeline import steps
-from service.pipeline.observability import logger, metrics, tracer
+from service.pipeline.observability import logger, metrics, tag_probe, tracer
 from service.pipeline.settings import filter_settings
 
 filter_settings()  # a misconfigured function fails at start-up, naming the variable
@@ -22,6 +22,7 @@ filter_settings()  # a misconfigured function fails at start-up, naming the vari
 def handler(event: FilterInput, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(event.image.key)
     logger.append_keys(bucket=event.image.bucket, key=event.image.key)
+    tag_probe(event.image.key)
     settings = filter_settings()
     decision = steps.decide(
         event.image, event.prediction, settings.threshold(), settings.recognition(), audit_rate=settings.audit_rate

@@ -10,7 +10,7 @@ from service.domain import metric_names
 from service.domain.errors import DuplicateDelivery, SconesError
 from service.pipeline import steps
 from service.pipeline.events import SerializeInput, claim_attempt, event_time, key_candidates, object_ref
-from service.pipeline.observability import logger, metrics, tracer
+from service.pipeline.observability import logger, metrics, tag_probe, tracer
 from service.pipeline.settings import serialize_settings
 
 serialize_settings()  # a misconfigured function fails at start-up, naming the variable
@@ -27,6 +27,7 @@ def handler(request: SerializeInput, context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(ref.key)
     logger.append_keys(bucket=ref.bucket, key=ref.key)
     tracer.put_annotation("key", ref.key)
+    tag_probe(ref.key)
     metrics.add_metric(name=metric_names.IMAGES_RECEIVED, unit=MetricUnit.Count, value=1)
     try:
         image = steps.serialize(

@@ -5,7 +5,7 @@ import importlib
 # One entry per module; add new command modules here.
 COMMAND_MODULES = (
     "stack", "upload", "results", "metrics", "predict", "review", "threshold", "failed", "backfill", "logs", "report",
-    "cost", "reviewers", "events",
+    "cost", "reviewers", "events", "doctor",
 )  # fmt: skip
 
 for _name in COMMAND_MODULES:

@@ -12,6 +12,7 @@ from boto3.dynamodb.types import TypeSerializer
 
 from service.dal.pages import pages
 from service.domain.models import ResultRecord, format_utc
+from service.domain.probe import is_probe
 
 LABEL_INDEX = "by-label"
 
@@ -122,18 +123,26 @@ class ResultsTable:
         if values:
             serializer = TypeSerializer()
             kwargs["ExpressionAttributeValues"] = {name: serializer.serialize(v) for name, v in values.items()}
-        return [ResultRecord.from_dynamodb(item) for page in pages(reader, kwargs) for item in page["Items"]]
+        # `scones doctor`'s probes are nobody's results (a key read directly, with for_key, still finds them).
+        return [
+            ResultRecord.from_dynamodb(item)
+            for page in pages(reader, kwargs)
+            for item in page["Items"]
+            if not is_probe(item["key"]["S"])
+        ]
 
     def model_confidences(self) -> list[tuple[str, float]]:
         """(route, the model's confidence) of every record: a person's record keeps the model's beside its own."""
         kwargs: dict[str, Any] = {
             "TableName": self._table_name,
-            "ProjectionExpression": "#route, confidence, model_confidence",
-            "ExpressionAttributeNames": {"#route": "route"},
+            "ProjectionExpression": "#key, #route, confidence, model_confidence",
+            "ExpressionAttributeNames": {"#key": "key", "#route": "route"},
         }
         found: list[tuple[str, float]] = []
         for page in pages(self._client.scan, kwargs):
             for item in page["Items"]:
+                if is_probe(item["key"]["S"]):
+                    continue
                 value = item.get("model_confidence") or item.get("confidence") or {"N": "0"}
                 found.append((item.get("route", {}).get("S", "accept"), float(value["N"])))
         return found

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from service.dal.pages import pages
 from service.domain.models import ResultRecord, format_utc
+from service.domain.probe import PROBE_MARKER, is_probe
 from service.domain.review_items import PENDING, ReviewItem
 
 AGE_INDEX = "pending-by-age"
@@ -108,6 +109,8 @@ class ReviewsTable:
             kwargs["Limit"] = min(1000, max(2 * missing, 50)) if filters else missing
             answer = self._client.query(**kwargs)
             for item in answer["Items"]:
+                if is_probe(item["key"]["S"]):
+                    continue  # `scones doctor`'s probe: not for people
                 found.append(item)
                 if len(found) == limit:
                     return [ReviewItem.from_dynamodb(i) for i in found], _cursor_after(item, index)
@@ -129,8 +132,9 @@ class ReviewsTable:
             "TableName": self.name,
             "IndexName": AGE_INDEX,
             "KeyConditionExpression": "#pending = :pending",
-            "ExpressionAttributeNames": {"#pending": "pending"},
-            "ExpressionAttributeValues": {":pending": {"S": PENDING}},
+            "ExpressionAttributeNames": {"#pending": "pending", "#key": "key"},
+            "ExpressionAttributeValues": {":pending": {"S": PENDING}, ":probe": {"S": PROBE_MARKER}},
+            "FilterExpression": "NOT contains(#key, :probe)",
             "Select": "COUNT",
         }
         return sum(int(page["Count"]) for page in pages(self._client.query, kwargs))

@@ -75,3 +75,8 @@ def _client(service: str, region: str, endpoint_url: str | None) -> Any:
             aws_secret_access_key="local",
         )
     return boto3.client(service, region_name=region)
+
+
+def stack_client(service: str, region: str, endpoint_url: str | None = None) -> Any:
+    """A client for a stack known only by name so far (its outputs not read yet)."""
+    return _client(service, region, endpoint_url)

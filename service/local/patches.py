@@ -60,6 +60,8 @@ def _mismatch(patch: Patch) -> MotoMismatchError:
 
 def _patches(with_faults: bool) -> list[Patch]:
     from service.local import cloudformation, elastic, eventbridge, faults, iam_access, lambdas, s3events, speedups
+    from service.local.iam_documents import policy_as_json
+    from service.local.s3notifications import with_event_bridge
 
     sfn = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
     found = [
@@ -67,6 +69,10 @@ def _patches(with_faults: bool) -> list[Patch]:
               "one event per write: a completed multipart upload also notified a Put"),
         Patch("moto.s3.notifications", "_send_event_bridge_message", lambda _: s3events.send_event_bridge_message,
               "S3's event shape: reason, a sequencer per write, ISO time, etag"),
+        Patch("moto.s3.responses", "S3Response.get_bucket_notification", with_event_bridge,
+              "moto's answer leaves out the bucket's EventBridgeConfiguration"),
+        Patch("moto.iam.models", "Role.put_policy", policy_as_json,
+              "a role's inline policies from CloudFormation were kept as Python dicts, not JSON"),
         Patch("moto.events.models", "Rule.send_to_targets", eventbridge.delivering_to_step_functions,
               "moto's EventBridge does not start Step Functions targets"),
         Patch("moto.awslambda_simple.models", "LambdaSimpleBackend.invoke", lambda _: lambdas.invoke,

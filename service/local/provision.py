@@ -11,6 +11,7 @@ import boto3
 
 from service.dal.stack import DEFAULT_STACK_NAME, StackInfo
 from service.local import cognito
+from service.local.alarms import create_alarms
 from service.local.template import local_cloudformation_template
 
 STACK_NAME = DEFAULT_STACK_NAME
@@ -143,6 +144,7 @@ def provision_with_ids(
     for logical_id, properties in _buckets(template).items():
         _apply_bucket_properties(s3, physical[logical_id], properties)
     _register_for_execution(region)
+    create_alarms(session.client("cloudwatch", endpoint_url=endpoint_url), template, STACK_NAME, region)
     return stack_info(endpoint_url, region), {**physical, **ids}
 
 

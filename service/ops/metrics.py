@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from service.domain import metric_names
+from service.domain.probe import PROBE_DIMENSION
 
 # Measurements are shown as averages; everything else is a count and shown as a sum.
 MEASUREMENTS = {metric_names.CONFIDENCE, metric_names.INFERENCE_LATENCY, metric_names.IMAGE_BYTES}
@@ -65,6 +66,8 @@ def _summaries(cloudwatch: Any, namespace: str, since: datetime) -> dict[str, Me
     for page in cloudwatch.get_paginator("list_metrics").paginate(Namespace=namespace):
         for metric in page["Metrics"]:
             dimensions = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))
+            if any(name == PROBE_DIMENSION for name, _ in dimensions):
+                continue  # `scones doctor`'s probe images count for nobody
             series[(metric["MetricName"], dimensions)] = metric  # one entry per series, however often listed
     summaries: dict[str, MetricSummary] = {}
     for (name, _), metric in sorted(series.items()):

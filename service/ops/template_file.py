@@ -40,3 +40,8 @@ _CfnLoader.add_multi_constructor("!", _construct_intrinsic)
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         return yaml.load(handle, Loader=_CfnLoader)  # a SafeLoader subclass
+
+
+def parse_template(text: str) -> dict[str, Any]:
+    """A template body as CloudFormation returns it (JSON, or YAML with short-form intrinsics)."""
+    return dict(yaml.load(text, Loader=_CfnLoader))  # JSON is YAML; a SafeLoader subclass

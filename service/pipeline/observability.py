@@ -8,6 +8,7 @@ the pipeline's counts whichever function emitted them.
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from service.domain.probe import PROBE_DIMENSION, PROBE_DIMENSION_VALUE, is_probe
 from service.pipeline.settings import observability_settings
 
 METRICS_SERVICE = "scones"
@@ -19,10 +20,18 @@ tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics(namespace=observability_settings().metrics_namespace, service=METRICS_SERVICE)
 
 
-def count_with_dimension(name: str, dimension: str, value: str) -> None:
+def tag_probe(key: str) -> None:
+    """A probe's metrics (`scones doctor`) go to series of their own, which the alarms and dashboard never read."""
+    if is_probe(key):
+        metrics.add_dimension(name=PROBE_DIMENSION, value=PROBE_DIMENSION_VALUE)
+
+
+def count_with_dimension(name: str, dimension: str, value: str, key: str = "") -> None:
     """A count with one extra, bounded dimension, flushed on its own so it does not tag the other metrics."""
     with single_metric(
         name=name, unit=MetricUnit.Count, value=1, namespace=observability_settings().metrics_namespace
     ) as metric:
         metric.add_dimension(name="service", value=METRICS_SERVICE)
         metric.add_dimension(name=dimension, value=value)
+        if is_probe(key):
+            metric.add_dimension(name=PROBE_DIMENSION, value=PROBE_DIMENSION_VALUE)

@@ -27,6 +27,7 @@ from service.dal.results import ResultsTable
 from service.dal.reviews import ConditionFailed, ReviewsTable, SortOrder
 from service.domain.models import OTHER_LABEL, Reason, ResultRecord, format_utc, utc_now
 from service.domain.outcome_entries import reviewed_entry
+from service.domain.probe import is_probe
 from service.domain.review_items import ReviewItem
 from service.pipeline.outcome_publisher import OutcomePublisher
 from service.pipeline.review_stats import (
@@ -241,8 +242,8 @@ class ReviewDesk:
         key, upload = body.get("key"), body.get("upload_id")
         valid = isinstance(key, str) and key and isinstance(upload, str) and upload
         item = self.reviews.get(str(key), str(upload)) if valid else None
-        if item is None or item.status != "pending":
-            self._delete_message(receipt)  # stale: decided, or never recorded
+        if item is None or item.status != "pending" or is_probe(item.key):
+            self._delete_message(receipt)  # stale (decided, or never recorded), or `scones doctor`'s probe
             return None
         now = utc_now()
         until = now + timedelta(seconds=lease_seconds)

@@ -10,6 +10,7 @@ from service.domain.errors import AccessDenied, ObjectNotFound
 from service.domain.models import Decision, ObjectRef, Prediction, ResultRecord, SerializedImage
 from service.domain.outcome_entries import outcome_entry
 from service.domain.policy import verdict
+from service.domain.probe import is_probe
 from service.domain.review_items import ReviewItem, audit_draw
 from service.pipeline.settings import SerializeSettings
 
@@ -84,10 +85,15 @@ def decide(
 ) -> Decision:
     """The route, the record, and for the review route or a sampled audit the reviews table's item.
 
-    Audits are drawn from the upload's identity, not at random, so a retried Filter decides the same."""
+    Audits are drawn from the upload's identity, not at random, so a retried Filter decides the same. A probe
+    (`scones doctor`) is never audited: audits measure the precision on real uploads."""
     chosen = verdict(prediction, threshold, recognition_threshold)
     route = chosen.route
-    audit = route == "accept" and audit_draw(image.bucket, image.key, image.version_id) < audit_rate
+    audit = (
+        route == "accept"
+        and not is_probe(image.key)
+        and audit_draw(image.bucket, image.key, image.version_id) < audit_rate
+    )
     record = ResultRecord(
         bucket=image.bucket,
         key=image.key,
