@@ -17,6 +17,7 @@ Deterministic: the same data, seed, arguments and thread count give identical we
 """
 
 import argparse
+import csv
 import hashlib
 import resource
 import subprocess
@@ -313,6 +314,21 @@ def export_onnx(model: nn.Module, path: Path) -> None:
     store_half(path)
 
 
+EVIDENCE_FILE = "calibration.csv"
+
+
+def write_evidence(
+    path: Path, names: list[str], sources: list[str], labels: np.ndarray, probabilities: np.ndarray
+) -> None:
+    """Every prediction the card's threshold table counts, one row each (image name, whose prediction, true and
+    predicted class, calibrated confidence): the table can be recomputed from it."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["filename", "source", "label", "predicted", "confidence"])
+        for name, source, label, row in zip(names, sources, labels, probabilities, strict=True):
+            writer.writerow([name, source, CLASSES[int(label)], CLASSES[int(row.argmax())], repr(float(row.max()))])
+
+
 def code_version() -> str:
     """The git commit, marked '+dirty' if the training or preprocessing code had uncommitted changes."""
     try:
@@ -503,6 +519,9 @@ def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -
         reviewed=reviewed_fingerprint(reviewed_items, reviewed) if reviewed else None,
     )
     card_path.write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    names = [items[i].path.name for i in held_idx] + [items[i].path.name for i in train_idx[: len(out_of_fold)]]
+    sources = ["held-out"] * len(held_idx) + ["out-of-fold"] * len(out_of_fold)
+    write_evidence(out / EVIDENCE_FILE, names, sources, evidence_labels, calibrated)
     plot_thresholds(
         analysis.table,
         recommended,
