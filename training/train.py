@@ -92,6 +92,7 @@ class Config:
     hue: float = _AUGMENTATION.hue
     grayscale: float = _AUGMENTATION.grayscale
     zoom: float = _AUGMENTATION.zoom
+    aspect: float = _AUGMENTATION.aspect
     rotation: float = _AUGMENTATION.rotation
     shift: float = _AUGMENTATION.shift
     cutout: int = _AUGMENTATION.cutout
