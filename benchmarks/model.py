@@ -4,6 +4,7 @@ size, single-image latency and batch throughput, through the serving code, print
 python -m benchmarks.model                          # figures for both models
 python -m benchmarks.model --photos DIR --validation DIR
 python -m benchmarks.model --train DIR              # re-run training on DIR first (into a temporary folder)
+python -m benchmarks.model --model-dir DIR          # a candidate (model.onnx, model_card.json) instead
 
 The previous model (the from-scratch luma convnet ensemble at 32 px) is kept, ONNX and card, in
 benchmarks/previous/: out of the serving path, and there on any clone (a copy read from git history would need
@@ -126,7 +127,7 @@ def figures(
     image = photo()
     p50, p95 = latency_ms(lambda: classifier.predict([image]), args.runs)
     held = f"{card.split.val_size} held-out"
-    how = f"{card.split.folds}-fold cross-validation" if card.split.folds else "hold-out split, shipped model"
+    how = "hold-out split, shipped model" if card.split.train_size else f"{card.split.folds}-fold cross-validation"
     rows = {
         "model": card.model_version,
         "architecture": card.architecture[:60] + ("..." if len(card.architecture) > 60 else ""),
@@ -137,6 +138,12 @@ def figures(
         "  coverage at 0.99 target": (
             f"{card.thresholds.coverage_at_recommended:.3f} (accepted accuracy "
             f"{_f(card.thresholds.accuracy_at_recommended)})"
+        ),
+        "  95% lower bound there": (
+            f"{_f(card.thresholds.lower_at_recommended)} on {card.thresholds.images} predictions "
+            f"(target {'certified' if card.thresholds.target_certified else 'NOT certified'})"
+            if card.thresholds.lower_at_recommended is not None
+            else "-"
         ),
         "  recognition threshold": f"{card.recognition_threshold:.3f}" if card.recognition else "none",
         "  coverage with recognition": (
@@ -178,9 +185,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--validation", type=Path, default=DEFAULT_VALIDATION, help="the training folder")
     parser.add_argument("--runs", type=int, default=300, help="single-image timings (median reported)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
+    parser.add_argument("--model-dir", type=Path, help="a candidate's folder (model.onnx, model_card.json)")
     args = parser.parse_args(argv)
 
     model_path, card_path = MODEL_PATH, MODEL_CARD_PATH
+    if args.model_dir:
+        model_path, card_path = args.model_dir / "model.onnx", args.model_dir / "model_card.json"
     if args.train:
         out = Path(tempfile.mkdtemp(prefix="scones-train-"))
         subprocess.run(

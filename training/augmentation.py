@@ -1,9 +1,9 @@
 """Training-time augmentation on normalised NCHW batches, driven by one seeded generator (reproducible).
 
-Colour jitter (brightness, contrast, saturation, hue, grey), a random affine (zoom, rotation, shift; reflected
-borders), a horizontal flip, then what bridges the 32-pixel training thumbnails (upscaled to the input size) and
-the photos served: resolution jitter (down to fewer pixels and back up), blur, and sharpening (an unsharp mask,
-so that the network also sees thumbnails with edges as crisp as a photo's), and cutout.
+Colour jitter (brightness, contrast, saturation, hue, grey), a random affine (zoom, aspect, rotation, shift;
+reflected borders), a horizontal flip, then what bridges the 32-pixel training thumbnails (upscaled to the input
+size) and the photos served: resolution jitter (down to fewer pixels and back up), blur, and sharpening (an
+unsharp mask, so that the network also sees thumbnails with edges as crisp as a photo's), and cutout.
 Bicycles and motorcycles come in every colour and light: without colour augmentation the network leans on colour
 and brightness cues that do not generalise.
 """
@@ -30,6 +30,9 @@ class Augmentation:
     hue: float = 0.5  # hue rotated by up to +- this many half-turns
     grayscale: float = 0.1  # probability of dropping the colour altogether
     zoom: float = 0.2  # scale 1 +- this
+    # Width over height scaled by exp(+- this): longer bicycles (cargo, tandem) and more compact ones (folding,
+    # kids') than CIFAR's, as RandomResizedCrop's 3/4..4/3 does.
+    aspect: float = 0.25
     rotation: float = 10.0  # degrees, +-
     shift: float = 0.125  # share of the image side, +-
     cutout: int = 0  # side of the square set to the mean; 0 for none
@@ -71,8 +74,9 @@ def random_affine(x: torch.Tensor, aug: Augmentation, gen: torch.Generator) -> t
     angle = _uniform(n, math.radians(aug.rotation), gen)
     # affine_grid works in [-1, 1] coordinates: a shift of s image sides is 2s.
     tx, ty = _uniform(n, 2 * aug.shift, gen), _uniform(n, 2 * aug.shift, gen)
+    stretch = torch.exp(_uniform(n, aug.aspect, gen)) if aug.aspect else torch.ones(n)
     cos, sin = scale * torch.cos(angle), scale * torch.sin(angle)
-    theta = torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1)
+    theta = torch.stack([torch.stack([cos * stretch, -sin * stretch, tx], 1), torch.stack([sin, cos, ty], 1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 

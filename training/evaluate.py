@@ -3,6 +3,7 @@
     python -m training.evaluate --validation DATA          # the card's held-out split of DATA (never trained on)
     python -m training.evaluate --photos DIR               # DIR/bicycle, DIR/motorcycle, DIR/other (neither)
     python -m training.evaluate --images DIR --labels CSV  # any labelled images (filename,label,class_name)
+    python -m training.evaluate --compare OLD_DIR NEW_DIR --validation DATA [--photos DIR]  # side by side
     [--out DIR] [--json] [--model M --card C]
 
 For each set: accuracy per class, and what the shipped thresholds do (recognition, then confidence): coverage
@@ -220,7 +221,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     parser.add_argument("--card", type=Path, default=MODEL_CARD_PATH)
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("OLD_DIR", "NEW_DIR"),
+        help="two model folders (model.onnx, model_card.json): both on the same images, with a verdict "
+        "(training.compare); exit 1 if the candidate is worse",
+    )
     args = parser.parse_args(argv)
+    if args.compare:
+        from training.compare import compare, comparison_report
+
+        if not (args.validation or args.photos):
+            parser.error("--compare needs --validation and/or --photos")
+        compared = compare(args.compare[0], args.compare[1], args.validation, args.photos)
+        print(compared.model_dump_json(indent=2) if args.json else comparison_report(compared))
+        if compared.verdict == "worse":
+            sys.exit(1)
+        return
     if not (args.labels or args.validation or args.photos):
         parser.error("give --images/--labels, --validation or --photos")
 

@@ -28,8 +28,12 @@ from torch.nn import functional as F  # noqa: N812 (the usual name)
 from service.domain import preprocessing
 
 # ImageNet-1k class indices whose softmax mass is the photo recognition score (checked against the class list).
+# ImageNet-1k has no motorcycle class: its motorcycle photos are labelled moped, motor scooter, crash helmet (the
+# rider) or disk brake (the wheel), so sport, cruiser and dirt bikes put their mass on those four.
 TWO_WHEELERS: dict[int, str] = {
     444: "bicycle-built-for-two, tandem bicycle, tandem",
+    518: "crash helmet",
+    535: "disk brake, disc brake",
     665: "moped",
     670: "motor scooter, scooter",
     671: "mountain bike, all-terrain bike, off-roader",

@@ -5,18 +5,23 @@ from pathlib import Path
 import numpy as np
 
 from service.domain.model_card import ThresholdAnalysis, ThresholdRow
+from service.domain.precision import CONFIDENCE, clopper_pearson_lower
 
 TARGET_ACCURACY = 0.99
-# 0.50..0.99 in steps of 0.01, then finer up to 0.999 where the confident tail lives.
+BOUND = f"Clopper-Pearson (exact binomial), one-sided {CONFIDENCE:.0%}: service.domain.precision.clopper_pearson_lower"
+# 0.50..0.99 in steps of 0.01, then finer up to 0.9999 where the confident tail lives.
 THRESHOLDS: tuple[float, ...] = tuple(
-    [round(0.50 + 0.01 * i, 3) for i in range(49)] + [round(0.990 + 0.001 * i, 3) for i in range(10)]
+    [round(0.50 + 0.01 * i, 3) for i in range(49)]
+    + [round(0.990 + 0.001 * i, 3) for i in range(10)]
+    + [round(0.9991 + 0.0001 * i, 4) for i in range(9)]
 )
 
 
 def threshold_table(
     confidences: np.ndarray, correct: np.ndarray, thresholds: tuple[float, ...] = THRESHOLDS
 ) -> list[ThresholdRow]:
-    """Per threshold: coverage (share accepted) and accuracy of the accepted predictions."""
+    """Per threshold: coverage (share accepted), accuracy of the accepted predictions and its one-sided 95%
+    Clopper-Pearson lower bound."""
     confidences = np.asarray(confidences, dtype=np.float64)
     correct = np.asarray(correct, dtype=bool)
     total = len(confidences)
@@ -24,53 +29,57 @@ def threshold_table(
     for threshold in thresholds:
         accepted = confidences >= threshold
         count = int(accepted.sum())
+        right = int(correct[accepted].sum())
         rows.append(
             ThresholdRow(
                 threshold=threshold,
                 coverage=count / total if total else 0.0,
                 accepted=count,
-                accepted_accuracy=float(correct[accepted].mean()) if count else None,
+                accepted_accuracy=right / count if count else None,
+                accepted_correct=right,
+                precision_lower=clopper_pearson_lower(right, count),
             )
         )
     return rows
 
 
-def pessimistic_accuracy(row: ThresholdRow) -> float | None:
-    """The accepted accuracy with one more mistake counted than was seen: (right) / (accepted + 1)."""
-    if not row.accepted or row.accepted_accuracy is None:
-        return None
-    right = round(row.accepted_accuracy * row.accepted)
-    return right / (row.accepted + 1)
+def recommend(rows: list[ThresholdRow], target: float = TARGET_ACCURACY) -> tuple[ThresholdRow, bool]:
+    """(row, certified): the lowest threshold whose lower precision bound reaches `target`.
 
-
-def recommend(rows: list[ThresholdRow], target: float = TARGET_ACCURACY) -> ThresholdRow:
-    """The lowest threshold whose auto-accepted predictions reach `target` accuracy even with one more mistake
-    than the held-out set showed; if none does, the highest threshold (the most cautious choice on offer).
-
-    Why one more: a few hundred held-out answers decide the threshold, and at 99% the count of mistakes among
-    them is one or two, so the plain "lowest threshold reaching 99%" swings with a single image (it moved from
-    0.91 to 0.74 for one mistake more or less at 0.75). Counting one more keeps the target with no mistake to
-    spare: at 250 held-out images it allows one observed mistake among the accepted, not two.
+    Where no threshold's bound reaches it (too few predictions: with no mistake among n accepted the 95% bound is
+    about 1 - 3/n, so 0.99 needs 300 or more), the data cannot certify the target; the rule then takes the lowest
+    threshold with the highest bound on offer, which is what the card states it certifies.
     """
-    for row in rows:
-        accuracy = pessimistic_accuracy(row)
-        if accuracy is not None and accuracy >= target:
-            return row
-    return rows[-1]
+    bounded = [row for row in rows if row.precision_lower is not None]
+    if not bounded:
+        return rows[-1], False
+    for row in bounded:
+        if row.precision_lower is not None and row.precision_lower >= target:
+            return row, True
+    best = max(row.precision_lower or 0.0 for row in bounded)
+    return next(row for row in bounded if row.precision_lower == best), False
 
 
 def analyse(
-    confidences: np.ndarray, correct: np.ndarray, target: float = TARGET_ACCURACY
+    confidences: np.ndarray, correct: np.ndarray, target: float = TARGET_ACCURACY, evidence: str | None = None
 ) -> tuple[ThresholdAnalysis, float]:
     """The threshold table and the recommended threshold."""
     rows = threshold_table(confidences, correct)
-    best = recommend(rows, target)
+    best, certified = recommend(rows, target)
     return ThresholdAnalysis(
         target_accuracy=target,
-        rule=f"lowest threshold whose auto-accepted accuracy, counting one mistake more than seen, is >= {target}",
+        rule=(
+            f"lowest threshold whose {CONFIDENCE:.0%} lower bound on the accuracy of the auto-accepted is >= "
+            f"{target}; if none reaches it, the lowest threshold with the highest bound (what the data certifies)"
+        ),
         coverage_at_recommended=best.coverage,
         accuracy_at_recommended=best.accepted_accuracy,
         table=rows,
+        bound=BOUND,
+        evidence=evidence,
+        images=len(confidences),
+        lower_at_recommended=best.precision_lower,
+        target_certified=certified,
     ), best.threshold
 
 

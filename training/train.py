@@ -17,6 +17,7 @@ Deterministic: the same data, seed, arguments and thread count give identical we
 """
 
 import argparse
+import csv
 import hashlib
 import resource
 import subprocess
@@ -34,7 +35,15 @@ from torch import nn
 from torch.nn import functional as F  # noqa: N812 (the usual name)
 
 from service.domain import preprocessing
-from service.domain.model_card import Calibration, DataFingerprint, DataSplit, ModelCard, Recognition, Training
+from service.domain.model_card import (
+    Calibration,
+    DataFingerprint,
+    DataSplit,
+    ModelCard,
+    Recognition,
+    ReviewedData,
+    Training,
+)
 from training import negatives
 from training.augmentation import Augmentation, augment
 from training.dataset import LabelledImage, load_labelled_folder
@@ -62,7 +71,8 @@ NEGATIVES_ALLOWED = 0.005
 @dataclass(frozen=True)
 class Config:
     epochs: int = 10
-    soup: int = 2  # fine-tuning runs (one init, other data orders) whose weights are averaged
+    soup: int = 1  # fine-tuning runs (one init, other data orders) whose weights are averaged
+    folds: int = 3  # cross-fitting: models of the same recipe on the other folds predict each training image
     seed: int = 0
     holdout: float = 0.25
     batch_size: int = 32
@@ -82,6 +92,7 @@ class Config:
     hue: float = _AUGMENTATION.hue
     grayscale: float = _AUGMENTATION.grayscale
     zoom: float = _AUGMENTATION.zoom
+    aspect: float = _AUGMENTATION.aspect
     rotation: float = _AUGMENTATION.rotation
     shift: float = _AUGMENTATION.shift
     cutout: int = _AUGMENTATION.cutout
@@ -131,8 +142,46 @@ def stratified_holdout(labels: np.ndarray, share: float, seed: int) -> tuple[np.
     return np.setdiff1d(np.arange(len(labels)), held_out), held_out
 
 
+def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
+    """Positions 0..len(labels)-1 dealt into `folds` parts, each class spread evenly, after a seeded shuffle."""
+    rng = np.random.default_rng(seed)
+    parts: list[list[int]] = [[] for _ in range(folds)]
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        rng.shuffle(members)
+        for position, member in enumerate(members):
+            parts[position % folds].append(int(member))
+    return [np.sort(np.asarray(part, dtype=np.int64)) for part in parts]
+
+
 def images_to_array(images: list[Image.Image]) -> np.ndarray:
     return preprocessing.to_array([preprocessing.fit_to_input(image) for image in images])
+
+
+REVIEWED_CLASSES: tuple[str, ...] = (*CLASSES, "other")
+
+
+def load_reviewed(folder: Path) -> list[LabelledImage]:
+    """A review export (`scones review export`): labels.csv with people's labels, `other` being neither class.
+    Labels are taken from the class names (bicycle 0, motorcycle 1, other NEITHER), whatever the label column."""
+    items = load_labelled_folder(folder)
+    unknown = sorted({item.class_name for item in items} - set(REVIEWED_CLASSES))
+    if unknown:
+        raise ValueError(f"{folder}/labels.csv has class names {unknown}; expected {', '.join(REVIEWED_CLASSES)}")
+    return [
+        LabelledImage(path=item.path, label=REVIEWED_CLASSES.index(item.class_name), class_name=item.class_name)
+        for item in items
+    ]
+
+
+def reviewed_fingerprint(items: list[LabelledImage], folder: Path) -> ReviewedData:
+    pairs = sorted(f"{hashlib.sha256(item.path.read_bytes()).hexdigest()} {item.class_name}" for item in items)
+    return ReviewedData(
+        sha256=hashlib.sha256("\n".join(pairs).encode()).hexdigest(),
+        num_images=len(items),
+        per_class={name: sum(item.class_name == name for item in items) for name in REVIEWED_CLASSES},
+        source=folder.name,
+    )
 
 
 def load_arrays(items: list[LabelledImage]) -> tuple[np.ndarray, np.ndarray]:
@@ -266,6 +315,21 @@ def export_onnx(model: nn.Module, path: Path) -> None:
     store_half(path)
 
 
+EVIDENCE_FILE = "calibration.csv"
+
+
+def write_evidence(
+    path: Path, names: list[str], sources: list[str], labels: np.ndarray, probabilities: np.ndarray
+) -> None:
+    """Every prediction the card's threshold table counts, one row each (image name, whose prediction, true and
+    predicted class, calibrated confidence): the table can be recomputed from it."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["filename", "source", "label", "predicted", "confidence"])
+        for name, source, label, row in zip(names, sources, labels, probabilities, strict=True):
+            writer.writerow([name, source, CLASSES[int(label)], CLASSES[int(row.argmax())], repr(float(row.max()))])
+
+
 def code_version() -> str:
     """The git commit, marked '+dirty' if the training or preprocessing code had uncommitted changes."""
     try:
@@ -296,7 +360,28 @@ def configure_determinism(config: Config) -> None:
     np.random.seed(config.seed)
 
 
-def train(data: Path, out: Path, config: Config) -> TrainResult:
+def finish(model: SconesNet) -> SconesNet:
+    """The weights the graph stores (training.half): every figure describes those."""
+    fold_batch_norms(model)
+    round_to_half(model)
+    return model
+
+
+def cross_fit(x: np.ndarray, y: np.ndarray, extra_x: np.ndarray, extra_y: np.ndarray, config: Config) -> np.ndarray:
+    """Out-of-fold class logits of x: each fold predicted by a model of the same recipe trained on the other
+    folds (plus the extra images: negatives, reviewed). Empty if config.folds < 2."""
+    logits = np.zeros((len(x), len(CLASSES)), dtype=np.float64)
+    if config.folds < 2:
+        return logits[:0]
+    for k, part in enumerate(stratified_folds(y, config.folds, config.seed)):
+        rest = np.setdiff1d(np.arange(len(x)), part)
+        print(f"fold {k + 1}/{config.folds}: {len(rest)} images to train on, {len(part)} to predict", file=sys.stderr)
+        fold_model = finish(train_soup(np.concatenate([x[rest], extra_x]), np.concatenate([y[rest], extra_y]), config))
+        logits[part] = scores_of(fold_model, x[part]).logits
+    return logits
+
+
+def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -> TrainResult:
     configure_determinism(config)
     started, cpu_started = time.perf_counter(), cpu_time()
     items = load_labelled_folder(data)
@@ -307,12 +392,13 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     train_negatives = images_to_array(negatives.thumbnails(config.negatives, config.seed + 1, cifar_train))
     gate_thumbnails = images_to_array(negatives.thumbnails(config.gate_thumbnails, config.seed + 2, cifar_train))
     gate_photos = images_to_array(negatives.photos(config.gate_photos, config.seed + 3))
-    x_fit = np.concatenate([x[train_idx], train_negatives])
-    y_fit = np.concatenate([y[train_idx], np.full(len(train_negatives), NEITHER, dtype=np.int64)])
-    model = train_soup(x_fit, y_fit, config)
-    # Before any figure: the card describes the weights the graph stores (training.half).
-    fold_batch_norms(model)
-    round_to_half(model)
+    extra_x, extra_y = train_negatives, np.full(len(train_negatives), NEITHER, dtype=np.int64)
+    reviewed_items = load_reviewed(reviewed) if reviewed else []
+    if reviewed_items:
+        reviewed_x, reviewed_y = load_arrays(reviewed_items)
+        extra_x, extra_y = np.concatenate([extra_x, reviewed_x]), np.concatenate([extra_y, reviewed_y])
+    out_of_fold = cross_fit(x[train_idx], y[train_idx], extra_x, extra_y, config)
+    model = finish(train_soup(np.concatenate([x[train_idx], extra_x]), np.concatenate([y[train_idx], extra_y]), config))
     seconds_training = time.perf_counter() - started
 
     # The switch from thumbnail to photo score sits just above the detail of every training thumbnail.
@@ -331,21 +417,33 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
     cpu_seconds = cpu_time() - cpu_started
 
     val_logits, val_labels = held.logits, y[held_idx]
-    temperature = fit_temperature(val_logits, val_labels)
-    raw, calibrated = softmax(val_logits), softmax(val_logits, temperature)
-    calibration = Calibration(
-        method="temperature scaling on the shipped model's predictions for the held-out images",
-        temperature=temperature,
-        ece_before=expected_calibration_error(raw, val_labels),
-        ece_after=expected_calibration_error(calibrated, val_labels),
-        nll_before=nll(raw, val_labels),
-        nll_after=nll(calibrated, val_labels),
+    # Calibration evidence: the shipped model on the held-out images and, by cross-fitting, models of the same
+    # recipe on every training image they did not train on. Each prediction is of an image its model never saw.
+    evidence_logits = np.concatenate([val_logits, out_of_fold])
+    evidence_labels = np.concatenate([val_labels, y[train_idx][: len(out_of_fold)]])
+    temperature = fit_temperature(evidence_logits, evidence_labels)
+    raw, calibrated = softmax(evidence_logits), softmax(evidence_logits, temperature)
+    evidence = f"{len(val_labels)} held-out images predicted by the shipped model" + (
+        f" and {len(out_of_fold)} training images predicted out of fold ({config.folds} folds, same recipe)"
+        if len(out_of_fold)
+        else ""
     )
-    validation = classification_metrics(val_labels, calibrated.argmax(axis=1), CLASSES)
-    correct = calibrated.argmax(axis=1) == val_labels
-    analysis, recommended = analyse(calibrated.max(axis=1), correct)
+    calibration = Calibration(
+        method=f"temperature scaling on the predictions of images never trained on: {evidence}",
+        temperature=temperature,
+        ece_before=expected_calibration_error(raw, evidence_labels),
+        ece_after=expected_calibration_error(calibrated, evidence_labels),
+        nll_before=nll(raw, evidence_labels),
+        nll_after=nll(calibrated, evidence_labels),
+    )
+    validation = classification_metrics(val_labels, val_logits.argmax(axis=1), CLASSES)
+    analysis, recommended = analyse(
+        calibrated.max(axis=1), calibrated.argmax(axis=1) == evidence_labels, evidence=evidence
+    )
+    held_probabilities = softmax(val_logits, temperature)
+    correct = held_probabilities.argmax(axis=1) == val_labels
     recognised = held.recognition >= RECOGNITION_THRESHOLD
-    accepted = recognised & (calibrated.max(axis=1) >= recommended)
+    accepted = recognised & (held_probabilities.max(axis=1) >= recommended)
     recognition = Recognition(
         threshold=RECOGNITION_THRESHOLD,
         method=(
@@ -393,10 +491,12 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         split=DataSplit(
             method=(
                 f"stratified hold-out: {config.holdout:.0%} of each class never trained on; the shipped model "
-                "is the one trained on the rest, and its predictions on the held-out images give the "
-                "calibration, thresholds and validation metrics"
+                "is the one trained on the rest, and its predictions on the held-out images give the validation "
+                f"metrics; calibration and thresholds count those and the out-of-fold predictions ({config.folds}"
+                " stratified folds of the training images, each predicted by the recipe trained on the others)"
             ),
             seed=config.seed,
+            folds=config.folds if len(out_of_fold) else 0,
             train_size=len(train_idx),
             val_size=len(held_idx),
         ),
@@ -417,22 +517,29 @@ def train(data: Path, out: Path, config: Config) -> TrainResult:
         recommended_threshold=recommended,
         thresholds=analysis,
         recognition=recognition,
+        reviewed=reviewed_fingerprint(reviewed_items, reviewed) if reviewed else None,
     )
     card_path.write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    names = [items[i].path.name for i in held_idx] + [items[i].path.name for i in train_idx[: len(out_of_fold)]]
+    sources = ["held-out"] * len(held_idx) + ["out-of-fold"] * len(out_of_fold)
+    write_evidence(out / EVIDENCE_FILE, names, sources, evidence_labels, calibrated)
     plot_thresholds(
         analysis.table,
         recommended,
         out / "thresholds.png",
-        title=f"held-out split ({len(val_labels)} images never trained on): auto-accept threshold",
+        title=f"{len(evidence_labels)} predictions of images never trained on: auto-accept threshold",
     )
     return TrainResult(model=model, card=card, onnx_path=onnx_path, card_path=card_path)
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[Path, Path, Config]:
+def parse_args(argv: list[str] | None = None) -> tuple[Path, Path, Path | None, Config]:
     defaults = Config()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="folder with labels.csv and the images")
     parser.add_argument("--out", type=Path, default=ROOT / "models")
+    parser.add_argument(
+        "--reviewed", type=Path, help="a review export (scones review export): people's labels, trained on too"
+    )
     for name, value in asdict(defaults).items():
         flag = f"--{name.replace('_', '-')}"
         if isinstance(value, bool):
@@ -440,20 +547,22 @@ def parse_args(argv: list[str] | None = None) -> tuple[Path, Path, Config]:
         else:
             parser.add_argument(flag, type=type(value), default=value)
     args = vars(parser.parse_args(argv))
-    data, out = args.pop("data"), args.pop("out")
-    return data, out, Config(**args)
+    data, out, reviewed = args.pop("data"), args.pop("out"), args.pop("reviewed")
+    return data, out, reviewed, Config(**args)
 
 
 def main(argv: list[str] | None = None) -> None:
-    data, out, config = parse_args(argv)
-    result = train(data, out, config)
+    data, out, reviewed, config = parse_args(argv)
+    result = train(data, out, config, reviewed)
     card = result.card
     print(
         f"trained in {card.training.seconds:.1f}s; validation accuracy {card.validation.accuracy:.3f}; "
         f"T={card.calibration.temperature:.3f} "
         f"ECE {card.calibration.ece_before:.3f}->{card.calibration.ece_after:.3f}; "
-        f"threshold {card.recommended_threshold:.3f} coverage {card.thresholds.coverage_at_recommended:.1%} "
-        f"accepted accuracy {card.thresholds.accuracy_at_recommended}; "
+        f"threshold {card.recommended_threshold:.4f} coverage {card.thresholds.coverage_at_recommended:.1%} "
+        f"accepted accuracy {card.thresholds.accuracy_at_recommended} "
+        f"(95% lower bound {card.thresholds.lower_at_recommended}, target certified "
+        f"{card.thresholds.target_certified}, {card.thresholds.images} predictions); "
         + (
             f"recognised {card.recognition.validation_recognised:.1%} of held-out two-wheelers, negatives "
             f"{card.recognition.negatives_recognised}; with the gate: coverage "

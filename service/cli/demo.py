@@ -12,9 +12,10 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from service.cli.metrics import summaries_table
-from service.cli.results import results_table
+from service.domain.models import ResultRecord
 from service.domain.paths import SAMPLES_DIR
 from service.local.stack import LocalStackStatus, running
 from service.ops.accounting import Ledger, wait_until_accounted
@@ -38,26 +39,42 @@ def upload_samples(s3: object, bucket: str, folder: Path = SAMPLES_DIR) -> set[s
     return keys
 
 
+def why(record: ResultRecord) -> str:
+    """The routing decision in words, from the record's own figures."""
+    recognition = "-" if record.recognition is None else f"{record.recognition:.2f}"
+    gate = "-" if record.recognition_threshold is None else f"{record.recognition_threshold:.2f}"
+    if record.reason == "unrecognised":
+        return f"unrecognised: looks like neither class (recognition {recognition} < {gate})"
+    if record.reason == "low_confidence":
+        return f"low_confidence: {record.confidence:.3f} < threshold {record.threshold:.3f}"
+    if record.reason == "audit":
+        return "audit: a sample of accepted results, checked by people"
+    return f"confident: {record.confidence:.3f} >= {record.threshold:.3f}, recognition {recognition} >= {gate}"
+
+
+def decisions_table(records: list[ResultRecord], title: str) -> Table:
+    table = Table(title=f"{title} ({len(records)})")
+    for column in ("key", "label", "confidence", "recognition", "reason"):
+        table.add_column(column)
+    for record in sorted(records, key=lambda r: r.key):
+        recognition = "-" if record.recognition is None else f"{record.recognition:.3f}"
+        table.add_row(Text(record.key), Text(record.label), f"{record.confidence:.3f}", recognition, why(record))
+    return table
+
+
 def show(ledger: Ledger, summaries: dict[str, MetricSummary]) -> None:
     accepted = [o.record for o in ledger.by_place("results") if o.record]
-    console.print(results_table(accepted, title="Results table (auto-accepted)"))
-
-    review = Table(title=f"Pending review ({len(ledger.by_place('review'))})")
-    for column in ("key", "predicted", "confidence", "threshold"):
-        review.add_column(column)
-    for outcome in ledger.by_place("review"):
-        assert outcome.record is not None
-        record = outcome.record
-        review.add_row(record.key, record.label, f"{record.confidence:.3f}", f"{record.threshold:.3f}")
-    console.print(review)
+    console.print(decisions_table(accepted, "Results table (auto-accepted)"))
+    waiting = [o.record for o in ledger.by_place("review") if o.record]
+    console.print(decisions_table(waiting, "Pending review (people decide)"))
 
     failed = Table(title=f"Failed queue ({len(ledger.by_place('failed'))})")
     for column in ("key", "error", "step", "reason"):
         failed.add_column(column)
-    for outcome in ledger.by_place("failed"):
+    for outcome in sorted(ledger.by_place("failed"), key=lambda o: o.key):
         assert outcome.failure is not None
         failure = outcome.failure
-        failed.add_row(failure.key, failure.error, failure.step, failure.reason)
+        failed.add_row(Text(failure.key), failure.error, failure.step, Text(failure.reason))
     console.print(failed)
 
     console.print(summaries_table(summaries, "Metrics (local CloudWatch, namespace Scones)"))

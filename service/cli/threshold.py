@@ -30,7 +30,8 @@ def suggest(
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
-    """Recommend the lowest threshold whose measured precision on reviewed images meets the target (exit 6: none)."""
+    """Recommend the lowest threshold whose 95% lower precision bound on reviewed images meets the target (exit 6:
+    none)."""
     suggestion = open_desk(resolve(port, aws_stack)).suggest_threshold(target_precision, min_reviewed)
     if as_json:
         print(suggestion.model_dump_json())
@@ -40,8 +41,8 @@ def suggest(
         row = suggestion.suggested
         rate = "n/a" if row.review_rate is None else f"{row.review_rate:.1%}"
         console.print(
-            f"Suggested threshold {row.threshold}: measured precision {row.precision:.2%} on {row.reviewed} reviewed "
-            f"images at or above it; review rate {rate}.\n"
+            f"Suggested threshold {row.threshold}: measured precision {row.precision:.2%} (95% lower bound "
+            f"{row.precision_lower:.2%}) on {row.reviewed} reviewed images at or above it; review rate {rate}.\n"
             f"  sam deploy -t infra/template.yaml --parameter-overrides {suggestion.parameter}",
             markup=False,
             soft_wrap=True,

@@ -64,6 +64,11 @@ class ThresholdRow(CardModel):
     coverage: float = Field(description="Share of images whose confidence is at least the threshold.")
     accepted: int
     accepted_accuracy: float | None = Field(description="Accuracy among the accepted; None if none accepted.")
+    accepted_correct: int | None = Field(default=None, description="How many of the accepted were right.")
+    precision_lower: float | None = Field(
+        default=None,
+        description="One-sided lower confidence bound (ThresholdAnalysis.bound) on the accepted accuracy.",
+    )
 
 
 class ThresholdAnalysis(CardModel):
@@ -72,6 +77,15 @@ class ThresholdAnalysis(CardModel):
     coverage_at_recommended: float
     accuracy_at_recommended: float | None
     table: list[ThresholdRow]
+    bound: str | None = Field(default=None, description="The lower confidence bound in `precision_lower`.")
+    evidence: str | None = Field(default=None, description="The predictions the table counts, and whose.")
+    images: int | None = Field(default=None, description="How many predictions the table counts.")
+    lower_at_recommended: float | None = Field(
+        default=None, description="The lower bound on the accepted accuracy at the recommended threshold."
+    )
+    target_certified: bool | None = Field(
+        default=None, description="Whether that bound reaches the target; if not, it is what the data can certify."
+    )
 
 
 class Recognition(CardModel):
@@ -92,6 +106,15 @@ class Recognition(CardModel):
         description="Share of the held-out two-wheelers auto-accepted (recognised and confident)."
     )
     accuracy_with_gate: float | None = Field(description="Accuracy of those auto-accepted.")
+
+
+class ReviewedData(CardModel):
+    """People's decisions trained on (`training.train --reviewed`): an export of the review desk."""
+
+    sha256: str = Field(description="sha256 over the sorted (file sha256, label) pairs, as DataFingerprint.")
+    num_images: int
+    per_class: dict[str, int] = Field(description="By people's label; `other` is the neither class.")
+    source: str = Field(description="The export folder's name.")
 
 
 class Training(CardModel):
@@ -124,6 +147,8 @@ class ModelCard(CardModel):
     thresholds: ThresholdAnalysis
     # Models before the recognition score have none: every image counts as recognised.
     recognition: Recognition | None = None
+    # Models trained on CIFAR alone have none.
+    reviewed: ReviewedData | None = None
 
     @property
     def recognition_threshold(self) -> float:

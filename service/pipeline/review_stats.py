@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
-from service.domain.precision import Proportion, wilson
+from service.domain.precision import CONFIDENCE, Proportion, clopper_pearson_lower, weighted_counts, wilson
 from service.domain.review_items import ReviewItem
 
 #: `threshold suggest` refuses to recommend from fewer reviewed images than this.
@@ -75,6 +75,11 @@ def review_stats(
 class ThresholdRow(BaseModel):
     threshold: float
     precision: float
+    precision_lower: float | None = Field(
+        default=None,
+        description=f"One-sided {CONFIDENCE:.0%} Clopper-Pearson lower bound on the precision, on the effective "
+        "count of the weighted decisions (the same bound as the model card's threshold table).",
+    )
     reviewed: int = Field(description="Reviewed images at or above this threshold (what the precision rests on).")
     review_rate: float | None = Field(description="Share of classified images that would go to people.")
 
@@ -93,9 +98,12 @@ def suggest_threshold(
     target_precision: float,
     min_reviewed: int = MIN_REVIEWED,
 ) -> ThresholdSuggestion:
-    """The lowest threshold whose measured precision (weighted as the module says) on reviewed images at or above
-    it meets the target, with at least `min_reviewed` of them above it. `confidences` are the model's confidences
-    of every classified image, for the review rate the threshold would give."""
+    """The lowest threshold whose precision on reviewed images at or above it is certified to meet the target:
+    its one-sided 95% Clopper-Pearson lower bound (service.domain.precision, as for the model card) does, on the
+    decisions weighted as the module says and counted by their effective size (Kish: (sum w)^2 / sum w^2, so
+    an audit standing for many images is not counted as many independent ones), with at least `min_reviewed`
+    images above it. `confidences` are the model's confidences of every classified image, for the review rate
+    the threshold would give."""
     usable = [d for d in decided if d.decided_label is not None]
     if len(usable) < min_reviewed:
         return ThresholdSuggestion(
@@ -107,25 +115,37 @@ def suggest_threshold(
     ordered = sorted(usable, key=lambda d: d.confidence, reverse=True)
     everyone = sorted(confidences)
     best: ThresholdRow | None = None
-    weight_sum = correct_sum = 0.0
+    weights: list[float] = []
+    right: list[bool] = []
     # Walk down from the most confident: each distinct confidence is a candidate threshold.
     for n, item in enumerate(ordered, start=1):
-        weight = 1.0 / item.audit_rate if item.reason == "audit" and item.audit_rate else 1.0
-        weight_sum += weight
-        correct_sum += weight * (item.decided_label == item.label)
+        weights.append(1.0 / item.audit_rate if item.reason == "audit" and item.audit_rate else 1.0)
+        right.append(item.decided_label == item.label)
         if n < len(ordered) and ordered[n].confidence == item.confidence:
             continue
-        precision = correct_sum / weight_sum
-        if n >= min_reviewed and precision >= target_precision:
+        if n < min_reviewed:
+            continue
+        successes, trials = weighted_counts(weights, right)
+        lower = clopper_pearson_lower(successes, trials)
+        if lower is not None and lower >= target_precision:
             below = _count_below(everyone, item.confidence)
             rate = below / len(everyone) if everyone else None
-            best = ThresholdRow(threshold=item.confidence, precision=precision, reviewed=n, review_rate=rate)
+            best = ThresholdRow(
+                threshold=item.confidence,
+                precision=successes / trials,
+                precision_lower=lower,
+                reviewed=n,
+                review_rate=rate,
+            )
     if best is None:
         return ThresholdSuggestion(
             target_precision=target_precision,
             reviewed=len(usable),
             suggested=None,
-            reason=f"No threshold reaches a measured precision of {target_precision} on {min_reviewed}+ images.",
+            reason=(
+                f"No threshold has a {CONFIDENCE:.0%} lower precision bound of {target_precision} on "
+                f"{min_reviewed}+ reviewed images (with no mistake, n images bound it at about 1 - 3/n)."
+            ),
         )
     return ThresholdSuggestion(
         target_precision=target_precision,

@@ -13,6 +13,7 @@ NONE = Augmentation(
     hue=0.0,
     grayscale=0.0,
     zoom=0.0,
+    aspect=0.0,
     rotation=0.0,
     shift=0.0,
     cutout=0,
@@ -35,7 +36,7 @@ def test_the_network_maps_a_batch_to_two_logits_and_a_recognition_score() -> Non
 
 
 def test_the_two_wheeler_classes_are_the_imagenet_ones() -> None:
-    assert sorted(TWO_WHEELERS) == [444, 665, 670, 671, 870, 880]
+    assert sorted(TWO_WHEELERS) == [444, 518, 535, 665, 670, 671, 870, 880]
     assert TWO_WHEELERS[671].startswith("mountain bike") and TWO_WHEELERS[665] == "moped"
 
 
@@ -119,3 +120,17 @@ def test_a_hue_rotation_keeps_the_luma_and_grayscale_removes_the_colour() -> Non
     assert torch.allclose((rotated * luma).sum(1), (pixels * luma).sum(1), atol=1e-3)
     grey = back(jitter_colour(x, 0.0, torch.Generator().manual_seed(3), grayscale=1.0))
     assert torch.allclose(grey[:, 0], grey[:, 1], atol=1e-5) and torch.allclose(grey[:, 1], grey[:, 2], atol=1e-5)
+
+
+def test_aspect_jitter_stretches_width_and_keeps_height() -> None:
+    from dataclasses import replace
+
+    from training.augmentation import random_affine
+
+    # A vertical bar: a wider or narrower bar after an aspect-only affine, in the same rows.
+    x = torch.full((8, 3, 32, 32), -1.0)
+    x[:, :, 4:28, 12:20] = 1.0
+    out = random_affine(x, replace(NONE, aspect=0.4), torch.Generator().manual_seed(3))
+    widths = (out[:, 0, 16] > 0).sum(dim=1)
+    assert int(widths.max() - widths.min()) >= 3
+    assert torch.equal(out[:, 0, :, 16] > 0, x[:, 0, :, 16] > 0)

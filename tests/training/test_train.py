@@ -158,3 +158,22 @@ def test_the_loader_reads_both_layouts_and_names_a_missing_image(
     items[0].path.unlink()
     with pytest.raises(FileNotFoundError, match=items[0].path.name):
         load_labelled_folder(nested)
+
+
+def test_the_card_threshold_table_is_recomputed_from_the_evidence_written_next_to_it(trained: TrainResult) -> None:
+    import csv
+
+    from training.thresholds import analyse
+
+    with (trained.card_path.parent / "calibration.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    card = trained.card
+    # Every image predicted by a model that never saw it: the shipped one (held out) or a fold's (the rest).
+    assert len(rows) == card.split.val_size + card.split.train_size == card.thresholds.images
+    assert sum(r["source"] == "held-out" for r in rows) == card.split.val_size
+    assert len({r["filename"] for r in rows}) == len(rows)
+    confidences = np.array([float(r["confidence"]) for r in rows])
+    correct = np.array([r["label"] == r["predicted"] for r in rows])
+    analysis, recommended = analyse(confidences, correct, evidence=card.thresholds.evidence)
+    assert recommended == card.recommended_threshold
+    assert analysis.table == card.thresholds.table

@@ -72,30 +72,48 @@ def test_stats_measure_precision_from_audits_and_overrides_per_class() -> None:
     assert figures.oldest_pending_age_seconds == pytest.approx(3600, abs=5)
 
 
-def test_threshold_suggestion_is_the_lowest_meeting_the_target() -> None:
-    # Right above 0.8, half right between 0.6 and 0.8.
-    items = [decided(n, 0.80 + n / 1000, right=True) for n in range(60)]
-    items += [decided(100 + n, 0.60 + n / 1000, right=n % 2 == 0) for n in range(60)]
-    confidences = [i.confidence for i in items] + [0.99] * 80
+def test_threshold_suggestion_is_the_lowest_whose_lower_bound_meets_the_target() -> None:
+    from scipy.stats import beta
+
+    # Right above 0.8, half right between 0.6 and 0.66 (0.659 wrong, 0.658 right, 0.657 wrong...).
+    items = [decided(n, 0.80 + n / 10_000, right=True) for n in range(600)]
+    items += [decided(1000 + n, 0.60 + n / 1000, right=n % 2 == 0) for n in range(60)]
+    confidences = [i.confidence for i in items] + [0.99] * 340
     suggestion = suggest_threshold(items, confidences, target_precision=0.99, min_reviewed=30)
     assert suggestion.suggested is not None
-    assert suggestion.suggested.threshold == pytest.approx(0.80)
-    assert suggestion.suggested.reviewed == 60
-    assert suggestion.suggested.review_rate == pytest.approx(60 / 200)
-    assert suggestion.parameter == "ConfidenceThreshold=0.8"
+    # 601 right of 602 at 0.658 bound at 0.9921; 601 of 603 at 0.657 only at 0.9896.
+    assert suggestion.suggested.threshold == pytest.approx(0.658)
+    assert suggestion.suggested.reviewed == 602
+    assert suggestion.suggested.precision_lower == pytest.approx(beta.ppf(0.05, 601, 2), abs=1e-9)
+    assert beta.ppf(0.05, 601, 3) < 0.99
+    assert suggestion.suggested.review_rate == pytest.approx(58 / 1000)
+    assert suggestion.parameter == "ConfidenceThreshold=0.658"
     refused = suggest_threshold(items[:10], confidences, target_precision=0.99, min_reviewed=30)
     assert refused.suggested is None and "at least 30" in (refused.reason or "")
-    unreachable = suggest_threshold(items[60:], confidences, target_precision=0.99, min_reviewed=30)
+    unreachable = suggest_threshold(items[600:], confidences, target_precision=0.99, min_reviewed=30)
     assert unreachable.suggested is None
 
 
-def test_audits_weigh_for_the_accepted_images_they_stand_for() -> None:
-    # 40 audits (rate 0.1, weight 10) all right at 0.95; 40 reviews at 0.7 with 8 wrong.
-    items = [decided(n, 0.95, right=True, reason="audit") for n in range(40)]
-    items += [decided(100 + n, 0.7, right=n >= 8) for n in range(40)]
-    suggestion = suggest_threshold(items, [i.confidence for i in items], target_precision=0.98, min_reviewed=30)
-    # Unweighted 72/80 = 0.90 at 0.7; weighted (400 + 32) / 440 = 0.98: the lower threshold meets the target.
+def test_a_measured_precision_at_the_target_is_not_enough_without_the_evidence_for_it() -> None:
+    # 200 right of 200: measured 1.0, but the 95% bound is 0.05 ** (1 / 200) = 0.985 < 0.99.
+    items = [decided(n, 0.90 + n / 10_000, right=True) for n in range(200)]
+    suggestion = suggest_threshold(items, [i.confidence for i in items], target_precision=0.99, min_reviewed=30)
+    assert suggestion.suggested is None and "lower precision bound" in (suggestion.reason or "")
+    assert suggest_threshold(items, [], target_precision=0.98, min_reviewed=30).suggested is not None
+
+
+def test_audits_weigh_for_the_accepted_images_they_stand_for_at_their_effective_count() -> None:
+    # 400 audits (rate 0.1, weight 10) all right at 0.95; 400 reviews at 0.7 with 40 wrong.
+    items = [decided(n, 0.95, right=True, reason="audit") for n in range(400)]
+    items += [decided(1000 + n, 0.7, right=n >= 40) for n in range(400)]
+    confidences = [i.confidence for i in items]
+    suggestion = suggest_threshold(items, confidences, target_precision=0.95, min_reviewed=30)
+    # Unweighted 760/800 = 0.95 at 0.7; weighted (4000 + 360) / 4400 = 0.991 on an effective 479 decisions,
+    # bound 0.980: the lower threshold is certified at 0.95 (unweighted, its bound would be 0.936).
     assert suggestion.suggested is not None and suggestion.suggested.threshold == pytest.approx(0.7)
+    assert suggestion.suggested.precision == pytest.approx(4360 / 4400)
+    strict = suggest_threshold(items, confidences, target_precision=0.99, min_reviewed=30)
+    assert strict.suggested is not None and strict.suggested.threshold == pytest.approx(0.95)
 
 
 def test_the_filter_step_samples_audits_from_accepted_images_only() -> None:
