@@ -42,6 +42,7 @@ def doctor(
     """Check a stack end to end: outputs, bucket events, rule, alarms, roles, a probe image, queue depths.
 
     Exit status 1 when a check fails (each failing check is named on stderr)."""
+    review_url = None
     if aws_stack:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         stack_name, endpoint_url = aws_stack, None
@@ -51,11 +52,12 @@ def doctor(
         except StackError as error:
             raise typer.BadParameter(str(error), param_hint="--port") from error
         stack_name, region, endpoint_url = DEFAULT_STACK_NAME, local.region, local.endpoint_url
+        review_url = local.review_url
 
     def clients(service: str) -> object:
         return stack_client(service, region, endpoint_url)
 
-    report = diagnose(clients, stack_name, region, endpoint_url, probe_timeout=timeout)
+    report = diagnose(clients, stack_name, region, endpoint_url, probe_timeout=timeout, review_url=review_url)
     if as_json:
         print(report.model_dump_json())
     else:

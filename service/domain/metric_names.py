@@ -18,3 +18,6 @@ LABEL_DIMENSION = "Label"
 # Published by the review metrics function every 5 minutes, from the reviews table's pending index.
 PENDING_REVIEWS = "PendingReviews"
 OLDEST_PENDING_REVIEW_AGE = "OldestPendingReviewAge"  # seconds
+
+# Counted by the state machine (CountUnpublished) and the review desk when an outcome's event could not be published.
+OUTCOME_EVENTS_NOT_PUBLISHED = "OutcomeEventsNotPublished"

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.domain import metric_names
+
 SOURCE = "scones"
 SCHEMA_VERSION = 1
 
@@ -24,7 +26,7 @@ IMAGE_FAILED = "Image Failed"
 
 #: Counted (namespace Scones, dimension service=scones) by the state machine's CountUnpublished and by the review
 #: desk when an outcome's event could not be published after its retries; an alarm watches it.
-NOT_PUBLISHED_METRIC = "OutcomeEventsNotPublished"
+NOT_PUBLISHED_METRIC = metric_names.OUTCOME_EVENTS_NOT_PUBLISHED
 
 DetailType = Literal["Image Accepted", "Image Sent To Review", "Image Reviewed", "Image Failed"]
 

@@ -267,7 +267,12 @@ def authorize(response: Any, iam_request_cls: type, resource: str = "*") -> None
         arns = [resource]
     else:
         arns = iam_resources.resources(signing_service, operation, response, region, response.current_account)
-    denied = check(principal, action, arns)
+    if signing_service == "dynamodb" and operation in iam_resources.TRANSACTIONS:
+        parts = iam_resources.transaction_parts(response, region, response.current_account)
+        denials = [found for part, arn in parts if (found := check(principal, part, [arn])) is not None]
+        denied = denials[0] if denials else None
+    else:
+        denied = check(principal, action, arns)
     if denied is None and signing_service == "s3" and action in {"s3:GetObject", "s3:GetObjectVersion"}:
         # S3 answers 403, not 404, for a missing key to a caller that may not list the bucket.
         bucket, _, key = resource.removeprefix("arn:aws:s3:::").partition("/")

@@ -57,18 +57,33 @@ def _dynamodb(request: Any, operation: str, prefix: str) -> list[str]:
     body = _json_body(request)
     if operation in {"BatchGetItem", "BatchWriteItem"}:
         return [f"{prefix}:table/{name}" for name in body.get("RequestItems", {})]
-    if operation in {"TransactWriteItems", "TransactGetItems"}:
-        names = []
-        for item in body.get("TransactItems", []):
-            for request_part in item.values():
-                if isinstance(request_part, dict) and "TableName" in request_part:
-                    names.append(request_part["TableName"])
-        return [f"{prefix}:table/{name}" for name in dict.fromkeys(names)]
     table = body.get("TableName")
     if not table:
         return ["*"]
     index = body.get("IndexName")
     return [f"{prefix}:table/{table}" + (f"/index/{index}" if index else "")]
+
+
+#: A transaction has no IAM action of its own: each of its parts is authorised as the single-item operation it is.
+_TRANSACT_PARTS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+    "Get": "dynamodb:GetItem",
+}
+TRANSACTIONS = {"TransactWriteItems", "TransactGetItems"}
+
+
+def transaction_parts(request: Any, region: str, account: str) -> list[tuple[str, str]]:
+    """(action, table ARN) of each part of a DynamoDB transaction, as IAM authorises them (the DynamoDB guide's
+    "Using IAM with DynamoDB transactions")."""
+    parts = []
+    for item in _json_body(request).get("TransactItems", []):
+        for kind, part in item.items():
+            if isinstance(part, dict) and "TableName" in part and kind in _TRANSACT_PARTS:
+                parts.append((_TRANSACT_PARTS[kind], f"arn:aws:dynamodb:{region}:{account}:table/{part['TableName']}"))
+    return list(dict.fromkeys(parts))
 
 
 def _sqs(request: Any, prefix: str) -> list[str]:

@@ -530,7 +530,10 @@ def diagnose(
     endpoint_url: str | None,
     probe_timeout: float = DEFAULT_PROBE_TIMEOUT,
     checker: PermissionChecker | None = None,
+    review_url: str | None = None,
 ) -> DoctorReport:
+    """`review_url` is where the review API answers when the stack's outputs cannot say (the local stack serves
+    the HTTP API itself, outside its CloudFormation)."""
     report = DoctorReport(stack=stack_name, endpoint_url=endpoint_url, region=region, checks=[])
     try:
         stack = DeployedStack.read(clients("cloudformation"), stack_name)
@@ -542,9 +545,8 @@ def diagnose(
     if named is None:
         return report
     info = named.model_copy(update={"endpoint_url": endpoint_url, "region": region})
-    # Fields other stacks' outputs add (the review API, the outcome bus) are read where StackInfo has them.
-    review_url = getattr(info, "review_url", None) or stack.outputs.get("ReviewUrl")
-    bus_name = getattr(info, "event_bus_name", None) or stack.outputs.get("EventBusName")
+    review_url = review_url or info.review_url
+    bus_name = info.event_bus_name
 
     checks = report.checks
     checks.append(_guarded("bucket events", lambda: check_bucket_events(clients("s3"), info.intake_bucket)))

@@ -15,7 +15,18 @@ from service.local import faults, stack
 from service.ops.template_file import load_template
 from tests.e2e.conftest import StackClients
 
-EVERY_CHECK = ["outputs", "bucket events", "rule", "alarms", "roles", "probe", "failed queue", "rule dead letters"]
+EVERY_CHECK = [
+    "outputs",
+    "bucket events",
+    "rule",
+    "alarms",
+    "roles",
+    "review API",
+    "event bus",
+    "probe",
+    "failed queue",
+    "rule dead letters",
+]
 
 
 def scones(stack: StackClients, *args: str) -> subprocess.CompletedProcess[str]:
