@@ -177,7 +177,8 @@ def test_two_reviewers_get_different_items_and_decisions_carry_the_signed_in_ema
         if line
     ]
     mine = [r for r in results if r["key"] == ann["item"]["key"]]
-    assert [(r["reviewer"], r["label"]) for r in mine] == [(ANN, "motorcycle")]
+    ann_sub = call(local_stack, "api/me", team[ANN]).json()["sub"]
+    assert [(r["reviewer"], r["reviewer_sub"], r["label"]) for r in mine] == [(ANN, ann_sub, "motorcycle")]
     assert call(local_stack, "api/me", team[ANN]).json()["decisions_today"] == 1
     assert call(local_stack, "api/release", team[BOB.lower()], {"key": bob["item"]["key"]}).json() == {"released": 1}
     # A body too large for a key and a label is refused before it is read.
