@@ -11,6 +11,7 @@ user name is the one claim that is both the email and in every access token.
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -215,8 +216,6 @@ def security_headers(settings: ReviewApiSettings) -> dict[str, str]:
 
 
 def _answer(status: int, message: str) -> dict[str, Any]:
-    import json
-
     return {
         "statusCode": status,
         "headers": {"Content-Type": "application/json"},
