@@ -6,7 +6,9 @@ Builds the artifact for this machine (scripts/package_lambda.py: the same lock, 
 arm64 one the template deploys), then for each handler starts `--runs` fresh interpreters that see only the
 artifact, the AWS SDK (as the Lambda runtime provides it) and the standard library, and time the handler's import
 and its first call. Serialize reads a real object and writes its claim, against an in-process moto server (what a
-cold function does on its first image); Classify gets Serialize's answer and Filter Classify's. The environment is
+cold function does on its first image); Classify gets Serialize's answer and Filter Classify's; the review API
+answers a signed-in reviewer's first `GET /api/pending` (a query of the reviews table's pending index), with the
+claims API Gateway's JWT authorizer hands over. The environment is
 the Lambda runtime's (LAMBDA_TASK_ROOT, a sampled trace header), so tracing is on as deployed: the X-Ray SDK takes
 its Lambda path and sends its segments to a local UDP socket in place of the daemon. Prints the median and p95 of
 each, and the sizes of both artifacts.
@@ -30,9 +32,25 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-HANDLERS = ("serialize", "classify", "filter")
+HANDLERS = ("serialize", "classify", "filter", "review_api")
 SAMPLE = ROOT / "samples" / "bicycle-1.png"
 BUCKET, KEY, TABLE = "coldstart-intake", "photos/bicycle-1.png", "coldstart-claims"
+REVIEWS, RESULTS = "coldstart-reviews", "coldstart-results"
+PENDING_REQUEST = {
+    "version": "2.0",
+    "routeKey": "GET /api/pending",
+    "rawPath": "/api/pending",
+    "rawQueryString": "",
+    "headers": {"accept": "application/json"},
+    "requestContext": {
+        "http": {"method": "GET", "path": "/api/pending", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1"},
+        "routeKey": "GET /api/pending",
+        "stage": "$default",
+        "requestId": "coldstart",
+        "authorizer": {"jwt": {"claims": {"username": "ann@example.com", "sub": "s", "cognito:groups": "[reviewers]"}}},
+    },
+    "isBase64Encoded": False,
+}
 
 CHILD = """
 import json, sys, time
@@ -167,6 +185,24 @@ def main() -> None:
                 KeySchema=[{"AttributeName": "upload_id", "KeyType": "HASH"}],
                 BillingMode="PAY_PER_REQUEST",
             )
+            # The reviews table and its pending indexes, as the template declares them.
+            pending_index = [{"AttributeName": "pending", "KeyType": "HASH"}]
+            dynamodb.create_table(
+                TableName=REVIEWS,
+                AttributeDefinitions=[
+                    {"AttributeName": name, "AttributeType": kind}
+                    for name, kind in (("key", "S"), ("upload_id", "S"), ("pending", "S"), ("queued_at", "S"),
+                                       ("margin", "N"))
+                ],
+                KeySchema=[{"AttributeName": "key", "KeyType": "HASH"},
+                           {"AttributeName": "upload_id", "KeyType": "RANGE"}],
+                GlobalSecondaryIndexes=[
+                    {"IndexName": f"pending-by-{sort}", "Projection": {"ProjectionType": "ALL"},
+                     "KeySchema": [*pending_index, {"AttributeName": attribute, "KeyType": "RANGE"}]}
+                    for sort, attribute in (("age", "queued_at"), ("margin", "margin"))
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )  # fmt: skip
             env = {
                 "PATH": "/usr/bin:/bin",
                 "AWS_ENDPOINT_URL": endpoint,
@@ -183,6 +219,12 @@ def main() -> None:
                 "POWERTOOLS_METRICS_NAMESPACE": "Scones",
                 "POWERTOOLS_LOG_LEVEL": "WARNING",
                 "IDEMPOTENCY_TABLE": TABLE,
+                "AWS_REGION": "us-east-1",
+                "REVIEWS_TABLE": REVIEWS,
+                "RESULTS_TABLE": RESULTS,
+                "REVIEW_QUEUE_URL": f"{endpoint}/123456789012/coldstart-review",
+                "INTAKE_BUCKET": BUCKET,
+                "USER_POOL_CLIENT_ID": "coldstart",
                 # /var/task is read-only: nothing compiled on import may be kept for the next cold start.
                 "PYTHONDONTWRITEBYTECODE": "1",
             }
@@ -198,9 +240,13 @@ def main() -> None:
                         payload = _event(put["ETag"].strip('"'), put["VersionId"], len(body))
                     elif name == "classify":
                         payload = {"image": outputs["serialize"]}
+                    elif name == "review_api":
+                        payload = PENDING_REQUEST
                     else:
                         payload = {"image": outputs["serialize"], "prediction": outputs["classify"]}
                     found = _run(name, work / "lambda", runtime, env, payload)
+                    if name == "review_api" and found["output"]["statusCode"] != 200:
+                        raise RuntimeError(f"review_api answered {found['output']}")
                     outputs.setdefault(name, found["output"])
                     imports.append(found["import_s"])
                     totals.append(found["import_s"] + found["call_s"])

@@ -106,7 +106,10 @@ def release(body: KeyBody) -> dict[str, int]:
 
 @app.post("/api/resolve")
 def resolve(body: ResolveBody) -> dict[str, Any]:
-    resolution = service().desk.resolve(body.key, body.label, caller().email, version_id=body.version_id)
+    reviewer = caller()
+    resolution = service().desk.resolve(
+        body.key, body.label, reviewer.email, version_id=body.version_id, reviewer_sub=reviewer.sub
+    )
     return resolution.model_dump(mode="json", exclude_none=True)
 
 

@@ -115,6 +115,8 @@ class ResultRecord(Frozen):
     completed_at: UtcDatetime = Field(default_factory=utc_now)
     # Set when a person decided (source == "human").
     reviewer: str | None = None
+    #: The signed-in reviewer's permanent id in the user pool (the token's `sub`), beside their email.
+    reviewer_sub: str | None = None
     reviewed_at: UtcDatetime | None = None
     model_label: str | None = None
     model_confidence: float | None = None

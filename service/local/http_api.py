@@ -267,6 +267,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve("DELETE")
 
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_HEAD(self) -> None:
+        self._serve("HEAD")
+
+    def do_OPTIONS(self) -> None:
+        # No CORS is configured: a preflight matches no route, as on API Gateway.
+        self._serve("OPTIONS")
+
     def _serve(self, method: str) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -305,12 +315,11 @@ class _Server(ThreadingHTTPServer):
         self.api = api
 
 
-def serve(
-    endpoint_url: str, region: str, ids: dict[str, str], functions: dict[str, str], invoke: Any, port: int = 0
-) -> tuple[str, _Server]:
+def serve(endpoint_url: str, region: str, ids: dict[str, str], invoke: Any, port: int = 0) -> tuple[str, _Server]:
     """Starts the template's review API on 127.0.0.1:`port` (0: a free port) in a thread; returns its URL.
 
-    `ids` gives the created user pool and app client by logical id, `functions` the deployed functions' names.
+    `ids` gives every deployed resource's id by logical id (the user pool and app client, the functions' names);
+    `invoke` is a Lambda client's invoke.
     """
     routes, config = template_routes()
     refs = {"AWS::Region": region, **ids}
@@ -321,6 +330,6 @@ def serve(
     authorizer = JwtAuthorizer(
         issuer, {refs.get(a, a) for a in config.audience}, f"{endpoint_url}/{pool_id}/.well-known/jwks.json"
     )
-    server = _Server(HttpApi(routes, authorizer, functions, invoke, endpoint_url + "/"), port)
+    server = _Server(HttpApi(routes, authorizer, ids, invoke, endpoint_url + "/"), port)
     threading.Thread(target=server.serve_forever, name="http-api", daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/", server

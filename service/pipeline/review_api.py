@@ -11,6 +11,7 @@ user name is the one claim that is both the email and in every access token.
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,6 @@ from service.dal.objects import read_object_capped
 from service.dal.user_pool import ADMINS_GROUP, REVIEWERS_GROUP
 from service.domain.model_card import load_model_card
 from service.domain.paths import REVIEW_PAGE_DIR
-from service.images.decode import load_image
 from service.pipeline.outcome_publisher import OutcomePublisher
 from service.pipeline.review_desk import MAX_KEY_LENGTH, PendingItem, ReviewDesk
 from service.pipeline.settings import ReviewApiSettings
@@ -171,6 +171,10 @@ class ReviewService:
         item = self.desk.reviews.get(key, upload_id)
         if item is None or item.status != "pending" or item.bucket != self.settings.intake_bucket:
             raise NotWaitingError(key)
+        # Imported on the first image: decoding brings numpy and Pillow's plugins, which the other routes (and a
+        # cold start that only lists or decides) do without.
+        from service.images.decode import load_image
+
         version = item.version_id if item.version_id and item.version_id != "null" else None
         data, _ = read_object_capped(self._s3, item.bucket, key, self.settings.max_image_bytes, version_id=version)
         image = load_image(data, self.settings.max_image_pixels)
@@ -215,8 +219,6 @@ def security_headers(settings: ReviewApiSettings) -> dict[str, str]:
 
 
 def _answer(status: int, message: str) -> dict[str, Any]:
-    import json
-
     return {
         "statusCode": status,
         "headers": {"Content-Type": "application/json"},

@@ -320,7 +320,9 @@ class ReviewDesk:
             raise UnknownLabelError(f"{label!r} is not a label here; choose one of: {', '.join(self.labels)}.")
         return label
 
-    def resolve(self, key: str, label: str, reviewer: str, version_id: str | None = None) -> Resolution:
+    def resolve(
+        self, key: str, label: str, reviewer: str, version_id: str | None = None, reviewer_sub: str | None = None
+    ) -> Resolution:
         """Record `reviewer`'s `label` for `key` (its write `version_id` when several wait): one conditional
         transaction, whatever else is pending.
 
@@ -345,7 +347,7 @@ class ReviewDesk:
             raise NotPendingError(f"{_named(key, version_id)} is not waiting for review.")
         item = waiting[0]
         now = utc_now()
-        decided = human_record(item.prediction, label, reviewer, now)
+        decided = human_record(item.prediction, label, reviewer, now, reviewer_sub)
         # An audit the person agrees with leaves the model's accepted record as it is.
         keeps_model_record = item.reason == "audit" and label == item.label
         try:
@@ -429,7 +431,9 @@ class ReviewDesk:
             )
 
 
-def human_record(prediction: ResultRecord, label: str, reviewer: str, at: datetime | None = None) -> ResultRecord:
+def human_record(
+    prediction: ResultRecord, label: str, reviewer: str, at: datetime | None = None, reviewer_sub: str | None = None
+) -> ResultRecord:
     """The results item for a person's decision: their label, the model's prediction beside it.
 
     `confidence` is 1.0: it describes `label`, which a person chose; the model's own confidence and
@@ -444,6 +448,7 @@ def human_record(prediction: ResultRecord, label: str, reviewer: str, at: dateti
             "source": "human",
             "route": "review",
             "reviewer": reviewer,
+            "reviewer_sub": reviewer_sub,
             "reviewed_at": now,
             "completed_at": now,
             "model_label": prediction.label,

@@ -106,6 +106,22 @@ def test_bad_tokens_get_401_before_any_function_runs(local_stack: StackClients, 
     )["UserPoolClient"]["ClientId"]
     assert call(local_stack, "api/me", sign_in(local_stack, ANN, client_id=second_client)).status_code == 401
 
+    # An ID token of the page's client passes API Gateway's authorizer (its `aud` is the client), but names no
+    # `username`: the function refuses it.
+    id_token = idp.initiate_auth(
+        ClientId=local_stack.info.user_pool_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": ANN, "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]["IdToken"]
+    assert call(local_stack, "api/me", id_token).status_code == 401
+    # No route answers a preflight: no CORS, as the template declares none.
+    preflight = requests.options(
+        str(local_stack.info.review_url) + "api/me",
+        headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"},
+        timeout=10,
+    )
+    assert preflight.status_code == 404 and "Access-Control-Allow-Origin" not in preflight.headers
+
     # Signed with the pool's key, but past its expiry.
     expired = dict(claims, exp=int(time.time()) - 60, iat=int(time.time()) - 3660)
     assert (
@@ -177,7 +193,8 @@ def test_two_reviewers_get_different_items_and_decisions_carry_the_signed_in_ema
         if line
     ]
     mine = [r for r in results if r["key"] == ann["item"]["key"]]
-    assert [(r["reviewer"], r["label"]) for r in mine] == [(ANN, "motorcycle")]
+    ann_sub = call(local_stack, "api/me", team[ANN]).json()["sub"]
+    assert [(r["reviewer"], r["reviewer_sub"], r["label"]) for r in mine] == [(ANN, ann_sub, "motorcycle")]
     assert call(local_stack, "api/me", team[ANN]).json()["decisions_today"] == 1
     assert call(local_stack, "api/release", team[BOB.lower()], {"key": bob["item"]["key"]}).json() == {"released": 1}
     # A body too large for a key and a label is refused before it is read.

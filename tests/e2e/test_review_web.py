@@ -94,10 +94,15 @@ def token(stack: StackClients, email: str = ANN) -> str:
 
 def sign_in(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
     page.goto(url)
+    page.wait_for_selector("#signin-form:not([hidden])")
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("#signin-form button[type=submit]")
-    page.wait_for_selector("#desk:not([hidden])", timeout=10_000)
+    page.wait_for_function(
+        "() => !document.getElementById('desk').hidden || document.getElementById('signin-message').textContent",
+        timeout=10_000,
+    )
+    assert page.locator("#desk").is_visible(), page.inner_text("#signin-message")
     page.wait_for_function("e => document.getElementById('signed-in-as').textContent.includes(e)", arg=email)
 
 
@@ -227,6 +232,13 @@ def test_a_signed_out_page_shows_only_the_sign_in_form_and_signing_out_ends_the_
     sign_in(page, review_page_url, ANN)
     # Tokens are in memory only: nothing in the page's storage.
     assert page.evaluate("() => localStorage.length + sessionStorage.length") == 0
+    # The refresh the page schedules before expiry gives a new access token, which the API takes.
+    before = page.evaluate("() => session.access")
+    page.evaluate("() => refreshTokens()")
+    after = page.evaluate("() => session.access")
+    assert after and after != before
+    me = page.evaluate("() => api('/api/me')")
+    assert me["email"] == ANN
     page.click("#sign-out")
     page.wait_for_selector("#signin:not([hidden])")
     assert page.locator("#desk").is_hidden() and page.locator("#grid figure").count() == 0
@@ -238,6 +250,7 @@ def test_a_new_reviewer_must_set_a_password(local_stack: StackClients, review_pa
     temporary = added.stdout.strip().splitlines()[-1]
     page = browser.new_page()
     page.goto(review_page_url)
+    page.wait_for_selector("#signin-form:not([hidden])")
     page.fill("#email", "new@example.com")
     page.fill("#password", temporary)
     page.click("#signin-form button[type=submit]")

@@ -478,11 +478,14 @@ async function start() {
   document.getElementById("sign-out").addEventListener("click", signOut);
   try {
     const response = await fetch("/config.json", { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(response.statusText);
     config = await response.json();
   } catch (error) {
     signInMessage(`Could not load the page's settings: ${error.message}`);
     return;
   }
+  // The form appears once the page knows where to sign in.
+  document.getElementById("signin-form").hidden = false;
   document.getElementById("email").focus();
 }
 
