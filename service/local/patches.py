@@ -68,7 +68,7 @@ def _patches(with_faults: bool) -> list[Patch]:
         Patch("moto.s3.notifications", "_send_event_bridge_message", lambda _: s3events.send_event_bridge_message,
               "S3's event shape: reason, a sequencer per write, ISO time, etag"),
         Patch("moto.events.models", "Rule.send_to_targets", eventbridge.delivering_to_step_functions,
-              "moto's EventBridge does not start Step Functions targets"),
+              "moto's EventBridge does not start Step Functions targets, and drops `account` on the way to SQS"),
         Patch("moto.awslambda_simple.models", "LambdaSimpleBackend.invoke", lambda _: lambdas.invoke,
               "run the real handlers in worker processes instead of echoing the payload"),
         Patch("moto.stepfunctions.models", "StateMachine.create_from_cloudformation_json",
