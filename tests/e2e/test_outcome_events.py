@@ -313,3 +313,24 @@ def test_the_readme_subscription_works_with_the_aws_cli(
     found = json.loads(shell(queue_url, receive.replace("--wait-time-seconds 20", "--wait-time-seconds 5")) or "{}")
     bodies = [OutcomeEvent.model_validate_json(m["Body"]) for m in found.get("Messages", [])]
     assert [(e.detail_type, e.detail["key"]) for e in bodies] == [(IMAGE_ACCEPTED, key)]
+
+
+def test_a_decision_whose_event_cannot_be_published_stays_and_is_counted(
+    local_stack: StackClients, subscriber: Subscriber, arm: Any
+) -> None:
+    key = "events/decided while the bus is down.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=encode(noise((800, 600), seed=11), "PNG")
+    )
+    wait(local_stack, {key})
+    assert [e.detail_type for e in subscriber.drain(until=1)] == [IMAGE_SENT_TO_REVIEW]
+    before = unpublished_count(local_stack)
+    arm(faults.Fault(target="PutEvents", error="InternalFailure", times=3))  # every attempt of the desk's
+
+    shown = json.loads(scones(local_stack, "review", "resolve", key, "--label", "other", "--json").stdout)
+
+    assert shown["outcome"] == "resolved" and shown["record"]["label"] == "other"  # the decision is kept
+    assert subscriber.drain(settle=3.0)[1:] == []
+    assert unpublished_count(local_stack) == before + 1
+    (outcome,) = wait(local_stack, {key}).outcomes[key]
+    assert outcome.record is not None and outcome.record.label == "other"
