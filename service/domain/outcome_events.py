@@ -118,12 +118,13 @@ class OutcomeEvent(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
+    version: str = "0"
     id: str
-    source: Literal["scones"]
     detail_type: DetailType = Field(alias="detail-type")
+    source: Literal["scones"]
+    account: str
     time: str
     region: str
-    account: str | None = None
     resources: list[str] = []
     detail: dict[str, object]
 

@@ -1,4 +1,5 @@
-"""Delivers EventBridge events to Step Functions targets, which moto's EventBridge does not do.
+"""Delivers EventBridge events to Step Functions targets, which moto's EventBridge does not do, and to SQS targets
+whole (moto's default input template leaves out the event's `account`).
 
 The rule's own event pattern decides (moto's matcher), so an object the rule would not match starts nothing.
 Delivery is asynchronous, as on AWS: the S3 PUT returns before the execution starts. It calls the Step Functions
@@ -57,8 +58,35 @@ def _start_execution(state_machine_arn: str, event: dict[str, Any], role_arn: st
         log.exception("could not start %s for event %s", state_machine_arn, event.get("id"))
 
 
+#: The order of an event's fields as EventBridge delivers it.
+_EVENT_FIELDS = ("version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail")
+
+
+def _send_to_queue(rule: Rule, target: dict[str, Any], event: EventMessageType) -> None:
+    """An SQS target without an input transformer gets the whole event, as on AWS (moto's default template drops
+    `account`)."""
+    from moto.sqs import sqs_backends
+
+    delivered = _as_delivered(event)
+    delivered.setdefault("version", "0")
+    delivered.setdefault("account", rule.account_id)
+    body = {name: delivered[name] for name in _EVENT_FIELDS if name in delivered}
+    queue = target["Arn"].rsplit(":", 1)[-1]
+    try:
+        sqs_backends[rule.account_id][rule.region_name].send_message(queue_name=queue, message_body=json.dumps(body))
+    except Exception:
+        # On AWS a target that cannot take the event is retried, then dropped (or sent to the target's
+        # dead-letter queue); either way the rule's other targets still get it.
+        log.exception("could not deliver event %s to %s", delivered.get("id"), target["Arn"])
+
+
+def _is_plain_queue(target: dict[str, Any]) -> bool:
+    return ":sqs:" in target["Arn"] and "InputTransformer" not in target and "SqsParameters" not in target
+
+
 def delivering_to_step_functions(original: Callable[..., None]) -> Callable[..., None]:
-    """Wraps moto's `Rule.send_to_targets`: state machine targets are started here, the others left to moto."""
+    """Wraps moto's `Rule.send_to_targets`: state machine and plain SQS targets are delivered here, the others left
+    to moto."""
 
     def send_to_targets(self: Rule, original_event: EventMessageType, transform_input: bool = True) -> None:
         # A scheduled rule (the review metrics every 5 minutes) matches no event on AWS; moto's empty pattern would
@@ -71,6 +99,8 @@ def delivering_to_step_functions(original: Callable[..., None]) -> Callable[...,
         for target in self.targets:
             if ":states:" in target["Arn"] and ":stateMachine:" in target["Arn"]:
                 _executor.submit(_start_execution, target["Arn"], _as_delivered(original_event), target.get("RoleArn"))
+            elif _is_plain_queue(target):
+                _send_to_queue(self, target, original_event)
             else:
                 others.append(target)
         if others:

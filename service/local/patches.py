@@ -74,7 +74,7 @@ def _patches(with_faults: bool) -> list[Patch]:
         Patch("moto.iam.models", "Role.put_policy", policy_as_json,
               "a role's inline policies from CloudFormation were kept as Python dicts, not JSON"),
         Patch("moto.events.models", "Rule.send_to_targets", eventbridge.delivering_to_step_functions,
-              "moto's EventBridge does not start Step Functions targets"),
+              "moto's EventBridge does not start Step Functions targets, and drops `account` on the way to SQS"),
         Patch("moto.awslambda_simple.models", "LambdaSimpleBackend.invoke", lambda _: lambdas.invoke,
               "run the real handlers in worker processes instead of echoing the payload"),
         Patch("moto.stepfunctions.models", "StateMachine.create_from_cloudformation_json",

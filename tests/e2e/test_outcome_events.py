@@ -4,6 +4,7 @@ with an SQS queue as its target, made with boto3 exactly as with `aws events put
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,6 +31,7 @@ from tests.e2e.test_cli import scones
 from tests.e2e.test_duplicates import executions_for
 from tests.e2e.test_faults import failed_attempts
 from tests.e2e.test_pipeline import wait
+from tests.event_examples import README_PATH, capture, load_examples, stable_part
 from tests.neither import car, noise
 
 # Confident photos are accepted; the drawn car and the noise are unrecognised; broken files fail.
@@ -259,3 +261,76 @@ def test_scones_events_prints_events_as_they_come(local_stack: StackClients, sam
     # The temporary subscription is gone.
     rules = local_stack.info.client("events").list_rules(EventBusName=local_stack.info.event_bus_name)["Rules"]
     assert not [r for r in rules if r["Name"].startswith("scones-events-")]
+
+
+def test_the_readme_examples_are_what_a_run_publishes(local_stack: StackClients, samples_dir: Path) -> None:
+    live = capture(local_stack.info, samples_dir)
+    committed = load_examples()
+    for kind in committed:
+        assert stable_part(live[kind]) == stable_part(committed[kind]), kind
+
+
+def readme_subscription() -> list[str]:
+    """The README's AWS CLI commands that subscribe a queue to the bus, as lines of shell."""
+    text = README_PATH.read_text(encoding="utf-8")
+    start = text.index("```sh\n", text.index("Subscribe with your own rule")) + len("```sh\n")
+    return text[start : text.index("```", start)].splitlines()
+
+
+def test_the_readme_subscription_works_with_the_aws_cli(
+    local_stack: StackClients, samples_dir: Path, tmp_path: Path
+) -> None:
+    *subscribe, receive = readme_subscription()
+    assert receive.startswith("aws sqs receive-message")
+    prelude = [
+        "set -euo pipefail",
+        'aws() { command aws --endpoint-url "$ENDPOINT" "$@"; }',  # the README's note for the local stack
+        'scones() { "$PYTHON" -m service.cli "$@"; }',
+    ]
+    env = {
+        **local_stack.cli_env(),
+        "ENDPOINT": str(local_stack.info.endpoint_url),
+        "PYTHON": sys.executable,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": local_stack.info.region,
+    }
+
+    def shell(*lines: str) -> str:
+        script = "\n".join([*prelude, *lines])
+        done = subprocess.run(["bash", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    shell(*subscribe)
+    key = "events/for the routing system.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=(samples_dir / "bicycle-1.png").read_bytes()
+    )
+    wait(local_stack, {key})
+    (queue_url,) = [line for line in subscribe if line.startswith("queue_url=")]  # create-queue is idempotent
+    found = json.loads(shell(queue_url, receive.replace("--wait-time-seconds 20", "--wait-time-seconds 5")) or "{}")
+    bodies = [OutcomeEvent.model_validate_json(m["Body"]) for m in found.get("Messages", [])]
+    assert [(e.detail_type, e.detail["key"]) for e in bodies] == [(IMAGE_ACCEPTED, key)]
+
+
+def test_a_decision_whose_event_cannot_be_published_stays_and_is_counted(
+    local_stack: StackClients, subscriber: Subscriber, arm: Any
+) -> None:
+    key = "events/decided while the bus is down.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=encode(noise((800, 600), seed=11), "PNG")
+    )
+    wait(local_stack, {key})
+    assert [e.detail_type for e in subscriber.drain(until=1)] == [IMAGE_SENT_TO_REVIEW]
+    before = unpublished_count(local_stack)
+    arm(faults.Fault(target="PutEvents", error="InternalFailure", times=3))  # every attempt of the desk's
+
+    shown = json.loads(scones(local_stack, "review", "resolve", key, "--label", "other", "--json").stdout)
+
+    assert shown["outcome"] == "resolved" and shown["record"]["label"] == "other"  # the decision is kept
+    assert subscriber.drain(settle=3.0)[1:] == []
+    assert unpublished_count(local_stack) == before + 1
+    (outcome,) = wait(local_stack, {key}).outcomes[key]
+    assert outcome.record is not None and outcome.record.label == "other"

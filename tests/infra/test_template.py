@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from service.domain import metric_names
+from service.domain.outcome_events import NOT_PUBLISHED_METRIC
 from service.domain.paths import TEMPLATE_PATH
 from service.local.template import inline_local_artifacts, translate
 from service.ops.template_file import load_template
@@ -22,6 +23,8 @@ from service.ops.template_file import load_template
 KNOWN_METRICS = {
     value for name, value in vars(metric_names).items() if name.isupper() and not name.endswith("_DIMENSION")
 }
+# Written by the state machine's CountUnpublished (and the review desk), not by a handler.
+KNOWN_METRICS.add(NOT_PUBLISHED_METRIC)
 REGION = "us-east-1"
 
 
@@ -422,3 +425,16 @@ def test_the_review_function_may_touch_only_the_desk_s_resources(template: dict[
         "sqs:ChangeMessageVisibility",
     }
     assert all(not action.endswith("*") for action, _ in granted)
+
+
+def test_the_state_machine_counts_unpublished_events_on_the_alarmed_metric(template: dict[str, Any]) -> None:
+    from service.domain.paths import STATE_MACHINE_PATH
+
+    states = json.loads(STATE_MACHINE_PATH.read_text(encoding="utf-8"))["States"]
+    counted = states["CountUnpublished"]["Parameters"]
+    assert counted["Namespace"] == "Scones" and counted["MetricData"][0]["MetricName"] == NOT_PUBLISHED_METRIC
+    alarm = template["Resources"]["UnpublishedOutcomeEventsAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("Scones", NOT_PUBLISHED_METRIC)
+    for publish in ("PublishOutcome", "PublishFailure"):
+        assert [c["Next"] for c in states[publish]["Catch"]] == ["CountUnpublished"]
+        assert states[publish]["Parameters"]["Entries"][0]["EventBusName"] == "${EventBusName}"
