@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.domain.models import FailedMessage, ResultRecord
+from service.domain.probe import is_probe
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +34,17 @@ class Queue:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
-    def receive(self, visibility_timeout: int, limit: int | None = None) -> Iterator[Received]:
+    def receive(self, visibility_timeout: int, limit: int | None = None, wait_seconds: int = 0) -> Iterator[Received]:
         """Messages as the queue hands them out, each hidden from other readers for `visibility_timeout` seconds,
-        until the queue has no visible message left (or `limit` were received)."""
+        until the queue has no visible message left (or `limit` were received). With `wait_seconds`, long polling:
+        every server is asked (a short poll samples some, and may answer nothing while messages exist)."""
         count = 0
         while limit is None or count < limit:
             batch = self._sqs.receive_message(
                 QueueUrl=self.url,
                 MaxNumberOfMessages=10 if limit is None else min(10, limit - count),
                 VisibilityTimeout=visibility_timeout,
-                WaitTimeSeconds=0,
+                WaitTimeSeconds=wait_seconds,
             ).get("Messages", [])
             if not batch:
                 return
@@ -62,12 +64,12 @@ class Queue:
     def delete(self, receipt_handle: str) -> None:
         self._sqs.delete_message(QueueUrl=self.url, ReceiptHandle=receipt_handle)
 
-    def peek(self, limit: int = 1000) -> list[dict[str, Any]]:
+    def peek(self, limit: int = 1000, wait_seconds: int = 0) -> list[dict[str, Any]]:
         """Every visible message's body, made visible again at once so nothing is consumed."""
         bodies: dict[str, dict[str, Any]] = {}
         held: list[str] = []
         try:
-            for message in self.receive(visibility_timeout=30):
+            for message in self.receive(visibility_timeout=30, wait_seconds=wait_seconds):
                 held.append(message.receipt_handle)
                 bodies.setdefault(message.message_id, message.body)
                 if len(bodies) >= limit:
@@ -91,4 +93,5 @@ def review_records(queue: Queue) -> list[ResultRecord]:
 
 
 def failed_messages(queue: Queue) -> list[FailedMessage]:
-    return [FailedMessage.model_validate(body) for body in queue.peek()]
+    """The failures people look at (a `scones doctor` probe's, which the doctor removes, is not one of them)."""
+    return [FailedMessage.model_validate(body) for body in queue.peek() if not is_probe(str(body.get("key", "")))]

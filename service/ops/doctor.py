@@ -38,6 +38,8 @@ ClientFactory = Callable[[str], Any]
 DEFAULT_PROBE_TIMEOUT = 90.0
 #: After the first outcome, how long to keep looking for a second one (there must be exactly one).
 SETTLE_SECONDS = 2.0
+#: The failed queue is read through (every message received and made visible again): every few polls only.
+FAILED_QUEUE_EVERY = 4
 ALARM_TYPE = "AWS::CloudWatch::Alarm"
 RULE_TYPE = "AWS::Events::Rule"
 
@@ -410,7 +412,7 @@ def probe_key(prefix: str) -> str:
     return f"{prefix}{PROBE_MARKER}{stamp}-{uuid.uuid4().hex[:8]}.png"
 
 
-def _probe_outcomes(clients: ClientFactory, info: StackInfo, key: str) -> ProbeOutcomes:
+def _probe_outcomes(clients: ClientFactory, info: StackInfo, key: str, failed_queue: bool = True) -> ProbeOutcomes:
     dynamodb = clients("dynamodb")
     found = ProbeOutcomes(
         results=[
@@ -423,11 +425,12 @@ def _probe_outcomes(clients: ClientFactory, info: StackInfo, key: str) -> ProbeO
             f"{i.label} {i.confidence:.3f} ({i.reason})"
             for i in ReviewsTable(dynamodb, info.reviews_table).for_key(key)
         ]
-    found.failures = [
-        FailedMessage.model_validate(body)
-        for body in Queue(clients("sqs"), info.failed_queue_url).peek(limit=100_000)
-        if body.get("key") == key
-    ]
+    if failed_queue:
+        found.failures = [
+            FailedMessage.model_validate(body)
+            for body in Queue(clients("sqs"), info.failed_queue_url).peek(limit=100_000, wait_seconds=1)
+            if body.get("key") == key
+        ]
     return found
 
 
@@ -441,8 +444,11 @@ def run_probe(clients: ClientFactory, info: StackInfo, key: str, timeout: float 
         return Check(name="probe", status="fail", detail=f"upload of s3://{info.intake_bucket}/{key}: {_error(error)}")
     try:
         found = ProbeOutcomes()
+        polls = 0
         while time.monotonic() - started < timeout:
-            found = _probe_outcomes(clients, info, key)
+            # The tables are read by key at every poll; the failed queue, which is read through, every few.
+            found = _probe_outcomes(clients, info, key, failed_queue=polls % FAILED_QUEUE_EVERY == 0)
+            polls += 1
             if found.count:
                 time.sleep(SETTLE_SECONDS)
                 found = _probe_outcomes(clients, info, key)
@@ -478,7 +484,7 @@ def _sweep_probe_messages(queue: Queue) -> int:
     held: list[str] = []
     removed = 0
     try:
-        for message in queue.receive(visibility_timeout=30):
+        for message in queue.receive(visibility_timeout=30, wait_seconds=1):
             if is_probe(str(message.body.get("key", ""))):
                 queue.delete(message.receipt_handle)
                 removed += 1

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from service.dal.queues import Queue
 from service.domain.models import FailedMessage
+from service.domain.probe import is_probe
 from service.pipeline.events import REDRIVE_REASON
 
 
@@ -89,7 +90,8 @@ def redrive(
     try:
         for message in queue.receive(visibility_timeout=60):
             failure = FailedMessage.model_validate(message.body)
-            if keys is not None and failure.key not in keys:
+            # A `scones doctor` probe's failure is the doctor's to remove, never to re-run.
+            if (keys is not None and failure.key not in keys) or (keys is None and is_probe(failure.key)):
                 held.append(message.receipt_handle)
                 continue
             results.append(_redrive_one(s3, stepfunctions, state_machine_arn, region, failure))

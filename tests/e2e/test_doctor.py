@@ -14,6 +14,8 @@ from service.domain.probe import PROBE_MARKER
 from service.local import faults, stack
 from service.ops.template_file import load_template
 from tests.e2e.conftest import StackClients
+from tests.e2e.test_ingest import aws_cli
+from tests.e2e.test_observability import aws_cli as aws_cli_json
 
 EVERY_CHECK = [
     "outputs",
@@ -99,12 +101,15 @@ def test_a_probe_that_lands_in_the_failed_queue_fails_with_its_cause_and_is_remo
 
 
 def test_doctor_fails_naming_the_role_once_serialize_loses_its_policies(local_stack: StackClients) -> None:
-    iam: Any = local_stack.info.client("iam")
-    role = next(r["RoleName"] for r in iam.list_roles()["Roles"] if "SerializeFunctionRole" in r["RoleName"])
-    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
-        iam.delete_role_policy(RoleName=role, PolicyName=name)
-    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
-        iam.detach_role_policy(RoleName=role, PolicyArn=attached["PolicyArn"])
+    """As an operator would strip the role, with the AWS CLI."""
+    roles = aws_cli_json(local_stack, "iam", "list-roles")["Roles"]
+    role = next(r["RoleName"] for r in roles if "SerializeFunctionRole" in r["RoleName"])
+    for name in aws_cli_json(local_stack, "iam", "list-role-policies", "--role-name", role)["PolicyNames"]:
+        aws_cli(local_stack, "iam", "delete-role-policy", "--role-name", role, "--policy-name", name)
+    attached = aws_cli_json(local_stack, "iam", "list-attached-role-policies", "--role-name", role)
+    for policy in attached["AttachedPolicies"]:
+        aws_cli(local_stack, "iam", "detach-role-policy", "--role-name", role, "--policy-arn", policy["PolicyArn"])
+    assert not aws_cli_json(local_stack, "iam", "list-role-policies", "--role-name", role)["PolicyNames"]
 
     status, checks, stderr = doctor(local_stack)
     assert status == 1

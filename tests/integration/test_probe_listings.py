@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from service.dal.queues import Queue, failed_messages
 from service.dal.results import ResultsTable
 from service.dal.reviews import ReviewsTable
 from service.domain.probe import PROBE_MARKER
@@ -61,3 +62,13 @@ def test_review_listings_counts_and_the_desk_leave_the_probe_out(aws: tuple[Any,
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
     assert [attributes[n] for n in names] == ["0", "1"]  # only ann's leased message is left
+
+
+def test_the_failed_listing_leaves_the_probe_out(aws: tuple[Any, Any, str]) -> None:
+    _, sqs, _ = aws
+    url = sqs.create_queue(QueueName="failed")["QueueUrl"]
+    for key in (PROBE, "in/broken.jpg"):
+        body = {"bucket": "b", "key": key, "error": "CorruptImage", "cause": "truncated", "step": "Serialize"}
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+    assert [f.key for f in failed_messages(Queue(sqs, url))] == ["in/broken.jpg"]
+    assert Queue(sqs, url).depth() == 2  # listed or not, nothing was consumed
