@@ -26,13 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from moto.core import DEFAULT_ACCOUNT_ID
+
 from service.local import iam_policy, iam_resources
 
 log = logging.getLogger("scones.iam")
 
 Mode = Literal["enforce", "soft"]
 MODES: tuple[Mode, ...] = ("enforce", "soft")
-ACCOUNT = "123456789012"
+ACCOUNT = DEFAULT_ACCOUNT_ID
 PARTITION = "aws"
 #: Issued credentials are renewed this long before they expire.
 _RENEW_BEFORE_S = 300
