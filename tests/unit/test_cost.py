@@ -34,8 +34,8 @@ def test_infrastructure_is_read_from_the_template_and_the_state_machine() -> Non
     assert all(f.architecture == "arm64" for f in infra.functions)
     # IsFolderMarker, Serialize, Classify, Filter, Route, StoreResult / RecordReview, SendToReview.
     assert infra.transitions["accept"] == 6 and infra.transitions["review"] == 7
-    # IsFolderMarker, Serialize, SerializeFailed, SendToFailed.
-    assert infra.transitions["failed"] == 4
+    # IsFolderMarker, Serialize, SerializeFailed, IsAccessDenied, SendToFailed.
+    assert infra.transitions["failed"] == 5
     assert infra.dashboards == 1 and infra.alarm_metrics >= 4
     assert infra.idempotency_table
 
@@ -85,9 +85,9 @@ def test_nothing_is_free(prices: cost.PriceFile) -> None:
 def test_standard_pays_per_transition_and_express_per_request_and_duration(prices: cost.PriceFile) -> None:
     standard = estimate(1_000_000, workflow="standard").by_service()["Step Functions"]
     express = estimate(1_000_000, workflow="express").by_service()["Step Functions"]
-    # 89% accepted at 6 transitions, 10% reviewed at 7 (the pending record, then the message), 1% failed at 4.
+    # 89% accepted at 6 transitions, 10% reviewed at 7 (the pending record, then the message), 1% failed at 5.
     assert standard == pytest.approx(
-        1_000_000 * (0.89 * 6 + 0.10 * 7 + 0.01 * 4) * prices.step_functions.standard_per_state_transition
+        1_000_000 * (0.89 * 6 + 0.10 * 7 + 0.01 * 5) * prices.step_functions.standard_per_state_transition
     )
     assert express < standard / 10
     # Express bills whole 100 ms increments of 64 MB: a 400 ms execution at the first tier's price.
