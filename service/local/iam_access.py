@@ -39,6 +39,7 @@ PARTITION = "aws"
 #: Issued credentials are renewed this long before they expire.
 _RENEW_BEFORE_S = 300
 _CREDENTIAL_SECONDS = 3600
+_MAX_VERDICTS = 20_000
 
 _mode: Mode = "enforce"
 _log_path: Path | None = None
@@ -121,7 +122,7 @@ def _documents(role_name: str) -> dict[str, Any] | None:
     from moto.iam.models import iam_backends
 
     iam = iam_backends[ACCOUNT][PARTITION]
-    role = iam.roles.get(next((rid for rid, r in iam.roles.items() if r.name == role_name), ""), None)
+    role = next((r for r in iam.roles.values() if r.name == role_name), None)
     if role is None:
         return None
     documents: dict[str, Any] = dict(role.policies)
@@ -155,6 +156,8 @@ def decide(principal: Principal, action: str, resource: str) -> iam_policy.Verdi
     verdict = _verdicts.get(key)
     if verdict is None:
         verdict = iam_policy.evaluate(found, action, resource)
+        if len(_verdicts) >= _MAX_VERDICTS:
+            _verdicts.clear()  # every object key is a resource of its own: bounded memory, whatever the uploads
         _verdicts[key] = verdict
     return verdict
 
