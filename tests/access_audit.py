@@ -4,6 +4,7 @@ template deployed them: action AND resource must be allowed."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +56,8 @@ def unexercised(recorded: list[dict[str, Any]], roles: dict[str, dict[str, Any]]
                     if not hit:
                         unused.append(f"{logical}: {action} on {resource}")
     return unused
+
+
+def generic(line: str) -> str:
+    """A permission with the stack's generated name suffixes taken out (the same on every stack)."""
+    return re.sub(r"-[A-Z0-9]{8,}|(?<=intakebucket)-[a-z0-9]+", "", line)

@@ -26,17 +26,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from moto.core import DEFAULT_ACCOUNT_ID
+
 from service.local import iam_policy, iam_resources
 
 log = logging.getLogger("scones.iam")
 
 Mode = Literal["enforce", "soft"]
 MODES: tuple[Mode, ...] = ("enforce", "soft")
-ACCOUNT = "123456789012"
+ACCOUNT = DEFAULT_ACCOUNT_ID
 PARTITION = "aws"
 #: Issued credentials are renewed this long before they expire.
 _RENEW_BEFORE_S = 300
 _CREDENTIAL_SECONDS = 3600
+_MAX_VERDICTS = 20_000
 
 _mode: Mode = "enforce"
 _log_path: Path | None = None
@@ -119,7 +122,7 @@ def _documents(role_name: str) -> dict[str, Any] | None:
     from moto.iam.models import iam_backends
 
     iam = iam_backends[ACCOUNT][PARTITION]
-    role = iam.roles.get(next((rid for rid, r in iam.roles.items() if r.name == role_name), ""), None)
+    role = next((r for r in iam.roles.values() if r.name == role_name), None)
     if role is None:
         return None
     documents: dict[str, Any] = dict(role.policies)
@@ -153,6 +156,8 @@ def decide(principal: Principal, action: str, resource: str) -> iam_policy.Verdi
     verdict = _verdicts.get(key)
     if verdict is None:
         verdict = iam_policy.evaluate(found, action, resource)
+        if len(_verdicts) >= _MAX_VERDICTS:
+            _verdicts.clear()  # every object key is a resource of its own: bounded memory, whatever the uploads
         _verdicts[key] = verdict
     return verdict
 
@@ -210,6 +215,13 @@ def _between(text: str, start: str, end: str) -> str:
     return text.partition(start)[2].partition(end)[0]
 
 
+def _first(query: Mapping[str, Any], name: str) -> str:
+    value = query.get(name)
+    if isinstance(value, list):
+        return str(value[0]) if value else ""
+    return str(value or "")
+
+
 def _missing_object(bucket: str, key: str) -> bool:
     from moto.s3.models import s3_backends
 
@@ -241,26 +253,34 @@ def authorize(response: Any, iam_request_cls: type, resource: str = "*") -> None
     request, with the S3 resource where moto knows one)."""
     headers = response.headers
     authorization = headers.get("Authorization") or ""
-    access_key_id = _between(authorization, "Credential=", "/")
+    query = response.querystring or {}
+    # Signed in the Authorization header, or a presigned URL (the credential in the query string).
+    scope = _between(authorization, "Credential=", ",") if authorization else _first(query, "X-Amz-Credential")
+    if not authorization and not scope and _first(query, "AWSAccessKeyId"):
+        scope = f"{_first(query, 'AWSAccessKeyId')}//{response.region}/s3"  # S3's own (version 2) presigned URL
+    access_key_id, _, rest = scope.partition("/")
     principal = principal_of(access_key_id) if access_key_id else None
     if principal is None:
         return  # the operator, or an unsigned call (Cognito's InitiateAuth...)
-    from urllib.parse import urlparse
+    named = response._get_action()
+    operation = named[0] if isinstance(named, list) else named
+    if authorization:
+        from urllib.parse import urlparse
 
-    path = response.raw_path
-    query = urlparse(response.uri).query
-    request = iam_request_cls(
-        account_id=response.current_account,
-        method=response.method,
-        path=path + ("?" + query if query else ""),
-        data=response.data,
-        body=response.raw_body,
-        headers=headers,
-        action=response._get_action(),
-    )
-    request.check_signature()
-    signing_service, operation = request._action.split(":", 1)
-    versioned = "versionId" in (response.querystring or {})
+        raw_query = urlparse(response.uri).query
+        request = iam_request_cls(
+            account_id=response.current_account,
+            method=response.method,
+            path=response.raw_path + ("?" + raw_query if raw_query else ""),
+            data=response.data,
+            body=response.raw_body,
+            headers=headers,
+            action=operation,
+        )
+        request.check_signature()
+    # A presigned URL's signature is not checked (moto has no check for it); its role's policies are.
+    signing_service = rest.split("/")[2] if rest.count("/") >= 2 else ""
+    versioned = "versionId" in query
     action = iam_resources.iam_action(signing_service, operation, versioned)
     region = getattr(response, "region", None) or "us-east-1"
     if signing_service == "s3":

@@ -77,8 +77,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     target = os.environ.get("SCONES_UNUSED_PERMISSIONS")
     if not target or not _session_calls:
         return
-    recorded = [call for calls, _ in _session_calls for call in calls]
-    by_stack = [set(access_audit.unexercised(recorded, roles)) for _, roles in _session_calls]
-    # Role names differ per stack; a permission is unused when no stack of the session used it.
-    unused = sorted(set.intersection(*by_stack)) if by_stack else []
-    Path(target).write_text("\n".join(unused) + "\n", encoding="utf-8")
+    # Physical names differ per stack: a permission is unused when no stack of the session used it.
+    by_stack = [
+        {access_audit.generic(line) for line in access_audit.unexercised(calls, roles)}
+        for calls, roles in _session_calls
+    ]
+    Path(target).write_text("\n".join(sorted(set.intersection(*by_stack))) + "\n", encoding="utf-8")

@@ -18,18 +18,30 @@ ROLES_CHANGED = True
 REMOVED = {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}}
 
 
-def without_the_claim_statement(state: Path) -> Path:
-    """A copy of infra/template.yaml (with the files it names) minus one statement of one role."""
+def without_statement(state: Path, resource: str, removed: dict[str, object]) -> Path:
+    """A copy of infra/template.yaml (with the files it names) minus one statement of one resource's policies."""
     template = load_template()
-    policies = template["Resources"]["SerializeFunction"]["Properties"]["Policies"]
-    kept = [p for p in policies if not (isinstance(p, dict) and p.get("Statement") == [REMOVED])]
-    assert len(kept) == len(policies) - 1, "the statement this test removes is in the template"
-    template["Resources"]["SerializeFunction"]["Properties"]["Policies"] = kept
+    policies = template["Resources"][resource]["Properties"]["Policies"]
+    kept = []
+    for policy in policies:
+        statements = policy.get("Statement") if isinstance(policy, dict) else None
+        if isinstance(statements, list) and removed in statements:
+            remaining = [s for s in statements if s != removed]
+            if remaining:
+                kept.append({**policy, "Statement": remaining})
+            continue
+        kept.append(policy)
+    assert kept != policies, "the statement this test removes is in the template"
+    template["Resources"][resource]["Properties"]["Policies"] = kept
     folder = state / "template"
     shutil.copytree(TEMPLATE_PATH.parent / "statemachine", folder / "statemachine")
     path = folder / "template.yaml"
     path.write_text(yaml.safe_dump(template, sort_keys=False), encoding="utf-8")
     return path
+
+
+def without_the_claim_statement(state: Path) -> Path:
+    return without_statement(state, "SerializeFunction", REMOVED)
 
 
 STACK_TEMPLATE = without_the_claim_statement

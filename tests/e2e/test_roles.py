@@ -124,6 +124,21 @@ def test_the_operator_keeps_full_access_with_any_keys(local_stack: StackClients,
     assert s3.get_object(Bucket=local_stack.info.intake_bucket, Key=upload)["ContentLength"] > 0
 
 
+def test_a_presigned_url_carries_its_role(local_stack: StackClients, upload: str) -> None:
+    import requests
+
+    found = functions(local_stack)
+    bucket = local_stack.info.intake_bucket
+    allowed = as_role(local_stack, found["SerializeFunction"], "s3").generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": upload}
+    )
+    refused = as_role(local_stack, found["FilterFunction"], "s3").generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": upload}
+    )
+    assert requests.get(allowed, timeout=10).status_code == 200
+    assert requests.get(refused, timeout=10).status_code == 403
+
+
 def aws(stack: StackClients, *args: str) -> str:
     cli = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
     assert cli, "the AWS CLI is part of the dev extra"

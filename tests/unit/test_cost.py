@@ -34,8 +34,9 @@ def test_infrastructure_is_read_from_the_template_and_the_state_machine() -> Non
     assert all(f.architecture == "arm64" for f in infra.functions)
     # IsFolderMarker, Serialize, Classify, Filter, Route, StoreResult / RecordReview, SendToReview; PublishOutcome.
     assert infra.transitions["accept"] == 7 and infra.transitions["review"] == 8
-    # The shortest failure: IsFolderMarker, Serialize, Classify, ClassifyFailed, SendToFailed, PublishFailure.
-    assert infra.transitions["failed"] == 6
+    # The shortest failure: IsFolderMarker, Serialize, Classify, ClassifyFailed, IsAccessDenied, SendToFailed,
+    # PublishFailure.
+    assert infra.transitions["failed"] == 7
     assert infra.dashboards == 1 and infra.alarm_metrics >= 4
     assert infra.idempotency_table
     assert infra.review_api is not None and (infra.review_api.name, infra.review_api.memory_mb) == ("review_api", 512)
@@ -86,10 +87,10 @@ def test_nothing_is_free(prices: cost.PriceFile) -> None:
 def test_standard_pays_per_transition_and_express_per_request_and_duration(prices: cost.PriceFile) -> None:
     standard = estimate(1_000_000, workflow="standard").by_service()["Step Functions"]
     express = estimate(1_000_000, workflow="express").by_service()["Step Functions"]
-    # 89% accepted at 7 transitions, 10% reviewed at 8 (the pending record, then the message), 1% failed at 6;
+    # 89% accepted at 7 transitions, 10% reviewed at 8 (the pending record, then the message), 1% failed at 7;
     # each route ends by publishing its outcome event.
     assert standard == pytest.approx(
-        1_000_000 * (0.89 * 7 + 0.10 * 8 + 0.01 * 6) * prices.step_functions.standard_per_state_transition
+        1_000_000 * (0.89 * 7 + 0.10 * 8 + 0.01 * 7) * prices.step_functions.standard_per_state_transition
     )
     assert express < standard / 10
     # Express bills whole 100 ms increments of 64 MB: a 400 ms execution at the first tier's price.
