@@ -7,12 +7,15 @@ from service.domain.outcome_events import (
     IMAGE_ACCEPTED,
     IMAGE_REVIEWED,
     IMAGE_SENT_TO_REVIEW,
+    PROBE_SOURCE,
+    SOURCE,
     ImageAccepted,
     ImageReviewed,
     ImageSentToReview,
     OutcomeEntry,
     outcome_id,
 )
+from service.domain.probe import is_probe
 
 
 def outcome_entry(record: ResultRecord, audit: bool) -> OutcomeEntry:
@@ -29,13 +32,18 @@ def outcome_entry(record: ResultRecord, audit: bool) -> OutcomeEntry:
         "recognition": record.recognition,
         "threshold": record.threshold,
     }
+    source = PROBE_SOURCE if is_probe(record.key) else SOURCE
     if record.route == "accept":
         oid = outcome_id(record.bucket, record.key, record.upload_id, IMAGE_ACCEPTED)
-        return OutcomeEntry(detail_type=IMAGE_ACCEPTED, detail=ImageAccepted(**common, outcome_id=oid, audit=audit))
+        return OutcomeEntry(
+            source=source, detail_type=IMAGE_ACCEPTED, detail=ImageAccepted(**common, outcome_id=oid, audit=audit)
+        )
     reason = "unrecognised" if record.reason == "unrecognised" else "low_confidence"
     oid = outcome_id(record.bucket, record.key, record.upload_id, IMAGE_SENT_TO_REVIEW)
     return OutcomeEntry(
-        detail_type=IMAGE_SENT_TO_REVIEW, detail=ImageSentToReview(**common, outcome_id=oid, reason=reason)
+        source=source,
+        detail_type=IMAGE_SENT_TO_REVIEW,
+        detail=ImageSentToReview(**common, outcome_id=oid, reason=reason),
     )
 
 

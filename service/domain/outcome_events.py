@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.domain import metric_names
 
 SOURCE = "scones"
+#: The source of the events of `scones doctor`'s probe images: on the same bus, so the doctor sees the bus work end
+#: to end, but under a source of their own, so that no subscriber to "scones" ever counts a probe.
+PROBE_SOURCE = "scones.doctor"
 SCHEMA_VERSION = 1
 
 IMAGE_ACCEPTED = "Image Accepted"
@@ -121,7 +124,7 @@ class OutcomeEvent(BaseModel):
     version: str = "0"
     id: str
     detail_type: DetailType = Field(alias="detail-type")
-    source: Literal["scones"]
+    source: Literal["scones", "scones.doctor"]
     account: str
     time: str
     region: str

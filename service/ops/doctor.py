@@ -8,6 +8,7 @@ the pipeline under the reserved prefix (service/domain/probe.py), whose every tr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import urllib.error
@@ -25,7 +26,9 @@ from service.dal.results import ResultsTable
 from service.dal.reviews import ReviewsTable
 from service.dal.stack import StackInfo
 from service.domain.models import FailedMessage
+from service.domain.outcome_events import PROBE_SOURCE
 from service.domain.probe import PROBE_MARKER, is_probe
+from service.ops.event_tap import EventTap
 from service.ops.iam_policy import evaluate, role_policies
 from service.ops.probe_image import probe_png
 from service.ops.role_needs import NEEDS, Need
@@ -38,6 +41,8 @@ ClientFactory = Callable[[str], Any]
 DEFAULT_PROBE_TIMEOUT = 90.0
 #: After the first outcome, how long to keep looking for a second one (there must be exactly one).
 SETTLE_SECONDS = 2.0
+#: How long the probe's outcome event may take to reach a subscriber once the outcome is written.
+EVENT_WAIT_SECONDS = 15.0
 #: The failed queue is read through (every message received and made visible again): every few polls only.
 FAILED_QUEUE_EVERY = 4
 ALARM_TYPE = "AWS::CloudWatch::Alarm"
@@ -435,7 +440,34 @@ def _probe_outcomes(clients: ClientFactory, info: StackInfo, key: str, failed_qu
 
 
 def run_probe(clients: ClientFactory, info: StackInfo, key: str, timeout: float = DEFAULT_PROBE_TIMEOUT) -> Check:
-    """Uploads the probe and waits for its one outcome; removes every trace of it whatever happens."""
+    """Uploads the probe and waits for its one outcome, and on a stack with an outcome bus for that outcome's event
+    (published under the probe's own source, which no subscriber of "scones" sees); removes every trace of the
+    probe whatever happens."""
+    with contextlib.ExitStack() as opened:
+        tap = None
+        if info.event_bus_name:
+            tap = opened.enter_context(
+                EventTap(clients("events"), clients("sqs"), info.event_bus_name, source=PROBE_SOURCE)
+            )
+        found = _probe_once(clients, info, key, timeout)
+        if tap is None or found.status != "ok":
+            return found
+        return _with_its_event(found, tap, key)
+
+
+def _with_its_event(found: Check, tap: EventTap, key: str) -> Check:
+    deadline = time.monotonic() + EVENT_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if any(event.parsed_detail().key == key for event in tap.receive(wait_seconds=1)):
+            return found.model_copy(update={"detail": f"{found.detail}; its event published"})
+    return Check(
+        name="probe",
+        status="fail",
+        detail=f"{found.detail}, but its outcome event did not arrive on the bus within {EVENT_WAIT_SECONDS:.0f} s",
+    )
+
+
+def _probe_once(clients: ClientFactory, info: StackInfo, key: str, timeout: float) -> Check:
     s3 = clients("s3")
     started = time.monotonic()
     try:

@@ -21,13 +21,16 @@ from service.domain.outcome_events import SOURCE, OutcomeEvent
 
 
 class EventTap:
-    """A temporary rule (source "scones", optionally some detail-types) on `bus`, delivering to its own queue."""
+    """A temporary rule (source "scones" unless told, optionally some detail-types) on `bus`, delivering to its own
+    queue."""
 
-    def __init__(self, events: Any, sqs: Any, bus: str, detail_types: list[str] | None = None) -> None:
+    def __init__(
+        self, events: Any, sqs: Any, bus: str, detail_types: list[str] | None = None, source: str = SOURCE
+    ) -> None:
         self._events = events
         self._sqs = sqs
         self._bus = bus
-        self._pattern: dict[str, Any] = {"source": [SOURCE]}
+        self._pattern: dict[str, Any] = {"source": [source]}
         if detail_types:
             self._pattern["detail-type"] = detail_types
         self.name = f"scones-events-{uuid.uuid4().hex[:12]}"

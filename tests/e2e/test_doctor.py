@@ -12,6 +12,7 @@ from typing import Any
 from service.dal.queues import Queue
 from service.domain.probe import PROBE_MARKER
 from service.local import faults, stack
+from service.ops.event_tap import EventTap
 from service.ops.template_file import load_template
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_ingest import aws_cli
@@ -59,13 +60,19 @@ def test_the_local_stack_answers_what_the_doctor_reads_as_aws_does(local_stack: 
 
 
 def test_doctor_passes_on_a_fresh_stack_and_leaves_no_trace(local_stack: StackClients, tmp_path: Path) -> None:
-    status, checks, stderr = doctor(local_stack)
-    assert status == 0, (checks, stderr)
-    assert list(checks) == EVERY_CHECK
-    assert {c["status"] for c in checks.values()} == {"ok"}, checks
-    assert checks["probe"]["detail"].startswith("accepted in")
-
     info = local_stack.info
+    assert info.event_bus_name
+    # A downstream system subscribed to the service's events, as the README shows.
+    with EventTap(info.client("events"), local_stack.sqs, info.event_bus_name) as subscriber:
+        status, checks, stderr = doctor(local_stack)
+        assert status == 0, (checks, stderr)
+        assert list(checks) == EVERY_CHECK
+        assert {c["status"] for c in checks.values()} == {"ok"}, checks
+        assert checks["probe"]["detail"].startswith("accepted in")
+        # The probe's event went out under the doctor's own source: the doctor saw it, the subscriber did not.
+        assert checks["probe"]["detail"].endswith("its event published")
+        assert subscriber.receive(wait_seconds=2) == []
+
     for command in (["results", "--json"], ["review", "list", "--json"], ["failed", "list", "--json"]):
         listed = scones(local_stack, *command)
         assert listed.returncode == 0 and listed.stdout.strip() == "", (command, listed.stdout)

@@ -105,3 +105,11 @@ def test_filter_decides_with_the_event_of_its_write() -> None:
     dumped = decision.model_dump(mode="json")
     assert set(dumped["event"]) == {"source", "detail_type", "detail"}
     assert image.model_dump(mode="json")["upload_id"] == write_id("v9", "e9", UPLOADED)
+
+
+@pytest.mark.parametrize("route", ["accept", "review"])
+def test_a_doctor_probe_is_announced_under_its_own_source_only(route: str) -> None:
+    probe = record(route=route, reason="confident" if route == "accept" else "low_confidence")
+    probe = probe.model_copy(update={"key": "_scones-doctor/0a1b.png"})
+    assert outcome_entry(probe, audit=False).source == "scones.doctor"
+    assert outcome_entry(record(route=route), audit=False).source == "scones"
