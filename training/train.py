@@ -1,17 +1,19 @@
 """Train the bicycle/motorcycle classifier on the CPU, calibrate it, export it to ONNX and write its card.
 
-    python -m training.train --data /path/to/labelled-folder --out models/
+    python -m training.train --data /path/to/labelled-folder --out models/ [--reviewed EXPORT] [--jobs 3]
 
 The network (training.network) is an ImageNet-pretrained EfficientNet-Lite0 at 128 px: its first `trunk_blocks`
 blocks are frozen and shared, the blocks after them and a new head (bicycle, motorcycle, neither) are fine-tuned
 (`soup` runs from one start, their weights averaged) on the labelled thumbnails plus images of neither class
-made by training.negatives, with augmentation that bridges thumbnails and photos (training.augmentation).
+made by training.negatives and any reviewed images (`--reviewed`, people's labels), with augmentation that bridges
+thumbnails and photos (training.augmentation).
 
 Calibration is honest by construction: a stratified share of the images (25% by default) is held out before
-training and never trained on; the temperature, the confidence threshold table, the recognition thresholds and
-every validation figure in the card come from the shipped model's own predictions on it. (Cross-validation
-would score networks other than the one shipped; with a pretrained backbone 700 images are enough to train,
-and 300 held-out predictions of the shipped model itself are what the card's figures should describe.)
+training and never trained on, and the card's validation figures are the shipped model's predictions on it. The
+temperature and the threshold table count those and, by cross-fitting (`folds`), the predictions of models of the
+same recipe on the training images they did not train on: every prediction of an image its model never saw. The
+recommended threshold is the lowest whose 95% lower bound on accepted accuracy meets the target
+(training.thresholds); calibration.csv next to the card lists every prediction counted.
 
 Deterministic: the same data, seed, arguments and thread count give identical weights.
 """
@@ -164,7 +166,8 @@ REVIEWED_CLASSES: tuple[str, ...] = (*CLASSES, "other")
 
 
 def load_reviewed(folder: Path) -> list[LabelledImage]:
-    """A review export (`scones review export`): labels.csv with people's labels, `other` being neither class.
+    """A review export (`python -m training.data --from-results --include-other`): labels.csv with people's labels,
+    `other` being neither class.
     Labels are taken from the class names (bicycle 0, motorcycle 1, other NEITHER), whatever the label column."""
     items = load_labelled_folder(folder)
     unknown = sorted({item.class_name for item in items} - set(REVIEWED_CLASSES))
