@@ -102,26 +102,30 @@ def counts(items: list[LabelledImage], model: Loaded) -> dict[str, tuple[int, in
     return figures
 
 
+# Intervals are computed in floating point: a value equal to the interval's end is inside it.
+_EPSILON = 1e-9
+
+
+def judge(name: str, before: tuple[int, int], after: tuple[int, int]) -> Figure:
+    """One figure of both models: worse or better if the candidate's value lies beyond the current model's 95%
+    Wilson interval (on the wrong or the right side)."""
+    old, new = wilson(*before), wilson(*after)
+    assert old.low is not None and old.high is not None and new.value is not None
+    higher = name != "neither auto-accepted"
+    below, above = new.value < old.low - _EPSILON, new.value > old.high + _EPSILON
+    return Figure(
+        name=name,
+        higher_is_better=higher,
+        current=old,
+        candidate=new,
+        worse=below if higher else above,
+        better=above if higher else below,
+    )
+
+
 def compare_on(name: str, items: list[LabelledImage], current: Loaded, candidate: Loaded) -> SetComparison:
     before, after = counts(items, current), counts(items, candidate)
-    figures = []
-    for figure in before:
-        if figure not in after:
-            continue
-        old, new = wilson(*before[figure]), wilson(*after[figure])
-        higher = figure != "neither auto-accepted"
-        assert old.low is not None and old.high is not None and new.value is not None
-        below, above = new.value < old.low, new.value > old.high
-        figures.append(
-            Figure(
-                name=figure,
-                higher_is_better=higher,
-                current=old,
-                candidate=new,
-                worse=below if higher else above,
-                better=above if higher else below,
-            )
-        )
+    figures = [judge(figure, before[figure], after[figure]) for figure in before if figure in after]
     return SetComparison(name=name, images=len(items), figures=figures)
 
 

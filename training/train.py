@@ -1,17 +1,19 @@
 """Train the bicycle/motorcycle classifier on the CPU, calibrate it, export it to ONNX and write its card.
 
-    python -m training.train --data /path/to/labelled-folder --out models/
+    python -m training.train --data /path/to/labelled-folder --out models/ [--reviewed EXPORT] [--jobs 3]
 
 The network (training.network) is an ImageNet-pretrained EfficientNet-Lite0 at 128 px: its first `trunk_blocks`
 blocks are frozen and shared, the blocks after them and a new head (bicycle, motorcycle, neither) are fine-tuned
 (`soup` runs from one start, their weights averaged) on the labelled thumbnails plus images of neither class
-made by training.negatives, with augmentation that bridges thumbnails and photos (training.augmentation).
+made by training.negatives and any reviewed images (`--reviewed`, people's labels), with augmentation that bridges
+thumbnails and photos (training.augmentation).
 
 Calibration is honest by construction: a stratified share of the images (25% by default) is held out before
-training and never trained on; the temperature, the confidence threshold table, the recognition thresholds and
-every validation figure in the card come from the shipped model's own predictions on it. (Cross-validation
-would score networks other than the one shipped; with a pretrained backbone 700 images are enough to train,
-and 300 held-out predictions of the shipped model itself are what the card's figures should describe.)
+training and never trained on, and the card's validation figures are the shipped model's predictions on it. The
+temperature and the threshold table count those and, by cross-fitting (`folds`), the predictions of models of the
+same recipe on the training images they did not train on: every prediction of an image its model never saw. The
+recommended threshold is the lowest whose 95% lower bound on accepted accuracy meets the target
+(training.thresholds); calibration.csv next to the card lists every prediction counted.
 
 Deterministic: the same data, seed, arguments and thread count give identical weights.
 """
@@ -19,6 +21,7 @@ Deterministic: the same data, seed, arguments and thread count give identical we
 import argparse
 import csv
 import hashlib
+import multiprocessing
 import resource
 import subprocess
 import sys
@@ -73,6 +76,7 @@ class Config:
     epochs: int = 10
     soup: int = 1  # fine-tuning runs (one init, other data orders) whose weights are averaged
     folds: int = 3  # cross-fitting: models of the same recipe on the other folds predict each training image
+    jobs: int = 1  # processes training fold models beside the shipped model's (1: one after the other)
     seed: int = 0
     holdout: float = 0.25
     batch_size: int = 32
@@ -162,7 +166,8 @@ REVIEWED_CLASSES: tuple[str, ...] = (*CLASSES, "other")
 
 
 def load_reviewed(folder: Path) -> list[LabelledImage]:
-    """A review export (`scones review export`): labels.csv with people's labels, `other` being neither class.
+    """A review export (`python -m training.data --from-results --include-other`): labels.csv with people's labels,
+    `other` being neither class.
     Labels are taken from the class names (bicycle 0, motorcycle 1, other NEITHER), whatever the label column."""
     items = load_labelled_folder(folder)
     unknown = sorted({item.class_name for item in items} - set(REVIEWED_CLASSES))
@@ -367,18 +372,47 @@ def finish(model: SconesNet) -> SconesNet:
     return model
 
 
-def cross_fit(x: np.ndarray, y: np.ndarray, extra_x: np.ndarray, extra_y: np.ndarray, config: Config) -> np.ndarray:
-    """Out-of-fold class logits of x: each fold predicted by a model of the same recipe trained on the other
-    folds (plus the extra images: negatives, reviewed). Empty if config.folds < 2."""
-    logits = np.zeros((len(x), len(CLASSES)), dtype=np.float64)
-    if config.folds < 2:
-        return logits[:0]
-    for k, part in enumerate(stratified_folds(y, config.folds, config.seed)):
-        rest = np.setdiff1d(np.arange(len(x)), part)
-        print(f"fold {k + 1}/{config.folds}: {len(rest)} images to train on, {len(part)} to predict", file=sys.stderr)
-        fold_model = finish(train_soup(np.concatenate([x[rest], extra_x]), np.concatenate([y[rest], extra_y]), config))
-        logits[part] = scores_of(fold_model, x[part]).logits
-    return logits
+# What the fold workers train on: set before they are forked, read copy-on-write, never pickled.
+_FOLD_DATA: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Config, list[np.ndarray]] | None = None
+
+
+def fold_logits(k: int) -> np.ndarray:
+    """Class logits of fold k, predicted by a model of the same recipe trained on the other folds (plus the extra
+    images: negatives, reviewed)."""
+    assert _FOLD_DATA is not None
+    x, y, extra_x, extra_y, config, parts = _FOLD_DATA
+    part = parts[k]
+    rest = np.setdiff1d(np.arange(len(x)), part)
+    print(f"fold {k + 1}/{len(parts)}: {len(rest)} images to train on, {len(part)} to predict", file=sys.stderr)
+    model = finish(train_soup(np.concatenate([x[rest], extra_x]), np.concatenate([y[rest], extra_y]), config))
+    return scores_of(model, x[part]).logits
+
+
+def cross_fit_and_train(
+    x: np.ndarray, y: np.ndarray, extra_x: np.ndarray, extra_y: np.ndarray, config: Config
+) -> tuple[np.ndarray, SconesNet]:
+    """(out-of-fold class logits of x, empty if config.folds < 2; the model trained on all of x and the extra).
+
+    With config.jobs > 1 the fold models train in that many forked worker processes (one thread each) while this
+    process trains the shipped model: the same seeds, so the same weights as one after the other."""
+    global _FOLD_DATA
+    parts = stratified_folds(y, config.folds, config.seed) if config.folds >= 2 else []
+    _FOLD_DATA = (x, y, extra_x, extra_y, config, parts)
+    try:
+        if config.jobs > 1 and parts:
+            with multiprocessing.get_context("fork").Pool(min(config.jobs, len(parts))) as pool:
+                pending = pool.map_async(fold_logits, range(len(parts)))
+                model = finish(train_soup(np.concatenate([x, extra_x]), np.concatenate([y, extra_y]), config))
+                folds = pending.get()
+        else:
+            folds = [fold_logits(k) for k in range(len(parts))]
+            model = finish(train_soup(np.concatenate([x, extra_x]), np.concatenate([y, extra_y]), config))
+    finally:
+        _FOLD_DATA = None
+    logits = np.zeros((len(x) if parts else 0, len(CLASSES)), dtype=np.float64)
+    for part, values in zip(parts, folds, strict=True):
+        logits[part] = values
+    return logits, model
 
 
 def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -> TrainResult:
@@ -397,8 +431,7 @@ def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -
     if reviewed_items:
         reviewed_x, reviewed_y = load_arrays(reviewed_items)
         extra_x, extra_y = np.concatenate([extra_x, reviewed_x]), np.concatenate([extra_y, reviewed_y])
-    out_of_fold = cross_fit(x[train_idx], y[train_idx], extra_x, extra_y, config)
-    model = finish(train_soup(np.concatenate([x[train_idx], extra_x]), np.concatenate([y[train_idx], extra_y]), config))
+    out_of_fold, model = cross_fit_and_train(x[train_idx], y[train_idx], extra_x, extra_y, config)
     seconds_training = time.perf_counter() - started
 
     # The switch from thumbnail to photo score sits just above the detail of every training thumbnail.
@@ -506,7 +539,7 @@ def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -
             seed=config.seed,
             threads=config.threads,
             hyperparameters={
-                **{k: v for k, v in asdict(config).items() if k not in ("seed", "threads")},
+                **{k: v for k, v in asdict(config).items() if k not in ("seed", "threads", "jobs")},
                 "fit_seconds": round(seconds_training, 2),
             },
             torch_version=torch.__version__,

@@ -44,12 +44,12 @@ def why(record: ResultRecord) -> str:
     recognition = "-" if record.recognition is None else f"{record.recognition:.2f}"
     gate = "-" if record.recognition_threshold is None else f"{record.recognition_threshold:.2f}"
     if record.reason == "unrecognised":
-        return f"unrecognised: looks like neither class (recognition {recognition} < {gate})"
+        return f"unrecognised: recognition {recognition} < {gate}"
     if record.reason == "low_confidence":
-        return f"low_confidence: {record.confidence:.3f} < threshold {record.threshold:.3f}"
+        return f"low_confidence: confidence {record.confidence:.3f} < {record.threshold:.3f}"
     if record.reason == "audit":
-        return "audit: a sample of accepted results, checked by people"
-    return f"confident: {record.confidence:.3f} >= {record.threshold:.3f}, recognition {recognition} >= {gate}"
+        return "audit: a sample of the accepted, for people to check"
+    return f"confident: confidence {record.confidence:.3f} >= {record.threshold:.3f}"
 
 
 def decisions_table(records: list[ResultRecord], title: str) -> Table:

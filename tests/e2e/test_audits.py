@@ -50,7 +50,7 @@ def test_every_accepted_image_is_audited_and_measured(local_stack: StackClients,
 
     refused = cli(local_stack, "threshold", "suggest", "--json")
     assert refused.exit_code == 6 and json.loads(refused.stdout)["suggested"] is None
-    suggested = cli(local_stack, "threshold", "suggest", "--target-precision", "0.2", "--min-reviewed", "3", "--json")
+    suggested = cli(local_stack, "threshold", "suggest", "--target-precision", "0.5", "--min-reviewed", "3", "--json")
     answer = json.loads(suggested.stdout)
     assert suggested.exit_code == 0 and answer["reviewed"] == len(keys)
     assert answer["parameter"].startswith("ConfidenceThreshold=")

@@ -20,6 +20,7 @@ from training.train import (
     load_arrays,
     lowest_threshold,
     stratified_holdout,
+    train,
     train_network,
     train_soup,
 )
@@ -177,3 +178,12 @@ def test_the_card_threshold_table_is_recomputed_from_the_evidence_written_next_t
     analysis, recommended = analyse(confidences, correct, evidence=card.thresholds.evidence)
     assert recommended == card.recommended_threshold
     assert analysis.table == card.thresholds.table
+
+
+def test_fold_models_trained_in_worker_processes_give_the_same_model(
+    trained: TrainResult, tiny_data: Path, tiny_config: Config, tmp_path: Path
+) -> None:
+    parallel = train(tiny_data, tmp_path, replace(tiny_config, jobs=2))
+    assert parallel.card.onnx_sha256 == trained.card.onnx_sha256
+    evidence = "calibration.csv"
+    assert (tmp_path / evidence).read_bytes() == (trained.card_path.parent / evidence).read_bytes()
