@@ -129,13 +129,9 @@ def _run(name: str, artifact: Path, runtime: Path, env: dict[str, str], payload:
 
 
 def _packager() -> Any:
-    import importlib.util
+    from tests.scripts import load_script
 
-    spec = importlib.util.spec_from_file_location("package_lambda", ROOT / "scripts" / "package_lambda.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("package_lambda")
 
 
 def main() -> None:

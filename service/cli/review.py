@@ -5,10 +5,13 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +32,7 @@ error_console = Console(stderr=True)
 review_app = typer.Typer(help="List and resolve the images waiting for a person's decision.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
+KeyArgument = Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")]
 ReviewerOption = Annotated[
     str | None,
     typer.Option("--reviewer", envvar="SCONES_REVIEWER", help="Who decides (default: your user name)."),
@@ -76,9 +80,26 @@ def outcome_publisher(info: StackInfo) -> OutcomePublisher | None:
     return OutcomePublisher(bus, client(info, "cloudwatch"), namespace=info.metrics_namespace)
 
 
-def fail(error: ReviewError) -> typer.Exit:
-    error_console.print(str(error), style="red", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(error.exit_code)
+@contextmanager
+def refusals_exit() -> Iterator[None]:
+    """A refused review action ends the command: its message on stderr, its exit code."""
+    try:
+        yield
+    except ReviewError as error:
+        error_console.print(str(error), style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from error
+
+
+def say(text: str) -> None:
+    # Keys are user data: never read as markup.
+    console.print(text, markup=False, soft_wrap=True)
+
+
+def show(answer: BaseModel, as_json: bool, text: str) -> None:
+    if as_json:
+        print(answer.model_dump_json())
+    else:
+        say(text)
 
 
 def default_reviewer(reviewer: str | None) -> str:
@@ -105,12 +126,10 @@ def list_pending(
 ) -> None:
     """Items waiting for review, read from the reviews table's index (the queue is not touched)."""
     desk = open_desk(resolve(port, aws_stack))
-    try:
+    with refusals_exit():
         page = desk.pending(
             limit=limit, cursor=cursor, sort=sort.value, label=label, reason=reason.value if reason else None
         )
-    except ReviewError as error:
-        raise fail(error) from error
     if as_json:
         for item in page.items:
             print(item.model_dump_json())
@@ -132,25 +151,20 @@ def next_item(
 ) -> None:
     """Take the next item to decide, leased to you (nobody else gets it until the lease ends). Exit 5: none."""
     desk = open_desk(resolve(port, aws_stack))
-    try:
+    with refusals_exit():
         lease = desk.next(default_reviewer(reviewer), lease_seconds=lease_seconds)
-    except ReviewError as error:
-        raise fail(error) from error
     if lease is None:
         if as_json:
             print(json.dumps(None))
         else:
             console.print("Nothing is waiting for review.")
         raise typer.Exit(5)
-    if as_json:
-        print(lease.model_dump_json())
-    else:
-        console.print(lease_line(lease), markup=False, soft_wrap=True)
+    show(lease, as_json, lease_line(lease))
 
 
 @review_app.command("release")
 def release_item(
-    key: Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")],
+    key: KeyArgument,
     reviewer: ReviewerOption = None,
     version_id: VersionOption = None,
     port: PortOption = DEFAULT_PORT,
@@ -162,18 +176,16 @@ def release_item(
 
 @review_app.command("undo")
 def undo_decision(
-    key: Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")],
+    key: KeyArgument,
     reviewer: ReviewerOption = None,
     version_id: VersionOption = None,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
     """Take back your decision on KEY within 10 seconds of making it: it is pending again."""
-    try:
+    with refusals_exit():
         open_desk(resolve(port, aws_stack)).undo(key, default_reviewer(reviewer), version_id=version_id)
-    except ReviewError as error:
-        raise fail(error) from error
-    console.print(f"{key!r} is waiting for review again.", markup=False, soft_wrap=True)
+    say(f"{key!r} is waiting for review again.")
 
 
 @review_app.command("stats")
@@ -184,15 +196,12 @@ def stats(
 ) -> None:
     """What people's decisions measure: precision of auto-accepted results (audits), review and override rates."""
     figures = open_desk(resolve(port, aws_stack)).stats()
-    if as_json:
-        print(figures.model_dump_json())
-    else:
-        console.print(stats_text(figures), markup=False, soft_wrap=True)
+    show(figures, as_json, stats_text(figures))
 
 
 @review_app.command("resolve")
 def resolve_item(
-    key: Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")],
+    key: KeyArgument,
     label: Annotated[str, typer.Option("--label", help="One of the model's classes, or 'other'.")],
     reviewer: ReviewerOption = None,
     version_id: VersionOption = None,
@@ -205,27 +214,19 @@ def resolve_item(
     Each write of a key is reviewed on its own; when several writes of KEY wait, name one with --version-id
     (exit 7 otherwise, listing their versions)."""
     desk = open_desk(resolve(port, aws_stack))
-    try:
+    with refusals_exit():
         resolution = desk.resolve(key, label, default_reviewer(reviewer), version_id=version_id)
-    except ReviewError as error:
-        raise fail(error) from error
+    record = resolution.record
     if as_json:
         print(resolution.model_dump_json(exclude_none=True))
     elif resolution.outcome == "unchanged":
-        console.print(
-            f"{key!r} already resolved as {label} by {resolution.record.reviewer}; nothing to do.",
-            markup=False,
-            soft_wrap=True,
-        )
-    elif resolution.record.source == "model":  # an audit confirmed: the accepted record stands
-        console.print(f"{key!r} confirmed as {label}; the accepted record stays.", markup=False, soft_wrap=True)
+        say(f"{key!r} already resolved as {label} by {record.reviewer}; nothing to do.")
+    elif record.source == "model":  # an audit confirmed: the accepted record stands
+        say(f"{key!r} confirmed as {label}; the accepted record stays.")
     else:
-        record = resolution.record
-        console.print(
+        say(
             f"{key!r} resolved as {label} by {record.reviewer} "
-            f"(the model said {record.model_label} at {record.model_confidence:.3f}).",
-            markup=False,
-            soft_wrap=True,
+            f"(the model said {record.model_label} at {record.model_confidence:.3f})."
         )
 
 

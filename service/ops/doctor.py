@@ -29,7 +29,7 @@ from service.domain.models import FailedMessage
 from service.domain.outcome_events import PROBE_SOURCE
 from service.domain.probe import PROBE_MARKER, is_probe
 from service.ops.event_tap import EventTap
-from service.ops.iam_policy import evaluate, role_policies
+from service.ops.iam_policy import Statement, evaluate, role_policies, statements
 from service.ops.probe_image import probe_png
 from service.ops.role_needs import NEEDS, Need
 from service.ops.template_file import parse_template
@@ -217,9 +217,19 @@ class PermissionChecker:
     def __init__(self, iam: Any) -> None:
         self._iam = iam
 
-    def decide(self, role_arn: str, action: str, resource: str) -> RoleDecision:
+    def decide(
+        self, role_arn: str, action: str, resource: str, context: dict[str, list[str]] | None = None
+    ) -> RoleDecision:
+        """`context`: the request's condition keys (e.g. cloudwatch:namespace), for statements with a Condition."""
+        entries = [
+            {"ContextKeyName": key, "ContextKeyValues": values, "ContextKeyType": "stringList"}
+            for key, values in (context or {}).items()
+        ]
         results = self._iam.simulate_principal_policy(
-            PolicySourceArn=role_arn, ActionNames=[action], ResourceArns=[resource]
+            PolicySourceArn=role_arn,
+            ActionNames=[action],
+            ResourceArns=[resource],
+            **({"ContextEntries": entries} if entries else {}),
         )["EvaluationResults"]
         decision = results[0]["EvalDecision"] if results else "implicitDeny"
         return RoleDecision(allowed=decision == "allowed", detail=decision)
@@ -232,14 +242,16 @@ class PolicyEvaluator(PermissionChecker):
 
     def __init__(self, iam: Any) -> None:
         super().__init__(iam)
-        self._documents: dict[str, dict[str, dict[str, Any]]] = {}
+        self._statements: dict[str, list[Statement]] = {}
 
-    def decide(self, role_arn: str, action: str, resource: str) -> RoleDecision:
+    def decide(
+        self, role_arn: str, action: str, resource: str, context: dict[str, list[str]] | None = None
+    ) -> RoleDecision:
         role_name = role_arn.rsplit("/", 1)[-1]
-        if role_name not in self._documents:
-            self._documents[role_name] = role_policies(self._iam, role_name)
-        found = evaluate(self._documents[role_name], action, resource)
-        return RoleDecision(allowed=found.verdict == "allowed", detail=found.verdict)
+        if role_name not in self._statements:
+            self._statements[role_name] = statements(role_policies(self._iam, role_name))
+        found = evaluate(self._statements[role_name], action, resource, context)
+        return RoleDecision(allowed=found.allowed, detail=found.decision)
 
 
 class ArnResolver:

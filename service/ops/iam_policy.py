@@ -1,95 +1,190 @@
-"""Whether a role's identity policies allow an action on a resource: IAM's evaluation of Allow and Deny statements
-(Action/NotAction, Resource/NotResource, `*` and `?` wildcards; actions case-insensitive, resources not).
+"""Evaluates identity policies the way IAM does for one principal: actions AND resources, with wildcards.
 
-Used where IAM's own dry run (SimulatePrincipalPolicy) is not offered: the local stack's IAM has the roles and their
-policies as the template deployed them, but no simulator. What this does not evaluate is said in its answer: a
-statement with a Condition is never taken as allowing (its context is unknown here), and permission boundaries,
+Two callers, where IAM's own evaluation is not at hand: the local stack's enforcement (service/local/iam_access.py)
+and `scones doctor`'s roles check on the local stack (moto has no SimulatePrincipalPolicy). Permission boundaries,
 session policies, resource policies and SCPs are not read.
+
+moto's own check (moto/iam/access_control.py) matches actions only ("Resource and Condition parts" are a TODO), so
+a role allowed `dynamodb:PutItem` on one table could write every table. The maintained libraries on PyPI either
+expand and minimise policies without evaluating a request (policyuniverse), or evaluate it but match ARNs without
+case (principalmapper, unreleased since 2022), where IAM compares resources case-sensitively. The rules are few, so
+they are written here, to the letter of IAM's evaluation logic for identity policies within one account:
+
+- an explicit Deny in any statement wins; else an Allow is needed; else the request is implicitly denied;
+- `Action`/`NotAction` match case-insensitively, `Resource`/`NotResource` case-sensitively, `*` and `?` as
+  wildcards (multi-part ARNs included: `*` spans colons and slashes);
+- a statement with a `Condition` applies only when every condition holds for the request's context; the
+  operators below are the ones IAM documents for strings, ARNs and booleans (an operator it does not know makes
+  the statement not apply, so an Allow is never granted on a condition that was not checked).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from pydantic import BaseModel
-
-Verdict = Literal["allowed", "explicitDeny", "implicitDeny"]
+Document = Mapping[str, Any]
 
 
-class Evaluation(BaseModel):
-    verdict: Verdict
-    #: The policy (name or ARN) whose statement decided, when one did.
-    policy: str | None = None
+@lru_cache(maxsize=4096)
+def _pattern(glob: str, case_sensitive: bool) -> re.Pattern[str]:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
+    # `*` spans any character, a newline in an object key included.
+    return re.compile(f"^{regex}$", re.DOTALL if case_sensitive else re.IGNORECASE | re.DOTALL)
 
 
-@cache
-def _pattern(glob: str, case_insensitive: bool) -> re.Pattern[str]:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob)
-    return re.compile(f"^{body}$", re.IGNORECASE | re.DOTALL if case_insensitive else re.DOTALL)
+def matches(glob: str, value: str, case_sensitive: bool = True) -> bool:
+    return _pattern(glob, case_sensitive).match(value) is not None
 
 
-def _listed(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
-def _matches_any(patterns: list[str], value: str, case_insensitive: bool) -> bool:
-    return any(_pattern(p, case_insensitive).match(value) for p in patterns)
+def _string_condition(operator: str, wanted: list[str], values: list[str]) -> bool:
+    base = operator.removesuffix("IfExists")
+    negated = base.startswith("StringNot") or base.startswith("ArnNot")
+    # ARN operators take wildcards whether they are "Equals" or "Like".
+    like = base.endswith("Like") or base.startswith("Arn")
+    ignore_case = base.endswith("IgnoreCase")
+    hit = any(
+        matches(w, v, case_sensitive=not ignore_case) if like else (w.lower() == v.lower() if ignore_case else w == v)
+        for w in wanted
+        for v in values
+    )
+    return not hit if negated else hit
 
 
-def statement_applies(statement: dict[str, Any], action: str, resource: str) -> bool:
-    if "Action" in statement:
-        action_ok = _matches_any(_listed(statement["Action"]), action, True)
-    else:
-        action_ok = not _matches_any(_listed(statement.get("NotAction")), action, True)
-    if "Resource" in statement:
-        resource_ok = _matches_any(_listed(statement["Resource"]), resource, False)
-    else:
-        resource_ok = not _matches_any(_listed(statement.get("NotResource")), resource, False)
-    return action_ok and resource_ok
-
-
-def evaluate(documents: dict[str, dict[str, Any]], action: str, resource: str) -> Evaluation:
-    """An explicit Deny wins, then any Allow; else the implicit deny."""
-    allowed_by: str | None = None
-    for name, document in documents.items():
-        for statement in _listed_statements(document):
-            if not statement_applies(statement, action, resource):
+def _condition_holds(conditions: Mapping[str, Mapping[str, Any]], context: Mapping[str, list[str]]) -> bool:
+    lowered = {key.lower(): values for key, values in context.items()}
+    for operator, tests in conditions.items():
+        for key, wanted_value in tests.items():
+            wanted = [str(w).lower() if isinstance(w, bool) else str(w) for w in _listed(wanted_value)]
+            values = lowered.get(key.lower())
+            base = operator.removesuffix("IfExists")
+            if operator == "Null":
+                if (values is None) != (wanted[0].lower() == "true"):
+                    return False
                 continue
-            if statement.get("Effect") == "Deny":
-                return Evaluation(verdict="explicitDeny", policy=name)
-            if statement.get("Effect") == "Allow" and not statement.get("Condition") and allowed_by is None:
-                allowed_by = name
-    return Evaluation(verdict="allowed", policy=allowed_by) if allowed_by else Evaluation(verdict="implicitDeny")
+            if values is None:
+                if operator.endswith("IfExists"):
+                    continue
+                return False
+            if base == "Bool":
+                if not any(v.lower() == w.lower() for v in values for w in wanted):
+                    return False
+            elif base.startswith("String") or base.startswith("Arn"):
+                if not _string_condition(base, wanted, values):
+                    return False
+            else:
+                return False
+    return True
 
 
-def _listed_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = document.get("Statement", [])
-    return [statements] if isinstance(statements, dict) else list(statements)
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement of a policy, with where it came from (the policy's name)."""
+
+    policy: str
+    body: Mapping[str, Any]
+
+    @property
+    def effect(self) -> str:
+        return str(self.body.get("Effect", ""))
+
+    def applies(self, action: str, resource: str, context: Mapping[str, list[str]]) -> bool:
+        body = self.body
+        if "Action" in body:
+            if not any(matches(a, action, case_sensitive=False) for a in _listed(body["Action"])):
+                return False
+        elif "NotAction" in body:
+            if any(matches(a, action, case_sensitive=False) for a in _listed(body["NotAction"])):
+                return False
+        else:
+            return False
+        if "Resource" in body:
+            if not any(matches(r, resource) for r in _listed(body["Resource"])):
+                return False
+        elif "NotResource" in body:
+            if any(matches(r, resource) for r in _listed(body["NotResource"])):
+                return False
+        else:
+            return False
+        return "Condition" not in body or _condition_holds(body["Condition"], context)
+
+    def describe(self) -> str:
+        return f"{self.policy}: {json.dumps(dict(self.body), sort_keys=True)}"
 
 
-def _document(value: Any) -> dict[str, Any]:
-    """IAM returns policy documents URL-encoded; boto3 decodes them, some emulations do not."""
-    if isinstance(value, dict):
-        return value
-    text = str(value)
-    return dict(json.loads(text if text.lstrip().startswith("{") else unquote(text)))
+def _document(document: Document | str) -> Document:
+    """IAM's API returns policy documents URL-encoded; boto3 decodes them, some emulations do not."""
+    if not isinstance(document, str):
+        return document
+    return dict(json.loads(document if document.lstrip().startswith("{") else unquote(document)))
 
 
-def role_policies(iam: Any, role_name: str) -> dict[str, dict[str, Any]]:
-    """Every identity policy of a role, inline (by name) and attached (by ARN), as documents."""
-    documents: dict[str, dict[str, Any]] = {}
+def statements(policies: Mapping[str, Document | str]) -> list[Statement]:
+    """Every statement of the given policy documents (by policy name), as dicts, JSON or URL-encoded JSON."""
+    found: list[Statement] = []
+    for name, document in policies.items():
+        found += [Statement(name, body) for body in _listed(_document(document).get("Statement", []))]
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    allowed: bool
+    #: The statement that decided: the explicit Deny, or an Allow; None for an implicit deny.
+    statement: Statement | None = None
+
+    @property
+    def decision(self) -> Literal["allowed", "explicitDeny", "implicitDeny"]:
+        """As IAM's simulator words it (EvalDecision)."""
+        if self.allowed:
+            return "allowed"
+        return "explicitDeny" if self.statement is not None else "implicitDeny"
+
+    @property
+    def reason(self) -> str:
+        if self.allowed:
+            return "allowed"
+        return "explicitly denied" if self.statement is not None else "no identity-based policy allows it"
+
+
+def evaluate(
+    found: Iterable[Statement], action: str, resource: str, context: Mapping[str, list[str]] | None = None
+) -> Verdict:
+    context = context or {}
+    allow: Statement | None = None
+    for statement in found:
+        if not statement.applies(action, resource, context):
+            continue
+        if statement.effect == "Deny":
+            return Verdict(False, statement)
+        if statement.effect == "Allow" and allow is None:
+            allow = statement
+    return Verdict(allow is not None, allow)
+
+
+def allowing_statement(action: str, resource: str) -> dict[str, Any]:
+    """The smallest statement that would allow the request (what soft mode suggests)."""
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
+
+
+def role_policies(iam: Any, role_name: str) -> dict[str, Document | str]:
+    """Every identity policy of a role, read from IAM (a boto3 client): inline by name, attached by ARN."""
+    documents: dict[str, Document | str] = {}
     for page in iam.get_paginator("list_role_policies").paginate(RoleName=role_name):
         for name in page["PolicyNames"]:
-            answer = iam.get_role_policy(RoleName=role_name, PolicyName=name)
-            documents[name] = _document(answer["PolicyDocument"])
+            documents[name] = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
     for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role_name):
         for attached in page["AttachedPolicies"]:
             arn = attached["PolicyArn"]
             version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-            answer = iam.get_policy_version(PolicyArn=arn, VersionId=version)
-            documents[arn] = _document(answer["PolicyVersion"]["Document"])
+            documents[arn] = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
     return documents

@@ -10,7 +10,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from tests.e2e.test_faults import failed_attempts
 from tests.e2e.test_pipeline import wait
 from tests.event_examples import README_PATH, capture, load_examples, stable_part
 from tests.neither import car, noise
+from tests.outcome_bus import TARGET_ID, subscribe, unpublished_count
 
 # Confident photos are accepted; the drawn car and the noise are unrecognised; broken files fail.
 STACK_PARAMETERS = {"AuditRate": "0"}
@@ -48,12 +48,7 @@ class Subscriber:
         assert bus, "status --json names the bus"
         self.bus = bus
         self.name = name
-        self.queue_url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        self.events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps({"source": ["scones"]}))
-        self.events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}])
+        self.queue_url = subscribe(self.events, self.sqs, bus, name)
         self.seen: list[OutcomeEvent] = []
 
     def drain(self, settle: float = 3.0, until: int = 0, timeout: float = 60.0) -> list[OutcomeEvent]:
@@ -74,7 +69,7 @@ class Subscriber:
         return self.seen
 
     def close(self) -> None:
-        self.events.remove_targets(Rule=self.name, EventBusName=self.bus, Ids=["queue"])
+        self.events.remove_targets(Rule=self.name, EventBusName=self.bus, Ids=[TARGET_ID])
         self.events.delete_rule(Name=self.name, EventBusName=self.bus)
         self.sqs.delete_queue(QueueUrl=self.queue_url)
 
@@ -155,19 +150,6 @@ def test_a_redelivered_upload_event_publishes_nothing_new(
     assert len(subscriber.drain(settle=3.0)) == 1
 
 
-def unpublished_count(local_stack: StackClients) -> float:
-    stats = local_stack.cloudwatch.get_metric_statistics(
-        Namespace="Scones",
-        MetricName="OutcomeEventsNotPublished",
-        Dimensions=[{"Name": "service", "Value": "scones"}],
-        StartTime=datetime.now(UTC) - timedelta(hours=1),
-        EndTime=datetime.now(UTC) + timedelta(minutes=5),
-        Period=3600,
-        Statistics=["Sum"],
-    )["Datapoints"]
-    return sum(point["Sum"] for point in stats)
-
-
 @pytest.fixture
 def arm(local_stack: StackClients) -> Iterator[Any]:
     state_file = stack.state_file(local_stack.info.port)
@@ -196,7 +178,7 @@ def test_a_failed_publication_is_retried(
 def test_a_publication_that_keeps_failing_keeps_the_outcome_and_is_counted(
     local_stack: StackClients, subscriber: Subscriber, samples_dir: Path, arm: Any
 ) -> None:
-    before = unpublished_count(local_stack)
+    before = unpublished_count(local_stack.cloudwatch)
     arm(faults.Fault(target="PutEvents", error="InternalFailure", times=3))
     key = "events/never published.png"
     local_stack.s3.put_object(
@@ -206,9 +188,9 @@ def test_a_publication_that_keeps_failing_keeps_the_outcome_and_is_counted(
     assert outcome.place == "results"  # the outcome is kept
     assert subscriber.drain(settle=3.0) == []
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and unpublished_count(local_stack) < before + 1:
+    while time.monotonic() < deadline and unpublished_count(local_stack.cloudwatch) < before + 1:
         time.sleep(0.5)
-    assert unpublished_count(local_stack) == before + 1
+    assert unpublished_count(local_stack.cloudwatch) == before + 1
     (execution,) = executions_for(local_stack, key)
     assert execution["status"] == "SUCCEEDED"
 
@@ -324,13 +306,13 @@ def test_a_decision_whose_event_cannot_be_published_stays_and_is_counted(
     )
     wait(local_stack, {key})
     assert [e.detail_type for e in subscriber.drain(until=1)] == [IMAGE_SENT_TO_REVIEW]
-    before = unpublished_count(local_stack)
+    before = unpublished_count(local_stack.cloudwatch)
     arm(faults.Fault(target="PutEvents", error="InternalFailure", times=3))  # every attempt of the desk's
 
     shown = json.loads(scones(local_stack, "review", "resolve", key, "--label", "other", "--json").stdout)
 
     assert shown["outcome"] == "resolved" and shown["record"]["label"] == "other"  # the decision is kept
     assert subscriber.drain(settle=3.0)[1:] == []
-    assert unpublished_count(local_stack) == before + 1
+    assert unpublished_count(local_stack.cloudwatch) == before + 1
     (outcome,) = wait(local_stack, {key}).outcomes[key]
     assert outcome.record is not None and outcome.record.label == "other"

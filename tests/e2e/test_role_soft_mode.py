@@ -8,9 +8,8 @@ from pathlib import Path
 
 from service.local import stack
 from tests import access_audit
+from tests.denials import upload_bicycle, without_the_claim_statement
 from tests.e2e.conftest import StackClients
-from tests.e2e.test_pipeline import wait
-from tests.e2e.test_role_statement_removed import without_the_claim_statement
 
 ROLES_CHANGED = True
 STACK_TEMPLATE = without_the_claim_statement
@@ -21,10 +20,7 @@ def test_a_violation_is_logged_with_the_statement_that_would_allow_it(
     local_stack: StackClients, samples_dir: Path
 ) -> None:
     key = "soft/bike.png"
-    local_stack.s3.put_object(
-        Bucket=local_stack.info.intake_bucket, Key=key, Body=(samples_dir / "bicycle-1.png").read_bytes()
-    )
-    ledger = wait(local_stack, {key})
+    ledger = upload_bicycle(local_stack, samples_dir, key)
 
     (outcome,) = ledger.outcomes[key]
     assert outcome.place in {"results", "review"}  # let through

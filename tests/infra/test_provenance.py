@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -22,12 +22,7 @@ def _tracked_files() -> list[Path]:
 
 
 def test_samples_are_exactly_what_the_render_script_makes() -> None:
-    spec = importlib.util.spec_from_file_location("render_samples", ROOT / "scripts" / "render_samples.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the script runs
-    spec.loader.exec_module(module)
-    rendered = module.samples()
+    rendered = load_script("render_samples").samples()
     committed = {p.name: p.read_bytes() for p in (ROOT / "samples").iterdir() if p.suffix != ".md"}
     assert set(committed) == set(rendered)
     assert all(committed[name] == rendered[name] for name in rendered), "run scripts/render_samples.py"

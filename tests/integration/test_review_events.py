@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -13,10 +12,11 @@ import pytest
 from moto import mock_aws
 
 from service.dal.event_bus import EventBus
-from service.domain.outcome_events import IMAGE_REVIEWED, NOT_PUBLISHED_METRIC, ImageReviewed, outcome_id
+from service.domain.outcome_events import IMAGE_REVIEWED, ImageReviewed, outcome_id
 from service.domain.review_items import ReviewItem
 from service.pipeline.outcome_publisher import OutcomePublisher
 from service.pipeline.review_desk import ReviewDesk
+from tests.outcome_bus import subscribe, unpublished_count
 from tests.reviews import create_results_table, create_reviews_table, seeded_item
 
 CLASSES = ("bicycle", "motorcycle")
@@ -34,10 +34,7 @@ class World:
         create_reviews_table(self.dynamodb, "reviews")
         self.queue_url = self.sqs.create_queue(QueueName="review")["QueueUrl"]
         self.events.create_event_bus(Name=BUS)
-        self.tap = self.sqs.create_queue(QueueName="downstream")["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.tap, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.events.put_rule(Name="downstream", EventBusName=BUS, EventPattern=json.dumps({"source": ["scones"]}))
-        self.events.put_targets(Rule="downstream", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
+        self.tap = subscribe(self.events, self.sqs, BUS, "downstream")
 
     def desk(self, events: Any = None) -> ReviewDesk:
         publisher = OutcomePublisher(EventBus(events or self.events, BUS), self.cloudwatch, backoff_s=0.0)
@@ -53,16 +50,7 @@ class World:
         return [json.loads(m["Body"]) for m in messages]
 
     def unpublished(self) -> float:
-        points = self.cloudwatch.get_metric_statistics(
-            Namespace="Scones",
-            MetricName=NOT_PUBLISHED_METRIC,
-            Dimensions=[{"Name": "service", "Value": "scones"}],
-            StartTime=datetime.now(UTC) - timedelta(hours=1),
-            EndTime=datetime.now(UTC) + timedelta(minutes=5),
-            Period=3600,
-            Statistics=["Sum"],
-        )["Datapoints"]
-        return sum(p["Sum"] for p in points)
+        return unpublished_count(self.cloudwatch)
 
 
 @pytest.fixture

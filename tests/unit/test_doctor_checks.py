@@ -7,7 +7,9 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -15,7 +17,7 @@ from service.domain.models import FailedMessage, Prediction, SerializedImage
 from service.domain.probe import PROBE_DIMENSION, PROBE_MARKER, is_probe
 from service.ops import doctor
 from service.ops.doctor import DeployedStack, ProbeOutcomes, Resource
-from service.ops.iam_policy import evaluate
+from service.ops.iam_policy import evaluate, statements
 from service.ops.metrics import metric_summaries
 from service.ops.probe_image import probe_png
 from service.ops.role_needs import NEEDS, Need
@@ -33,13 +35,18 @@ def _stack(**resources: Resource) -> DeployedStack:
 # ------------------------------------------------------------------------------------------------ IAM evaluation
 
 
+def _decide(policies: dict[str, Any], action: str, resource: str, context: dict[str, list[str]] | None = None) -> str:
+    """The local roles check's decision, from the role's policies as IAM answers them."""
+    return evaluate(statements(policies), action, resource, context).decision
+
+
 def test_an_allow_statement_matches_actions_case_insensitively_and_resources_by_wildcard() -> None:
     policies = {"p": {"Statement": [{"Effect": "Allow", "Action": "S3:Get*", "Resource": "arn:aws:s3:::b/*"}]}}
-    assert evaluate(policies, "s3:GetObject", "arn:aws:s3:::b/k.png").verdict == "allowed"
-    assert evaluate(policies, "s3:GetObject", "arn:aws:s3:::other/k.png").verdict == "implicitDeny"
-    assert evaluate(policies, "s3:PutObject", "arn:aws:s3:::b/k.png").verdict == "implicitDeny"
+    assert _decide(policies, "s3:GetObject", "arn:aws:s3:::b/k.png") == "allowed"
+    assert _decide(policies, "s3:GetObject", "arn:aws:s3:::other/k.png") == "implicitDeny"
+    assert _decide(policies, "s3:PutObject", "arn:aws:s3:::b/k.png") == "implicitDeny"
     # Resources are case-sensitive (an ARN with another case is another resource).
-    assert evaluate(policies, "s3:GetObject", "arn:aws:s3:::B/k.png").verdict == "implicitDeny"
+    assert _decide(policies, "s3:GetObject", "arn:aws:s3:::B/k.png") == "implicitDeny"
 
 
 def test_an_explicit_deny_wins_and_not_action_excludes() -> None:
@@ -47,15 +54,51 @@ def test_an_explicit_deny_wins_and_not_action_excludes() -> None:
         "allow": {"Statement": {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}},
         "deny": {"Statement": [{"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]},
     }
-    assert evaluate(policies, "s3:GetObject", "arn:aws:s3:::b/k").verdict == "allowed"
-    assert evaluate(policies, "iam:PassRole", "arn:aws:iam::1:role/r").verdict == "implicitDeny"
-    found = evaluate(policies, "s3:DeleteObject", "arn:aws:s3:::b/k")
-    assert found.verdict == "explicitDeny" and found.policy == "deny"
+    assert _decide(policies, "s3:GetObject", "arn:aws:s3:::b/k") == "allowed"
+    assert _decide(policies, "iam:PassRole", "arn:aws:iam::1:role/r") == "implicitDeny"
+    found = evaluate(statements(policies), "s3:DeleteObject", "arn:aws:s3:::b/k")
+    assert found.decision == "explicitDeny" and found.statement is not None and found.statement.policy == "deny"
 
 
-def test_an_allow_with_a_condition_is_not_taken_as_allowing() -> None:
-    conditional = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:X": "true"}}}
-    assert evaluate({"p": {"Statement": [conditional]}}, "s3:GetObject", "arn:aws:s3:::b/k").verdict == "implicitDeny"
+def test_an_allow_with_a_condition_counts_only_for_a_request_that_meets_it() -> None:
+    # The state machine's PutMetricData: no resource, bound to the stack's namespace instead.
+    metrics = {
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": "Scones"}},
+    }
+    policies = {"p": {"Statement": [metrics]}}
+    assert _decide(policies, "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["Scones"]}) == "allowed"
+    assert _decide(policies, "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["Other"]}) == "implicitDeny"
+    # Without the request's context the condition is not met: never allowed on a condition left unchecked.
+    assert _decide(policies, "cloudwatch:PutMetricData", "*") == "implicitDeny"
+
+
+def test_the_local_roles_check_reads_url_encoded_policies_and_passes_the_context() -> None:
+    metrics = {
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": "Scones"}},
+    }
+
+    class Iam:
+        def get_paginator(self, name: str) -> Any:
+            pages = {
+                "list_role_policies": [{"PolicyNames": ["inline"]}],
+                "list_attached_role_policies": [{"AttachedPolicies": []}],
+            }
+            return SimpleNamespace(paginate=lambda **_: pages[name])
+
+        def get_role_policy(self, RoleName: str, PolicyName: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+            return {"PolicyDocument": quote(json.dumps({"Statement": [metrics]}))}
+
+    checker = doctor.PolicyEvaluator(Iam())
+    role = "arn:aws:iam::1:role/machine"
+    assert checker.decide(role, "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["Scones"]}).allowed
+    refused = checker.decide(role, "cloudwatch:PutMetricData", "*")
+    assert not refused.allowed and refused.detail == "implicitDeny"
 
 
 # -------------------------------------------------------------------------------------------------- the wiring
@@ -193,7 +236,9 @@ class FakeChecker(doctor.PermissionChecker):
     def __init__(self, refused: set[tuple[str, str]]) -> None:
         self.refused = refused
 
-    def decide(self, role_arn: str, action: str, resource: str) -> doctor.RoleDecision:
+    def decide(
+        self, role_arn: str, action: str, resource: str, context: dict[str, list[str]] | None = None
+    ) -> doctor.RoleDecision:
         return doctor.RoleDecision(allowed=(role_arn.rsplit("/", 1)[-1], action) not in self.refused)
 
 

@@ -153,17 +153,23 @@ def test_classify_returns_the_backends_prediction(monkeypatch: pytest.MonkeyPatc
     assert prediction.model_version == "double-1"
 
 
+def bicycle_prediction(confidence: float, recognition: float | None = None) -> Prediction:
+    """The model's answer for a bicycle at `confidence` (two classes)."""
+    return Prediction(
+        label="bicycle",
+        confidence=confidence,
+        probabilities={"bicycle": confidence, "motorcycle": 1 - confidence},
+        model_version="m1",
+        recognition=recognition,
+    )
+
+
 @pytest.mark.parametrize(("confidence", "route"), [(0.95, "accept"), (0.9, "accept"), (0.89, "review")])
 def test_filter_routes_at_the_configured_threshold(
     monkeypatch: pytest.MonkeyPatch, confidence: float, route: str
 ) -> None:
     monkeypatch.setenv("CONFIDENCE_THRESHOLD", "0.9")
-    prediction = Prediction(
-        label="bicycle",
-        confidence=confidence,
-        probabilities={"bicycle": confidence, "motorcycle": 1 - confidence},
-        model_version="m1",
-    )
+    prediction = bicycle_prediction(confidence)
     event = {"image": serialized((0, 0, 0), key="a b/é.png"), "prediction": prediction.model_dump(mode="json")}
     decision = Decision.model_validate(filter.handler(event, context("filter")))
     assert decision.route == route
@@ -190,13 +196,7 @@ def test_filter_sends_unrecognised_images_to_review_whatever_the_confidence(
 ) -> None:
     monkeypatch.setenv("CONFIDENCE_THRESHOLD", "0.9")
     monkeypatch.setenv("RECOGNITION_THRESHOLD", "0.5")
-    prediction = Prediction(
-        label="bicycle",
-        confidence=confidence,
-        probabilities={"bicycle": confidence, "motorcycle": 1 - confidence},
-        model_version="m1",
-        recognition=recognition,
-    )
+    prediction = bicycle_prediction(confidence, recognition)
     event = {"image": serialized((0, 0, 0)), "prediction": prediction.model_dump(mode="json")}
     decision = Decision.model_validate(filter.handler(event, context("filter")))
     assert (decision.route, decision.record.reason) == (route, reason)

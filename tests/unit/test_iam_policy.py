@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from service.local import iam_policy, iam_resources
+from service.local import iam_resources
+from service.ops import iam_policy
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/scones-ResultsTable-ABC"
 BUCKET = "arn:aws:s3:::scones-intake"
