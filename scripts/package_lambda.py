@@ -66,8 +66,9 @@ EXCLUDED = ("protobuf", "flatbuffers", "sympy", "mpmath", "coloredlogs", "humanf
 # C headers, static libraries, f2py and the subpackages numpy itself loads only on demand and nothing here uses
 # (random, fft, polynomial, ma); Powertools' utilities other than the parser, the data classes and the event
 # handlers (the review API's; their package imports every resolver), and the bundled Swagger UI; pydantic's v1
-# compatibility copy; Pillow's font rendering (with the libraries only it links), AVIF (not an accepted format)
-# and Tk. tests/infra/test_package.py runs the handlers from what is left.
+# compatibility copy; Pillow's font rendering (with the libraries only it links), AVIF (not an accepted format),
+# Tk, and the extensions of ImageMath and ImageMorph (nothing here uses either; Pillow loads them only for those).
+# tests/infra/test_package.py runs the handlers from what is left.
 PRUNED = (
     "onnxruntime/transformers", "onnxruntime/quantization", "onnxruntime/tools", "onnxruntime/backend",
     "onnxruntime/capi/libonnxruntime.so.*",
@@ -81,6 +82,7 @@ PRUNED = (
     "pydantic/v1",
     "PIL/_imagingft.*.so", "pillow.libs/libfreetype-*", "pillow.libs/libharfbuzz-*", "pillow.libs/libpng16-*",
     "pillow.libs/libbrotli*", "PIL/_avif.*.so", "pillow.libs/libavif-*", "PIL/_imagingtk.*.so",
+    "PIL/_imagingmath.*.so", "PIL/_imagingmorph.*.so",
 )  # fmt: skip
 # A fixed timestamp keeps the zip byte-identical for identical contents.
 ZIP_EPOCH = (2024, 1, 1, 0, 0, 0)
