@@ -288,6 +288,8 @@ class ArnResolver:
                 name = configuration.get("Environment", {}).get("Variables", {}).get(need.environment, "")
                 return f"arn:{partition}:sagemaker:{region}:{account}:endpoint/{name.lower()}"
             return function_arn
+        if resource.type == "AWS::Events::EventBus":
+            return str(self._clients("events").describe_event_bus(Name=physical)["Arn"])
         if physical.startswith("arn:"):
             return physical
         raise ValueError(f"no ARN known for {need.resource} ({resource.type})")

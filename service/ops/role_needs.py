@@ -51,9 +51,23 @@ NEEDS: dict[str, tuple[Need, ...]] = {
         Need(actions=("dynamodb:PutItem",), resource="ReviewsTable", why="writes a pending review"),
         Need(actions=("sqs:SendMessage",), resource="ReviewQueue", why="hands the review out"),
         Need(actions=("sqs:SendMessage",), resource="FailedQueue", why="reports a failure"),
+        Need(actions=("events:PutEvents",), resource="OutcomeBus", why="announces each outcome"),
     ),
     "PipelineStateMachineObjectCreated": (
         Need(actions=("states:StartExecution",), resource="PipelineStateMachine", why="starts one run per upload"),
+    ),
+    "ReviewApiFunction": (
+        Need(actions=("dynamodb:Query",), resource="ReviewsTable", scope="index", index="pending-by-age",
+             why="lists the pending items"),
+        Need(actions=("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"),
+             resource="ReviewsTable", why="leases an item and decides it (one transaction)"),
+        Need(actions=("dynamodb:PutItem", "dynamodb:UpdateItem"), resource="ResultsTable",
+             why="records the decision with it"),
+        Need(actions=("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
+             resource="ReviewQueue", why="hands the work out, with the message's visibility as the lease"),
+        Need(actions=("s3:GetObject", "s3:GetObjectVersion"), resource="IntakeBucket", scope="objects",
+             why="reads the image it re-encodes for the page"),
+        Need(actions=("events:PutEvents",), resource="OutcomeBus", why="announces each decision"),
     ),
     "ReviewMetricsFunction": (
         Need(actions=("dynamodb:Query",), resource="ReviewsTable", scope="index", index="pending-by-age",

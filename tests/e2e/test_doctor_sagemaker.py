@@ -14,7 +14,7 @@ STACK_PARAMETERS = {"ModelBackend": "sagemaker", "SageMakerEndpointName": "scone
 def test_the_classify_role_is_checked_against_its_endpoint(local_stack: StackClients) -> None:
     # No endpoint exists locally, so the probe cannot succeed here: only the roles are in question.
     _, checks, _ = doctor(local_stack, "--timeout", "1")
-    assert checks["roles"]["status"] == "ok" and "5 roles allow the 14 actions" in checks["roles"]["detail"]
+    assert checks["roles"]["status"] == "ok" and "6 roles allow the 27 actions" in checks["roles"]["detail"]
 
     iam: Any = local_stack.info.client("iam")
     role = next(r["RoleName"] for r in iam.list_roles()["Roles"] if "ClassifyFunctionRole" in r["RoleName"])
