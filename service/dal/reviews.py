@@ -22,6 +22,7 @@ from service.domain.review_items import PENDING, ReviewItem
 
 AGE_INDEX = "pending-by-age"
 MARGIN_INDEX = "pending-by-margin"
+DECIDED_BY_REVIEWER = "decided-by-reviewer"
 SortOrder = Literal["age", "uncertainty"]
 _INDEX_FOR: dict[str, str] = {"age": AGE_INDEX, "uncertainty": MARGIN_INDEX}
 _KEYS_FOR: dict[str, tuple[str, ...]] = {
@@ -142,6 +143,17 @@ class ReviewsTable:
     def oldest_pending(self) -> ReviewItem | None:
         items, _ = self.page(1)
         return items[0] if items else None
+
+    def decided_count(self, reviewer: str, since: datetime) -> int:
+        """How many decisions `reviewer` made from `since` on (one query of the sparse decided-by-reviewer index)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "IndexName": DECIDED_BY_REVIEWER,
+            "Select": "COUNT",
+            "KeyConditionExpression": "decided_by = :by AND decided_at >= :since",
+            "ExpressionAttributeValues": {":by": {"S": reviewer}, ":since": {"S": format_utc(since)}},
+        }
+        return sum(int(page["Count"]) for page in pages(self._client.query, kwargs))
 
     def decided(self) -> list[ReviewItem]:
         """Every item a person decided (a scan: for stats and threshold suggestions, not for the desk's hot path)."""

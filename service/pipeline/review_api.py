@@ -156,11 +156,7 @@ class ReviewService:
 
     def me(self, reviewer: Reviewer, now: datetime | None = None) -> Me:
         midnight = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
-        today = sum(
-            1
-            for item in self.desk.reviews.decided()
-            if item.decided_by == reviewer.email and item.decided_at is not None and item.decided_at >= midnight
-        )
+        today = self.desk.reviews.decided_count(reviewer.email, midnight)
         return Me(email=reviewer.email, sub=reviewer.sub, groups=sorted(reviewer.groups), decisions_today=today)
 
     def image_png(self, key: str, upload_id: str, full: bool = False) -> bytes:

@@ -86,6 +86,7 @@ def test_a_reviewer_lists_leases_and_decides_under_their_own_name(api: Any) -> N
     record = resolved["record"]
     assert (record["reviewer"], record["reviewer_sub"], record["label"]) == ("ann@example.com", "sub-ann", "other")
     assert call(api, "GET", "/api/me", ANN)[1]["decisions_today"] == 1
+    assert call(api, "GET", "/api/me", BOB)[1]["decisions_today"] == 0  # each counts their own
     status, again, _ = call(api, "POST", "/api/resolve", BOB, {**body, "label": "bicycle"})
     assert status == 409 and "ann@example.com" in again["message"]
 
