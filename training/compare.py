@@ -17,12 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel
 
 from service.domain.model_card import ModelCard, read_model_card
-from service.domain.models import Prediction
-from service.domain.policy import verdict
 from service.domain.precision import Proportion, wilson
 from service.pipeline.backends.onnx import OnnxClassifier
 from training.dataset import LabelledImage
@@ -68,23 +65,13 @@ class Comparison(BaseModel):
 
 def counts(items: list[LabelledImage], model: Loaded) -> dict[str, tuple[int, int]]:
     """(successes, trials) per figure for one model on `items` (class names; anything else is neither)."""
-    from training.evaluate import score
+    from training.evaluate import routed, score
 
     classes = model.classifier.classes
-    scored = score(items, model.classifier)
-    threshold = model.card.recommended_threshold
-    rows = []
-    for item, probabilities, recognition in zip(items, scored.probabilities, scored.recognition, strict=True):
-        label = classes[int(probabilities.argmax())]
-        prediction = Prediction(
-            label=label,
-            confidence=float(probabilities.max()),
-            probabilities=dict(zip(classes, map(float, probabilities), strict=True)),
-            model_version=model.card.model_version,
-            recognition=float(np.clip(recognition, 0, 1)),
-        )
-        route = verdict(prediction, threshold, model.card.recognition_threshold).route
-        rows.append((item.class_name, label, route == "accept"))
+    decided = routed(
+        score(items, model.classifier), classes, model.card.recommended_threshold, model.card.recognition_threshold
+    )
+    rows = [(item.class_name, label, route == "accept") for item, (label, route, _) in zip(items, decided, strict=True)]
     figures: dict[str, tuple[int, int]] = {}
     for name in classes:
         mine = [row for row in rows if row[0] == name]

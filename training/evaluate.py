@@ -83,23 +83,32 @@ class Decisions(BaseModel):
     recognition_threshold: float
 
 
-def decisions(
-    labels: list[str], scored: Scored, classes: tuple[str, ...], threshold: float, recognition_threshold: float
-) -> Decisions:
+def routed(
+    scored: Scored, classes: tuple[str, ...], threshold: float, recognition_threshold: float
+) -> list[tuple[str, str, str]]:
+    """(predicted label, route, reason) of each scored image, as the service's policy decides at these thresholds."""
     from service.domain.models import Prediction
 
-    predicted = [classes[int(row.argmax())] for row in scored.probabilities]
-    routes = []
-    for row, recognition, label in zip(scored.probabilities, scored.recognition, predicted, strict=True):
+    found: list[tuple[str, str, str]] = []
+    for row, recognition in zip(scored.probabilities, scored.recognition, strict=True):
         prediction = Prediction(
-            label=label,
+            label=classes[int(row.argmax())],
             confidence=float(row.max()),
             probabilities=dict(zip(classes, map(float, row), strict=True)),
             model_version="-",
             recognition=float(np.clip(recognition, 0, 1)),
         )
         chosen = verdict(prediction, threshold, recognition_threshold)
-        routes.append((chosen.route, chosen.reason))
+        found.append((prediction.label, chosen.route, chosen.reason))
+    return found
+
+
+def decisions(
+    labels: list[str], scored: Scored, classes: tuple[str, ...], threshold: float, recognition_threshold: float
+) -> Decisions:
+    decided = routed(scored, classes, threshold, recognition_threshold)
+    predicted = [label for label, _, _ in decided]
+    routes = [(route, reason) for _, route, reason in decided]
     two = [i for i, label in enumerate(labels) if label in classes]
     other = [i for i, label in enumerate(labels) if label not in classes]
     accepted = [i for i in two if routes[i][0] == "accept"]
