@@ -48,7 +48,7 @@ def outcome_entry(record: ResultRecord, audit: bool) -> OutcomeEntry:
 
 
 def reviewed_entry(prediction: ResultRecord, label: str, reviewer: str, audit: bool) -> OutcomeEntry:
-    """A person's decision on the model's `prediction`; `prediction.reviewed_at` or now is the decision time.
+    """A person's decision on the model's `prediction`; `prediction.reviewed_at` (required) is the decision time.
 
     The decision time is part of the outcome_id: a decision taken back and made again is a new outcome.
     """

@@ -94,19 +94,6 @@ def clopper_pearson_lower(successes: float, trials: float, confidence: float = C
     return beta_quantile(1.0 - confidence, successes, trials - successes + 1.0)
 
 
-def lower_bound(successes: float, trials: float, confidence: float = CONFIDENCE) -> Proportion:
-    """The observed proportion with its one-sided Clopper-Pearson lower bound (`high` is always None)."""
-    if trials <= 0:
-        return Proportion(successes=successes, trials=trials, value=None, low=None, high=None)
-    return Proportion(
-        successes=successes,
-        trials=trials,
-        value=successes / trials,
-        low=clopper_pearson_lower(successes, trials, confidence),
-        high=None,
-    )
-
-
 def weighted_counts(weights: list[float], correct: list[bool]) -> tuple[float, float]:
     """(effective successes, effective trials) of a weighted sample: Kish's effective size (sum w)^2 / sum w^2,
     with the weighted share of successes. Equal weights give the plain counts back."""
