@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Annotated
 
@@ -54,7 +55,9 @@ def doctor(
         stack_name, region, endpoint_url = DEFAULT_STACK_NAME, local.region, local.endpoint_url
         review_url = local.review_url
 
+    @functools.cache
     def clients(service: str) -> object:
+        # One client a service for the whole run: the probe's polls and the role checks ask again and again.
         return stack_client(service, region, endpoint_url)
 
     report = diagnose(clients, stack_name, region, endpoint_url, probe_timeout=timeout, review_url=review_url)
