@@ -261,6 +261,8 @@ class ArnResolver:
         self._clients = clients
         self._stack = stack
         self._probe_key = probe_key
+        #: Each function's configuration, read once (its role, its ARN and its environment are all asked of it).
+        self._functions: dict[str, dict[str, Any]] = {}
 
     def _partition(self) -> str:
         for resource in self._stack.resources.values():
@@ -295,7 +297,9 @@ class ArnResolver:
         raise ValueError(f"no ARN known for {need.resource} ({resource.type})")
 
     def _function(self, name: str) -> dict[str, Any]:
-        return dict(self._clients("lambda").get_function_configuration(FunctionName=name))
+        if name not in self._functions:
+            self._functions[name] = dict(self._clients("lambda").get_function_configuration(FunctionName=name))
+        return self._functions[name]
 
     def applies(self, principal: str, need: Need) -> bool:
         """Whether a need holds for this deployment (a function's settings may make it moot)."""
@@ -310,7 +314,7 @@ class ArnResolver:
     def role_of(self, principal: str) -> str:
         resource = self._stack.resources[principal]
         if resource.type == "AWS::Lambda::Function":
-            return str(self._clients("lambda").get_function_configuration(FunctionName=resource.physical_id)["Role"])
+            return str(self._function(resource.physical_id)["Role"])
         if resource.type == "AWS::StepFunctions::StateMachine":
             machine = self._clients("stepfunctions").describe_state_machine(stateMachineArn=resource.physical_id)
             return str(machine["roleArn"])
