@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Annotated
 
@@ -10,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from service.cli import app
-from service.cli.target import AwsStackOption, PortOption
+from service.cli.target import AwsStackOption, PortOption, resolve
 from service.dal.stack import DEFAULT_STACK_NAME, stack_client
-from service.local.stack import DEFAULT_PORT, StackError, status
+from service.local.stack import DEFAULT_PORT
 from service.ops.doctor import DEFAULT_PROBE_TIMEOUT, DoctorReport, diagnose
 
 console = Console()
@@ -44,17 +45,17 @@ def doctor(
     Exit status 1 when a check fails (each failing check is named on stderr)."""
     review_url = None
     if aws_stack:
+        # Not resolve(): its outputs are what the doctor checks, so they are not read here.
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         stack_name, endpoint_url = aws_stack, None
     else:
-        try:
-            local = status(port)
-        except StackError as error:
-            raise typer.BadParameter(str(error), param_hint="--port") from error
+        local = resolve(port)
         stack_name, region, endpoint_url = DEFAULT_STACK_NAME, local.region, local.endpoint_url
         review_url = local.review_url
 
+    @functools.cache
     def clients(service: str) -> object:
+        # One client a service for the whole run: the probe's polls and the role checks ask again and again.
         return stack_client(service, region, endpoint_url)
 
     report = diagnose(clients, stack_name, region, endpoint_url, probe_timeout=timeout, review_url=review_url)

@@ -553,19 +553,21 @@ def estimate(
     # Every upload is serialized; only readable images reach Classify and Filter.
     invocations = {"serialize": n, "classify": n - failed, "filter": n - failed}
 
-    # Lambda
-    for function in infra.functions:
+    def add_function(function: FunctionSpec, calls: float, milliseconds: float) -> None:
+        """A function's compute (at its memory and architecture) and its requests."""
         rate = p.lambda_.arm64_per_gb_second if function.architecture == "arm64" else p.lambda_.x86_64_per_gb_second
-        seconds = _gb_seconds(function.memory_mb, _duration_ms(function.name, a, backend))
-        calls = invocations[function.name]
         add(
             "Lambda",
             f"{function.name}: compute ({function.memory_mb:.0f} MB, {function.architecture})",
-            calls * seconds,
+            calls * _gb_seconds(function.memory_mb, milliseconds),
             "GB-s",
             rate,
         )
         add("Lambda", f"{function.name}: requests", calls, "requests", p.lambda_.per_request)
+
+    # Lambda
+    for function in infra.functions:
+        add_function(function, invocations[function.name], _duration_ms(function.name, a, backend))
     if infra.scheduled_runs_per_month:
         # The review metrics function: two small queries in ~200 ms at 256 MB.
         runs = infra.scheduled_runs_per_month
@@ -580,18 +582,9 @@ def estimate(
 
     # The review desk: people's requests to the HTTP API and its function, and the reviewers who sign in.
     if infra.review_api is not None:
-        api = infra.review_api
         requests = (reviewed + audited) * a.api_requests_per_decision
         add("API Gateway", "HTTP API requests (review desk)", requests, "requests", p.api_gateway.http_api_per_request)
-        rate = p.lambda_.arm64_per_gb_second if api.architecture == "arm64" else p.lambda_.x86_64_per_gb_second
-        add(
-            "Lambda",
-            f"{api.name}: compute ({api.memory_mb:.0f} MB, {api.architecture})",
-            requests * _gb_seconds(api.memory_mb, a.review_api_ms),
-            "GB-s",
-            rate,
-        )
-        add("Lambda", f"{api.name}: requests", requests, "requests", p.lambda_.per_request)
+        add_function(infra.review_api, requests, a.review_api_ms)
         add(
             "Cognito",
             f"reviewers (monthly active users, {p.cognito.tier})",

@@ -149,14 +149,19 @@ def intake_prefix(pattern: dict[str, Any]) -> str:
     return ""
 
 
+def _rule_address(physical_id: str) -> tuple[str, dict[str, str]]:
+    """A rule's name, and the EventBusName argument when it is on a custom bus (its physical id is "bus|name")."""
+    bus, _, name = physical_id.rpartition("|")
+    return name, {"EventBusName": bus} if bus else {}
+
+
 def check_rule(events: Any, stack: DeployedStack, state_machine_arn: str, bucket: str) -> tuple[Check, str]:
     """The stack's rule that targets the state machine is enabled and matches the bucket; returns the prefix it
     requires, under which the probe goes."""
     for _, resource in sorted(stack.resources.items()):
         if resource.type != RULE_TYPE:
             continue
-        bus, _, name = resource.physical_id.rpartition("|")  # a rule on a custom bus is "bus|name"
-        bus_kwargs = {"EventBusName": bus} if bus else {}
+        name, bus_kwargs = _rule_address(resource.physical_id)
         targets = events.list_targets_by_rule(Rule=name, **bus_kwargs)["Targets"]
         if not any(t["Arn"] == state_machine_arn for t in targets):
             continue
@@ -261,6 +266,8 @@ class ArnResolver:
         self._clients = clients
         self._stack = stack
         self._probe_key = probe_key
+        #: Each function's configuration, read once (its role, its ARN and its environment are all asked of it).
+        self._functions: dict[str, dict[str, Any]] = {}
 
     def _partition(self) -> str:
         for resource in self._stack.resources.values():
@@ -295,7 +302,9 @@ class ArnResolver:
         raise ValueError(f"no ARN known for {need.resource} ({resource.type})")
 
     def _function(self, name: str) -> dict[str, Any]:
-        return dict(self._clients("lambda").get_function_configuration(FunctionName=name))
+        if name not in self._functions:
+            self._functions[name] = dict(self._clients("lambda").get_function_configuration(FunctionName=name))
+        return self._functions[name]
 
     def applies(self, principal: str, need: Need) -> bool:
         """Whether a need holds for this deployment (a function's settings may make it moot)."""
@@ -310,13 +319,13 @@ class ArnResolver:
     def role_of(self, principal: str) -> str:
         resource = self._stack.resources[principal]
         if resource.type == "AWS::Lambda::Function":
-            return str(self._clients("lambda").get_function_configuration(FunctionName=resource.physical_id)["Role"])
+            return str(self._function(resource.physical_id)["Role"])
         if resource.type == "AWS::StepFunctions::StateMachine":
             machine = self._clients("stepfunctions").describe_state_machine(stateMachineArn=resource.physical_id)
             return str(machine["roleArn"])
         if resource.type == RULE_TYPE:
-            bus, _, name = resource.physical_id.rpartition("|")
-            targets = self._clients("events").list_targets_by_rule(Rule=name, **({"EventBusName": bus} if bus else {}))
+            name, bus_kwargs = _rule_address(resource.physical_id)
+            targets = self._clients("events").list_targets_by_rule(Rule=name, **bus_kwargs)
             roles = [t["RoleArn"] for t in targets["Targets"] if t.get("RoleArn")]
             if roles:
                 return str(roles[0])
