@@ -106,12 +106,6 @@ def _refers_to(node: Any, name: str) -> bool:
 
 def provision(
     endpoint_url: str, region: str, parameters: dict[str, str] | None = None, template_path: Path | None = None
-) -> StackInfo:
-    return provision_with_ids(endpoint_url, region, parameters, template_path)[0]
-
-
-def provision_with_ids(
-    endpoint_url: str, region: str, parameters: dict[str, str] | None = None, template_path: Path | None = None
 ) -> tuple[StackInfo, dict[str, str]]:
     """Deploys the stack; returns its outputs and every resource's id (physical id, or the pool's and the app
     client's) by logical id."""
