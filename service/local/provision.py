@@ -106,9 +106,9 @@ def _refers_to(node: Any, name: str) -> bool:
 
 def provision(
     endpoint_url: str, region: str, parameters: dict[str, str] | None = None, template_path: Path | None = None
-) -> tuple[StackInfo, dict[str, str]]:
-    """Deploys the stack; returns its outputs and every resource's id (physical id, or the pool's and the app
-    client's) by logical id."""
+) -> tuple[StackInfo, dict[str, str], list[dict[str, Any]]]:
+    """Deploys the stack; returns its outputs, every resource's id (physical id, or the pool's and the app
+    client's) by logical id, and the deployed stack's resource summaries (ListStackResources)."""
     parameters = parameters or {}
     template = _substitute_definitions(local_cloudformation_template(parameters, region, template_path))
     session = boto3.session.Session(region_name=region)
@@ -129,9 +129,10 @@ def provision(
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise RuntimeError(f"local stack did not deploy: {stack['StackStatus']} {stack.get('StackStatusReason')}")
 
+    resources = cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
     physical = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
+        for r in resources
         if "LogicalResourceId" in r and "PhysicalResourceId" in r
     }
     s3 = session.client("s3", endpoint_url=endpoint_url)
@@ -139,7 +140,7 @@ def provision(
         _apply_bucket_properties(s3, physical[logical_id], properties)
     _register_for_execution(region)
     create_alarms(session.client("cloudwatch", endpoint_url=endpoint_url), template, STACK_NAME, region)
-    return stack_info(endpoint_url, region), {**physical, **ids}
+    return stack_info(endpoint_url, region), {**physical, **ids}, resources
 
 
 def _register_for_execution(region: str) -> None:
