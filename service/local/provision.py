@@ -74,24 +74,28 @@ def without_served_locally(template: dict[str, Any]) -> dict[str, Any]:
     """The template without SERVED_LOCALLY resources, what refers to them (the API's invoke permissions) and the
     outputs that name them."""
     resources = template["Resources"]
+    # Each resource's text once, not once per dropped name and round.
+    texts = {name: json.dumps(resource) for name, resource in resources.items()}
     dropped = {name for name, r in resources.items() if r["Type"].startswith(SERVED_LOCALLY)}
     while True:
         more = {
             name
-            for name, resource in resources.items()
-            if name not in dropped and any(_refers_to(resource, other) for other in dropped)
+            for name, text in texts.items()
+            if name not in dropped and any(_refers_to(text, other) for other in dropped)
         }
         if not more:
             break
         dropped |= more
     template["Resources"] = {name: r for name, r in resources.items() if name not in dropped}
     outputs = template.get("Outputs", {})
-    template["Outputs"] = {name: o for name, o in outputs.items() if not any(_refers_to(o, other) for other in dropped)}
+    template["Outputs"] = {
+        name: o for name, o in outputs.items() if not any(_refers_to(json.dumps(o), other) for other in dropped)
+    }
     return template
 
 
-def _refers_to(node: Any, name: str) -> bool:
-    text = json.dumps(node)
+def _refers_to(text: str, name: str) -> bool:
+    """Whether a node's JSON text refers to the resource `name` (Ref, Fn::GetAtt, or ${name} in an Fn::Sub)."""
     return any(
         pattern in text
         for pattern in (
