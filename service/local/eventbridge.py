@@ -43,11 +43,11 @@ def _start_execution(state_machine_arn: str, event: dict[str, Any], role_arn: st
 
     if role_arn:
         # EventBridge starts the execution with the target's role.
-        denied = iam_access.check(iam_access.Principal(role_arn, "events-rule"), "states:StartExecution",
-                                  [state_machine_arn])  # fmt: skip
+        principal = iam_access.Principal(role_arn, "events-rule")
+        denied = iam_access.check(principal, "states:StartExecution", [state_machine_arn])
         if denied is not None:
-            log.error("could not start %s for event %s: %s", state_machine_arn, event.get("id"),
-                      iam_access.denial_message(iam_access.Principal(role_arn, "events-rule"), *denied))  # fmt: skip
+            message = iam_access.denial_message(principal, *denied)
+            log.error("could not start %s for event %s: %s", state_machine_arn, event.get("id"), message)
             return
 
     backend = stepfunctions_parser_backends[DEFAULT_ACCOUNT_ID][_region]

@@ -74,24 +74,28 @@ def without_served_locally(template: dict[str, Any]) -> dict[str, Any]:
     """The template without SERVED_LOCALLY resources, what refers to them (the API's invoke permissions) and the
     outputs that name them."""
     resources = template["Resources"]
+    # Each resource's text once, not once per dropped name and round.
+    texts = {name: json.dumps(resource) for name, resource in resources.items()}
     dropped = {name for name, r in resources.items() if r["Type"].startswith(SERVED_LOCALLY)}
     while True:
         more = {
             name
-            for name, resource in resources.items()
-            if name not in dropped and any(_refers_to(resource, other) for other in dropped)
+            for name, text in texts.items()
+            if name not in dropped and any(_refers_to(text, other) for other in dropped)
         }
         if not more:
             break
         dropped |= more
     template["Resources"] = {name: r for name, r in resources.items() if name not in dropped}
     outputs = template.get("Outputs", {})
-    template["Outputs"] = {name: o for name, o in outputs.items() if not any(_refers_to(o, other) for other in dropped)}
+    template["Outputs"] = {
+        name: o for name, o in outputs.items() if not any(_refers_to(json.dumps(o), other) for other in dropped)
+    }
     return template
 
 
-def _refers_to(node: Any, name: str) -> bool:
-    text = json.dumps(node)
+def _refers_to(text: str, name: str) -> bool:
+    """Whether a node's JSON text refers to the resource `name` (Ref, Fn::GetAtt, or ${name} in an Fn::Sub)."""
     return any(
         pattern in text
         for pattern in (
@@ -106,15 +110,9 @@ def _refers_to(node: Any, name: str) -> bool:
 
 def provision(
     endpoint_url: str, region: str, parameters: dict[str, str] | None = None, template_path: Path | None = None
-) -> StackInfo:
-    return provision_with_ids(endpoint_url, region, parameters, template_path)[0]
-
-
-def provision_with_ids(
-    endpoint_url: str, region: str, parameters: dict[str, str] | None = None, template_path: Path | None = None
-) -> tuple[StackInfo, dict[str, str]]:
-    """Deploys the stack; returns its outputs and every resource's id (physical id, or the pool's and the app
-    client's) by logical id."""
+) -> tuple[StackInfo, dict[str, str], list[dict[str, Any]]]:
+    """Deploys the stack; returns its outputs, every resource's id (physical id, or the pool's and the app
+    client's) by logical id, and the deployed stack's resource summaries (ListStackResources)."""
     parameters = parameters or {}
     template = _substitute_definitions(local_cloudformation_template(parameters, region, template_path))
     session = boto3.session.Session(region_name=region)
@@ -135,9 +133,10 @@ def provision_with_ids(
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise RuntimeError(f"local stack did not deploy: {stack['StackStatus']} {stack.get('StackStatusReason')}")
 
+    resources = cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
     physical = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
+        for r in resources
         if "LogicalResourceId" in r and "PhysicalResourceId" in r
     }
     s3 = session.client("s3", endpoint_url=endpoint_url)
@@ -145,7 +144,7 @@ def provision_with_ids(
         _apply_bucket_properties(s3, physical[logical_id], properties)
     _register_for_execution(region)
     create_alarms(session.client("cloudwatch", endpoint_url=endpoint_url), template, STACK_NAME, region)
-    return stack_info(endpoint_url, region), {**physical, **ids}
+    return stack_info(endpoint_url, region), {**physical, **ids}, resources
 
 
 def _register_for_execution(region: str) -> None:

@@ -38,25 +38,13 @@ class InvocationCredentials(Credentials):
     def access_key(self) -> str | None:
         return self.get_frozen_credentials().access_key
 
-    @access_key.setter
-    def access_key(self, value: str | None) -> None:  # botocore's __init__ assigns it
-        pass
-
     @property
     def secret_key(self) -> str | None:
         return self.get_frozen_credentials().secret_key
 
-    @secret_key.setter
-    def secret_key(self, value: str | None) -> None:
-        pass
-
     @property
     def token(self) -> str | None:
         return self.get_frozen_credentials().token
-
-    @token.setter
-    def token(self, value: str | None) -> None:
-        pass
 
 
 class _Provider(CredentialProvider):

@@ -51,7 +51,7 @@ def start(
     from moto.server import ThreadedMotoServer
 
     from service.local import eventbridge, faults, http_api, iam_access, lambdas, patches
-    from service.local.provision import STACK_NAME, function_environment, provision_with_ids
+    from service.local.provision import function_environment, provision
 
     access_log = state_file.with_suffix(".access.jsonl") if state_file is not None else None
     if access_log is not None:
@@ -74,13 +74,9 @@ def start(
         json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
         timeout=10,
     ).raise_for_status()
-    info, ids = provision_with_ids(endpoint, REGION, parameters, template)
+    info, ids, resources = provision(endpoint, REGION, parameters, template)
     roles_file = state_file.with_suffix(".roles.json") if state_file is not None else None
     if roles_file is not None:
-        import boto3
-
-        cloudformation = boto3.client("cloudformation", endpoint_url=endpoint, region_name=REGION)
-        resources = cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
         roles_file.write_text(json.dumps(iam_access.deployed_roles(resources), indent=2), encoding="utf-8")
     # The workers that run the handlers start with the environment the template gives the functions.
     os.environ.update(function_environment(endpoint, REGION))
