@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -28,6 +29,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from service.domain.paths import TEMPLATE_PATH
 from service.ops.template_file import load_template
 
 #: API Gateway's own cap on a request's payload.
@@ -57,9 +59,9 @@ class Authorizer:
     audience: tuple[str, ...]  # logical ids or literal client ids
 
 
-def template_routes(api: str = "ReviewApi") -> tuple[list[Route], Authorizer]:
-    """The HTTP API `api`'s routes and its default JWT authorizer, as infra/template.yaml declares them."""
-    resources = load_template()["Resources"]
+def template_routes(api: str = "ReviewApi", template: Path = TEMPLATE_PATH) -> tuple[list[Route], Authorizer]:
+    """The HTTP API `api`'s routes and its default JWT authorizer, as the deployed template declares them."""
+    resources = load_template(template)["Resources"]
     properties = resources[api]["Properties"]
     auth = properties["Auth"]
     default = auth.get("DefaultAuthorizer")
@@ -315,13 +317,20 @@ class _Server(ThreadingHTTPServer):
         self.api = api
 
 
-def serve(endpoint_url: str, region: str, ids: dict[str, str], invoke: Any, port: int = 0) -> tuple[str, _Server]:
+def serve(
+    endpoint_url: str,
+    region: str,
+    ids: dict[str, str],
+    invoke: Any,
+    port: int = 0,
+    template: Path | None = None,
+) -> tuple[str, _Server]:
     """Starts the template's review API on 127.0.0.1:`port` (0: a free port) in a thread; returns its URL.
 
     `ids` gives every deployed resource's id by logical id (the user pool and app client, the functions' names);
-    `invoke` is a Lambda client's invoke.
+    `invoke` is a Lambda client's invoke; `template` is the one deployed (infra/template.yaml unless a copy was).
     """
-    routes, config = template_routes()
+    routes, config = template_routes(template=template or TEMPLATE_PATH)
     refs = {"AWS::Region": region, **ids}
     issuer = config.issuer_template
     for name, value in refs.items():

@@ -82,7 +82,9 @@ def start(
     os.environ.update(function_environment(endpoint, REGION))
     # moto cannot run the HTTP API: the local stack serves it, in front of the same function, whose page signs
     # in through it (before the workers start, so they know where).
-    review_url, _ = http_api.serve(endpoint, REGION, ids, lambdas.InProcessLambdaClient(REGION).invoke)
+    review_url, _ = http_api.serve(
+        endpoint, REGION, ids, lambdas.InProcessLambdaClient(REGION).invoke, template=template
+    )
     os.environ["COGNITO_ENDPOINT"] = review_url.rstrip("/") + http_api.COGNITO_PATH
     lambdas.install(endpoint, REGION)
     info = info.model_copy(update={"review_url": review_url})
