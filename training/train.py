@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -213,14 +213,49 @@ def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
     return factor
 
 
+def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
+    """The frozen trunk's output for every augmented view training will see: (soup * epochs, N, C, H, W).
+
+    The trunk never learns, so a view's features are the same for every model of the recipe: computed once here,
+    they serve the shipped model and every fold model (which take their rows), and training runs only the tail.
+    View (run, epoch) of image i depends on the seed, run and epoch alone, not on which model trains on it."""
+    torch.manual_seed(config.seed)
+    trunk = SconesNet(pretrained=config.pretrained, trunk_blocks=config.trunk_blocks).eval()
+    inputs, augmentation = torch.from_numpy(x), config.augmentation
+    views = []
+    with torch.no_grad():
+        for run in range(config.soup):
+            gen = torch.Generator().manual_seed(config.seed + 1000 * run + 1)
+            for _ in range(config.epochs):
+                views.append(
+                    torch.cat(
+                        [
+                            trunk.shared(augment(inputs[start : start + VIEW_BATCH], augmentation, gen))
+                            for start in range(0, len(x), VIEW_BATCH)
+                        ]
+                    )
+                )
+    return torch.stack(views)
+
+
+VIEW_BATCH = 64
+
+
 def train_network(x: np.ndarray, y: np.ndarray, config: Config, run: int = 0) -> SconesNet:
-    """The tail and head fine-tuned with AdamW on a one-cycle schedule (the rest stays as pretrained). Every run
-    starts from the same weights (the head's seeded by `config.seed`); `run` seeds the order and augmentation."""
+    """Fine-tuning run `run` on x (train_on_views with a bank of x's views: each run's views are its own)."""
+    views = view_bank(x, replace(config, soup=max(config.soup, run + 1)))
+    return train_on_views(views, np.arange(len(x)), y, config, run)
+
+
+def train_on_views(views: torch.Tensor, rows: np.ndarray, y: np.ndarray, config: Config, run: int = 0) -> SconesNet:
+    """The tail and head fine-tuned with AdamW on a one-cycle schedule (the rest stays as pretrained) on the
+    images `rows` of the bank (labels y, one per row). Every run starts from the same weights (the head's seeded by
+    `config.seed`); `run` picks the run's views and seeds the order."""
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed + 1000 * run)
-    inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+    picked, targets = torch.from_numpy(np.asarray(rows, dtype=np.int64)), torch.from_numpy(y)
     model = SconesNet(pretrained=config.pretrained, trunk_blocks=config.trunk_blocks)
-    steps_per_epoch = -(-len(x) // config.batch_size)
+    steps_per_epoch = -(-len(picked) // config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     decayed = [p for p in model.tail.parameters() if p.ndim > 1]
     optimizer = torch.optim.AdamW(
@@ -231,15 +266,15 @@ def train_network(x: np.ndarray, y: np.ndarray, config: Config, run: int = 0) ->
         ]
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, one_cycle(total_steps))
-    augmentation = config.augmentation
     model.train()
     started = time.perf_counter()
     for epoch in range(config.epochs):
-        order = torch.randperm(len(x), generator=gen)
-        for start in range(0, len(x), config.batch_size):
+        epoch_views = views[run * config.epochs + epoch]
+        order = torch.randperm(len(picked), generator=gen)
+        for start in range(0, len(picked), config.batch_size):
             batch = order[start : start + config.batch_size]
-            xb = augment(inputs[batch], augmentation, gen)
-            loss = F.cross_entropy(model.outputs(xb), targets[batch], label_smoothing=config.label_smoothing)
+            logits = model.head(model.tail(epoch_views[picked[batch]]))
+            loss = F.cross_entropy(logits, targets[batch], label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -249,10 +284,15 @@ def train_network(x: np.ndarray, y: np.ndarray, config: Config, run: int = 0) ->
 
 
 def train_soup(x: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
-    """`config.soup` runs of train_network, their weights averaged (a uniform model soup: runs fine-tuned from one
+    """train_soup_on_views with a bank of x's views."""
+    return train_soup_on_views(view_bank(x, config), np.arange(len(x)), y, config)
+
+
+def train_soup_on_views(views: torch.Tensor, rows: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
+    """`config.soup` runs of train_on_views, their weights averaged (a uniform model soup: runs fine-tuned from one
     starting point stay in one basin, so their mean is a network too, one graph at the cost of one, with less of
     each run's luck in it)."""
-    models = [train_network(x, y, config, run) for run in range(config.soup)]
+    models = [train_on_views(views, rows, y, config, run) for run in range(config.soup)]
     if len(models) == 1:
         return models[0]
     first = models[0]
@@ -373,18 +413,18 @@ def finish(model: SconesNet) -> SconesNet:
 
 
 # What the fold workers train on: set before they are forked, read copy-on-write, never pickled.
-_FOLD_DATA: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Config, list[np.ndarray]] | None = None
+_FOLD_DATA: tuple[torch.Tensor, np.ndarray, np.ndarray, Config, list[np.ndarray]] | None = None
 
 
 def fold_logits(k: int) -> np.ndarray:
     """Class logits of fold k, predicted by a model of the same recipe trained on the other folds (plus the extra
-    images: negatives, reviewed)."""
+    images: negatives, reviewed), from the same bank of views."""
     assert _FOLD_DATA is not None
-    x, y, extra_x, extra_y, config, parts = _FOLD_DATA
+    views, labels, x, config, parts = _FOLD_DATA
     part = parts[k]
-    rest = np.setdiff1d(np.arange(len(x)), part)
-    print(f"fold {k + 1}/{len(parts)}: {len(rest)} images to train on, {len(part)} to predict", file=sys.stderr)
-    model = finish(train_soup(np.concatenate([x[rest], extra_x]), np.concatenate([y[rest], extra_y]), config))
+    rows = np.concatenate([np.setdiff1d(np.arange(len(x)), part), np.arange(len(x), len(labels))])
+    print(f"fold {k + 1}/{len(parts)}: {len(rows)} images to train on, {len(part)} to predict", file=sys.stderr)
+    model = finish(train_soup_on_views(views, rows, labels[rows], config))
     return scores_of(model, x[part]).logits
 
 
@@ -393,20 +433,23 @@ def cross_fit_and_train(
 ) -> tuple[np.ndarray, SconesNet]:
     """(out-of-fold class logits of x, empty if config.folds < 2; the model trained on all of x and the extra).
 
-    With config.jobs > 1 the fold models train in that many forked worker processes (one thread each) while this
-    process trains the shipped model: the same seeds, so the same weights as one after the other."""
+    With config.jobs > 1 the fold models train in that many forked worker processes while this process trains
+    the shipped model: the same seeds and views, so the same weights as one after the other."""
     global _FOLD_DATA
     parts = stratified_folds(y, config.folds, config.seed) if config.folds >= 2 else []
-    _FOLD_DATA = (x, y, extra_x, extra_y, config, parts)
+    labels = np.concatenate([y, extra_y])
+    views = view_bank(np.concatenate([x, extra_x]), config)
+    everything = np.arange(len(labels))
+    _FOLD_DATA = (views, labels, x, config, parts)
     try:
         if config.jobs > 1 and parts:
             with multiprocessing.get_context("fork").Pool(min(config.jobs, len(parts))) as pool:
                 pending = pool.map_async(fold_logits, range(len(parts)))
-                model = finish(train_soup(np.concatenate([x, extra_x]), np.concatenate([y, extra_y]), config))
+                model = finish(train_soup_on_views(views, everything, labels, config))
                 folds = pending.get()
         else:
             folds = [fold_logits(k) for k in range(len(parts))]
-            model = finish(train_soup(np.concatenate([x, extra_x]), np.concatenate([y, extra_y]), config))
+            model = finish(train_soup_on_views(views, everything, labels, config))
     finally:
         _FOLD_DATA = None
     logits = np.zeros((len(x) if parts else 0, len(CLASSES)), dtype=np.float64)
