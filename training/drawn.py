@@ -462,8 +462,8 @@ def _bike_spec(kind: str, rng: np.random.Generator) -> BikeSpec:
         s.rear_r = s.front_r = r
         s.tyre, s.spokes = _j(rng, 0.04), int(rng.choice([16, 20, 24]))
         s.wb, s.cs, s.bb_h = _j(rng, 1.0 * k + 0.15), _j(rng, 0.41 * k + 0.05), r + 0.01
-        s.seat_len, s.fork, s.head_len = _j(rng, 0.54 * k + 0.05), r + 0.06, 0.1
-        s.post, s.stem_rise, s.stem_len = _j(rng, 0.12, 0.3), _j(rng, 0.08, 0.3), 0.05
+        s.seat_len, s.fork, s.head_len = _j(rng, 0.54 * k), r + 0.06, 0.1
+        s.post, s.stem_rise, s.stem_len = _j(rng, 0.08, 0.3), _j(rng, 0.08, 0.3), 0.05
         s.bar, s.geared = ("swept" if rng.random() < 0.5 else "bmx"), False
         s.training = rng.random() < 0.5
         s.chain_guard = rng.random() < 0.6
