@@ -47,7 +47,7 @@ from service.domain.model_card import (
     ReviewedData,
     Training,
 )
-from training import negatives
+from training import drawn, negatives
 from training.augmentation import Augmentation, augment
 from training.dataset import LabelledImage, load_labelled_folder
 from training.half import fold_batch_norms, round_to_half, store_half
@@ -85,6 +85,7 @@ class Config:
     weight_decay: float = 1e-2
     label_smoothing: float = 0.1
     negatives: int = 400  # negative thumbnails trained on (label "neither")
+    drawn: int = 0  # two-wheelers of every kind drawn by training.drawn, trained on (their own class)
     gate_thumbnails: int = 400  # held-out negative thumbnails the thumbnail threshold is chosen on
     gate_photos: int = 300  # held-out negative photos the photo threshold is chosen on
     detail_margin: float = 0.03  # photo_detail = the largest detail of a training image + this
@@ -470,6 +471,11 @@ def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -
     gate_thumbnails = images_to_array(negatives.thumbnails(config.gate_thumbnails, config.seed + 2, cifar_train))
     gate_photos = images_to_array(negatives.photos(config.gate_photos, config.seed + 3))
     extra_x, extra_y = train_negatives, np.full(len(train_negatives), NEITHER, dtype=np.int64)
+    if config.drawn:
+        pictures = drawn.two_wheelers(config.drawn, config.seed + 4)
+        drawn_x = images_to_array([picture for picture, _ in pictures])
+        drawn_y = np.asarray([label for _, label in pictures], dtype=np.int64)
+        extra_x, extra_y = np.concatenate([extra_x, drawn_x]), np.concatenate([extra_y, drawn_y])
     reviewed_items = load_reviewed(reviewed) if reviewed else []
     if reviewed_items:
         reviewed_x, reviewed_y = load_arrays(reviewed_items)
