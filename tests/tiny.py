@@ -10,7 +10,17 @@ from training.train import Config
 
 CLASSES = ("bicycle", "motorcycle")
 # Small and short: the tests check the plumbing (export, card, serving parity), not the accuracy.
-TINY_CONFIG = Config(epochs=1, batch_size=16, threads=1, negatives=16, gate_thumbnails=16, gate_photos=24)
+TINY_CONFIG = Config(
+    epochs=1,
+    batch_size=16,
+    threads=1,
+    holdout=0.25,
+    folds=3,
+    negatives=16,
+    drawn=8,
+    gate_thumbnails=16,
+    gate_photos=24,
+)
 
 
 def make_image(label: int, rng: np.random.Generator) -> Image.Image:

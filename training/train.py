@@ -75,17 +75,17 @@ NEGATIVES_ALLOWED = 0.005
 class Config:
     epochs: int = 10
     soup: int = 1  # fine-tuning runs (one init, other data orders) whose weights are averaged
-    folds: int = 3  # cross-fitting: models of the same recipe on the other folds predict each training image
+    folds: int = 5  # cross-fitting: models of the same recipe on the other folds predict each training image
     jobs: int = 1  # processes training fold models beside the shipped model's (1: one after the other)
     seed: int = 0
-    holdout: float = 0.25
+    holdout: float = 0.1
     batch_size: int = 32
     lr: float = 1e-3
     head_lr: float = 5e-3
     weight_decay: float = 1e-2
     label_smoothing: float = 0.1
-    negatives: int = 400  # negative thumbnails trained on (label "neither")
-    drawn: int = 0  # two-wheelers of every kind drawn by training.drawn, trained on (their own class)
+    negatives: int = 300  # negative thumbnails trained on (label "neither")
+    drawn: int = 300  # two-wheelers of every kind drawn by training.drawn, trained on (their own class)
     gate_thumbnails: int = 400  # held-out negative thumbnails the thumbnail threshold is chosen on
     gate_photos: int = 300  # held-out negative photos the photo threshold is chosen on
     detail_margin: float = 0.03  # photo_detail = the largest detail of a training image + this
@@ -222,6 +222,7 @@ def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
     View (run, epoch) of image i depends on the seed, run and epoch alone, not on which model trains on it."""
     torch.manual_seed(config.seed)
     trunk = SconesNet(pretrained=config.pretrained, trunk_blocks=config.trunk_blocks).eval()
+    set_layout(trunk, torch.channels_last)
     inputs, augmentation = torch.from_numpy(x), config.augmentation
     views = []
     with torch.no_grad():
@@ -231,7 +232,11 @@ def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
                 views.append(
                     torch.cat(
                         [
-                            trunk.shared(augment(inputs[start : start + VIEW_BATCH], augmentation, gen))
+                            trunk.shared(
+                                augment(inputs[start : start + VIEW_BATCH], augmentation, gen).contiguous(
+                                    memory_format=torch.channels_last
+                                )
+                            )
                             for start in range(0, len(x), VIEW_BATCH)
                         ]
                     )
@@ -240,6 +245,11 @@ def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
 
 
 VIEW_BATCH = 64
+
+
+def set_layout(model: nn.Module, layout: torch.memory_format) -> None:
+    """Module.to(memory_format=...), which torch's type stubs do not declare."""
+    model.to(memory_format=layout)  # type: ignore[call-overload]
 
 
 def train_network(x: np.ndarray, y: np.ndarray, config: Config, run: int = 0) -> SconesNet:
@@ -256,6 +266,9 @@ def train_on_views(views: torch.Tensor, rows: np.ndarray, y: np.ndarray, config:
     gen = torch.Generator().manual_seed(config.seed + 1000 * run)
     picked, targets = torch.from_numpy(np.asarray(rows, dtype=np.int64)), torch.from_numpy(y)
     model = SconesNet(pretrained=config.pretrained, trunk_blocks=config.trunk_blocks)
+    # Channels-last convolutions train the tail about 30% faster on the CPU (the weights go back to the usual
+    # layout after training, for export).
+    set_layout(model, torch.channels_last)
     steps_per_epoch = -(-len(picked) // config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     decayed = [p for p in model.tail.parameters() if p.ndim > 1]
@@ -274,13 +287,14 @@ def train_on_views(views: torch.Tensor, rows: np.ndarray, y: np.ndarray, config:
         order = torch.randperm(len(picked), generator=gen)
         for start in range(0, len(picked), config.batch_size):
             batch = order[start : start + config.batch_size]
-            logits = model.head(model.tail(epoch_views[picked[batch]]))
+            logits = model.head(model.tail(epoch_views[picked[batch]].contiguous(memory_format=torch.channels_last)))
             loss = F.cross_entropy(logits, targets[batch], label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
         print(f"epoch {epoch + 1}/{config.epochs} done at {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    set_layout(model, torch.contiguous_format)
     return model.eval()
 
 
