@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=12345)
     args = parser.parse_args(argv)
     results = [right_per_kind(folder, args.count, args.seed) for folder in args.model_dir]
-    print(f"{'kind':<12}" + "".join(f"{str(folder):>24}" for folder in args.model_dir))
+    print(f"{'kind':<12}" + "".join(f"{folder!s:>24}" for folder in args.model_dir))
     for kind in KINDS:
         cells = [f"{right[kind]}/{total[kind]}" for right, total in results]
         print(f"{kind:<12}" + "".join(f"{cell:>24}" for cell in cells))
