@@ -12,7 +12,7 @@ the history, which shallow clones and exported trees do not have). It runs throu
 module with its own card's input size and statistics.
 
 Validation accuracy and coverage come from each card (the held-out predictions each was calibrated on; for the
-current model the shipped network itself on the 25% it never trained on); with --validation the current model
+current model the shipped network itself on the share it never trained on); with --validation the current model
 is also scored again through serving on that held-out split. Real photos (--photos, a folder with bicycle/,
 motorcycle/ and other/) are scored through serving, with each model's own thresholds.
 """

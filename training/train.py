@@ -1,14 +1,16 @@
 """Train the bicycle/motorcycle classifier on the CPU, calibrate it, export it to ONNX and write its card.
 
-    python -m training.train --data /path/to/labelled-folder --out models/ [--reviewed EXPORT] [--jobs 3]
+    python -m training.train --data /path/to/labelled-folder --out models/ [--reviewed EXPORT] [--drawn 300]
 
 The network (training.network) is an ImageNet-pretrained EfficientNet-Lite0 at 128 px: its first `trunk_blocks`
 blocks are frozen and shared, the blocks after them and a new head (bicycle, motorcycle, neither) are fine-tuned
 (`soup` runs from one start, their weights averaged) on the labelled thumbnails plus images of neither class
-made by training.negatives and any reviewed images (`--reviewed`, people's labels), with augmentation that bridges
-thumbnails and photos (training.augmentation).
+made by training.negatives, two-wheelers of every kind drawn by training.drawn and any reviewed images
+(`--reviewed`, people's labels), with augmentation that bridges thumbnails and photos (training.augmentation). The
+first blocks never learn, so their output for every augmented view is computed once (`view_bank`) and shared by the
+shipped model and the fold models, which train only their tails.
 
-Calibration is honest by construction: a stratified share of the images (25% by default) is held out before
+Calibration is honest by construction: a stratified share of the images (10% by default) is held out before
 training and never trained on, and the card's validation figures are the shipped model's predictions on it. The
 temperature and the threshold table count those and, by cross-fitting (`folds`), the predictions of models of the
 same recipe on the training images they did not train on: every prediction of an image its model never saw. The
