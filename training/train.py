@@ -350,6 +350,13 @@ def scores_of(model: SconesNet, x: np.ndarray, batch_size: int = 64) -> Scores:
     )
 
 
+@torch.no_grad()
+def recognition_of(model: SconesNet, x: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """The graph's recognition output alone (scores_of without the raw scores it does not need)."""
+    parts = [model(torch.from_numpy(x[start : start + batch_size]))[1] for start in range(0, len(x), batch_size)]
+    return torch.cat(parts).numpy().astype(np.float64) if parts else np.zeros(0)
+
+
 def lowest_threshold(negative_scores: np.ndarray, allowed: float = NEGATIVES_ALLOWED) -> float:
     """The lowest score threshold that at most `allowed` of the negatives reach (rounded up to 4 decimals)."""
     ranked = np.sort(np.asarray(negative_scores, dtype=np.float64))[::-1]
@@ -509,12 +516,14 @@ def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -
     model.photo_threshold.fill_(lowest_threshold(negative_photos.photo))
     # Every figure below is the shipped model's (thresholds now set) on images it never trained on.
     held = scores_of(model, x[held_idx])
-    thumbs_after = scores_of(model, gate_thumbnails).recognition
-    photos_after = scores_of(model, gate_photos).recognition
+    thumbs_after = recognition_of(model, gate_thumbnails)
+    photos_after = recognition_of(model, gate_photos)
     seconds = time.perf_counter() - started
     cpu_seconds = cpu_time() - cpu_started
 
     val_logits, val_labels = held.logits, y[held_idx]
+    fold_parts = stratified_folds(y[train_idx], config.folds, config.seed) if len(out_of_fold) else []
+    fold_accuracy = [float((out_of_fold[part].argmax(axis=1) == y[train_idx][part]).mean()) for part in fold_parts]
     # Calibration evidence: the shipped model on the held-out images and, by cross-fitting, models of the same
     # recipe on every training image they did not train on. Each prediction is of an image its model never saw.
     evidence_logits = np.concatenate([val_logits, out_of_fold])
@@ -595,6 +604,8 @@ def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -
             ),
             seed=config.seed,
             folds=config.folds if len(out_of_fold) else 0,
+            fold_sizes=[len(part) for part in fold_parts],
+            fold_accuracy=fold_accuracy,
             train_size=len(train_idx),
             val_size=len(held_idx),
         ),

@@ -1,3 +1,4 @@
+import csv
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -48,6 +49,15 @@ def test_training_writes_a_valid_onnx_model_card_and_chart(trained: TrainResult,
     # A quarter of each class held out, never trained on; every validation figure is about them.
     assert (card.split.train_size, card.split.val_size) == (30, 10)
     assert card.validation.num_images == sum(map(sum, card.validation.confusion_matrix)) == 10
+    # Cross-fitting: every training image predicted once, by the fold model that did not train on it.
+    split = card.split
+    assert split.folds == tiny_config.folds == len(split.fold_sizes) == len(split.fold_accuracy)
+    assert sum(split.fold_sizes) == split.train_size
+    with (out / "calibration.csv").open(encoding="utf-8") as handle:
+        out_of_fold = [row for row in csv.DictReader(handle) if row["source"] == "out-of-fold"]
+    right = sum(row["label"] == row["predicted"] for row in out_of_fold)
+    assert len(out_of_fold) == split.train_size
+    assert right == round(sum(a * n for a, n in zip(split.fold_accuracy, split.fold_sizes, strict=True)))
     assert card.calibration.temperature > 0
     assert card.recommended_threshold in [row.threshold for row in card.thresholds.table]
     assert card.training.hyperparameters["epochs"] == tiny_config.epochs
