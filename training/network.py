@@ -148,12 +148,6 @@ class SconesNet(nn.Module):
             x = block(x)
         return x
 
-    def outputs(self, x: torch.Tensor) -> torch.Tensor:
-        """The fine-tuned head's three logits (bicycle, motorcycle, neither): what training optimises."""
-        with torch.no_grad():
-            shared = self.shared(x)
-        return self.head(self.tail(shared))
-
     def imagenet_probabilities(self, shared: torch.Tensor) -> torch.Tensor:
         logits = F.linear(self.imagenet(shared), self.imagenet_weight.float(), self.imagenet_bias)
         return torch.softmax(logits, dim=1)

@@ -216,6 +216,9 @@ def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
     return factor
 
 
+VIEW_BATCH = 64  # images per trunk pass while the bank is built
+
+
 def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
     """The frozen trunk's output for every augmented view training will see: (soup * epochs, N, C, H, W).
 
@@ -244,9 +247,6 @@ def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
                     )
                 )
     return torch.stack(views)
-
-
-VIEW_BATCH = 64
 
 
 def set_layout(model: nn.Module, layout: torch.memory_format) -> None:
