@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -219,8 +219,9 @@ def one_cycle(total_steps: int, warmup: float = 0.25) -> Callable[[int], float]:
 VIEW_BATCH = 64  # images per trunk pass while the bank is built
 
 
-def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
-    """The frozen trunk's output for every augmented view training will see: (soup * epochs, N, C, H, W).
+def view_bank(x: np.ndarray, config: Config) -> list[torch.Tensor]:
+    """The frozen trunk's output for every augmented view training will see: soup * epochs tensors (N, C, H, W),
+    run by run.
 
     The trunk never learns, so a view's features are the same for every model of the recipe: computed once here,
     they serve the shipped model and every fold model (which take their rows), and training runs only the tail.
@@ -229,7 +230,7 @@ def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
     trunk = SconesNet(pretrained=config.pretrained, trunk_blocks=config.trunk_blocks).eval()
     set_layout(trunk, torch.channels_last)
     inputs, augmentation = torch.from_numpy(x), config.augmentation
-    views = []
+    views: list[torch.Tensor] = []
     with torch.no_grad():
         for run in range(config.soup):
             gen = torch.Generator().manual_seed(config.seed + 1000 * run + 1)
@@ -246,7 +247,7 @@ def view_bank(x: np.ndarray, config: Config) -> torch.Tensor:
                         ]
                     )
                 )
-    return torch.stack(views)
+    return views
 
 
 def set_layout(model: nn.Module, layout: torch.memory_format) -> None:
@@ -254,13 +255,9 @@ def set_layout(model: nn.Module, layout: torch.memory_format) -> None:
     model.to(memory_format=layout)  # type: ignore[call-overload]
 
 
-def train_network(x: np.ndarray, y: np.ndarray, config: Config, run: int = 0) -> SconesNet:
-    """Fine-tuning run `run` on x (train_on_views with a bank of x's views: each run's views are its own)."""
-    views = view_bank(x, replace(config, soup=max(config.soup, run + 1)))
-    return train_on_views(views, np.arange(len(x)), y, config, run)
-
-
-def train_on_views(views: torch.Tensor, rows: np.ndarray, y: np.ndarray, config: Config, run: int = 0) -> SconesNet:
+def train_on_views(
+    views: list[torch.Tensor], rows: np.ndarray, y: np.ndarray, config: Config, run: int = 0
+) -> SconesNet:
     """The tail and head fine-tuned with AdamW on a one-cycle schedule (the rest stays as pretrained) on the
     images `rows` of the bank (labels y, one per row). Every run starts from the same weights (the head's seeded by
     `config.seed`); `run` picks the run's views and seeds the order."""
@@ -300,12 +297,7 @@ def train_on_views(views: torch.Tensor, rows: np.ndarray, y: np.ndarray, config:
     return model.eval()
 
 
-def train_soup(x: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
-    """train_soup_on_views with a bank of x's views."""
-    return train_soup_on_views(view_bank(x, config), np.arange(len(x)), y, config)
-
-
-def train_soup_on_views(views: torch.Tensor, rows: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
+def train_soup_on_views(views: list[torch.Tensor], rows: np.ndarray, y: np.ndarray, config: Config) -> SconesNet:
     """`config.soup` runs of train_on_views, their weights averaged (a uniform model soup: runs fine-tuned from one
     starting point stay in one basin, so their mean is a network too, one graph at the cost of one, with less of
     each run's luck in it)."""
@@ -437,7 +429,7 @@ def finish(model: SconesNet) -> SconesNet:
 
 
 # What the fold workers train on: set before they are forked, read copy-on-write, never pickled.
-_FOLD_DATA: tuple[torch.Tensor, np.ndarray, np.ndarray, Config, list[np.ndarray]] | None = None
+_FOLD_DATA: tuple[list[torch.Tensor], np.ndarray, np.ndarray, Config, list[np.ndarray]] | None = None
 
 
 def fold_logits(k: int) -> np.ndarray:
@@ -454,8 +446,9 @@ def fold_logits(k: int) -> np.ndarray:
 
 def cross_fit_and_train(
     x: np.ndarray, y: np.ndarray, extra_x: np.ndarray, extra_y: np.ndarray, config: Config
-) -> tuple[np.ndarray, SconesNet]:
-    """(out-of-fold class logits of x, empty if config.folds < 2; the model trained on all of x and the extra).
+) -> tuple[np.ndarray, list[np.ndarray], SconesNet]:
+    """(out-of-fold class logits of x, empty if config.folds < 2; the folds, positions in x; the model trained on
+    all of x and the extra).
 
     With config.jobs > 1 the fold models train in that many forked worker processes while this process trains
     the shipped model: the same seeds and views, so the same weights as one after the other."""
@@ -479,7 +472,7 @@ def cross_fit_and_train(
     logits = np.zeros((len(x) if parts else 0, len(CLASSES)), dtype=np.float64)
     for part, values in zip(parts, folds, strict=True):
         logits[part] = values
-    return logits, model
+    return logits, parts, model
 
 
 def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -> TrainResult:
@@ -503,7 +496,7 @@ def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -
     if reviewed_items:
         reviewed_x, reviewed_y = load_arrays(reviewed_items)
         extra_x, extra_y = np.concatenate([extra_x, reviewed_x]), np.concatenate([extra_y, reviewed_y])
-    out_of_fold, model = cross_fit_and_train(x[train_idx], y[train_idx], extra_x, extra_y, config)
+    out_of_fold, fold_parts, model = cross_fit_and_train(x[train_idx], y[train_idx], extra_x, extra_y, config)
     seconds_training = time.perf_counter() - started
 
     # The switch from thumbnail to photo score sits just above the detail of every training thumbnail.
@@ -522,7 +515,6 @@ def train(data: Path, out: Path, config: Config, reviewed: Path | None = None) -
     cpu_seconds = cpu_time() - cpu_started
 
     val_logits, val_labels = held.logits, y[held_idx]
-    fold_parts = stratified_folds(y[train_idx], config.folds, config.seed) if len(out_of_fold) else []
     fold_accuracy = [float((out_of_fold[part].argmax(axis=1) == y[train_idx][part]).mean()) for part in fold_parts]
     # Calibration evidence: the shipped model on the held-out images and, by cross-fitting, models of the same
     # recipe on every training image they did not train on. Each prediction is of an image its model never saw.

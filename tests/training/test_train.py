@@ -22,8 +22,9 @@ from training.train import (
     lowest_threshold,
     stratified_holdout,
     train,
-    train_network,
-    train_soup,
+    train_on_views,
+    train_soup_on_views,
+    view_bank,
 )
 
 ImageMaker = Callable[[int, np.random.Generator], Image.Image]
@@ -91,12 +92,17 @@ def test_serving_matches_pytorch(trained: TrainResult, image_maker: ImageMaker) 
     assert np.abs(np.array([p.recognition for p in served]) - recognition.numpy()).max() < 1e-4
 
 
+def fine_tune(x: np.ndarray, y: np.ndarray, config: Config) -> torch.nn.Module:
+    """One run on x, its bank of views built afresh (so that the bank's determinism is tested too)."""
+    return train_on_views(view_bank(x, config), np.arange(len(x)), y, config)
+
+
 def test_training_is_reproducible(tiny_data: Path, tiny_config: Config) -> None:
     configure_determinism(tiny_config)
     x, y = load_arrays(load_labelled_folder(tiny_data))
     x, y = x[:12], y[:12]
-    first, second = (train_network(x, y, tiny_config) for _ in range(2))
-    other = train_network(x, y, replace(tiny_config, seed=4))
+    first, second = (fine_tune(x, y, tiny_config) for _ in range(2))
+    other = fine_tune(x, y, replace(tiny_config, seed=4))
     a, b, c = first.state_dict(), second.state_dict(), other.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not all(torch.equal(a[k], c[k]) for k in a)
@@ -110,8 +116,10 @@ def test_a_soup_is_the_mean_of_runs_from_one_start(tiny_data: Path, tiny_config:
     configure_determinism(tiny_config)
     x, y = load_arrays(load_labelled_folder(tiny_data))
     x, y = x[:12], y[:12]
-    runs = [train_network(x, y, tiny_config, run).state_dict() for run in range(2)]
-    soup = train_soup(x, y, replace(tiny_config, soup=2)).state_dict()
+    two = replace(tiny_config, soup=2)
+    views, rows = view_bank(x, two), np.arange(len(x))
+    runs = [train_on_views(views, rows, y, two, run).state_dict() for run in range(2)]
+    soup = train_soup_on_views(views, rows, y, two).state_dict()
     # Another order of the same data from the same start: other weights, and the soup is their mean.
     assert not torch.equal(runs[0]["head.weight"], runs[1]["head.weight"])
     for name, value in soup.items():
