@@ -60,15 +60,17 @@ def test_an_explicit_deny_wins_and_not_action_excludes() -> None:
     assert found.decision == "explicitDeny" and found.statement is not None and found.statement.policy == "deny"
 
 
+# The state machine's PutMetricData: no resource, bound to the stack's namespace instead.
+METRICS_STATEMENT = {
+    "Effect": "Allow",
+    "Action": "cloudwatch:PutMetricData",
+    "Resource": "*",
+    "Condition": {"StringEquals": {"cloudwatch:namespace": "Scones"}},
+}
+
+
 def test_an_allow_with_a_condition_counts_only_for_a_request_that_meets_it() -> None:
-    # The state machine's PutMetricData: no resource, bound to the stack's namespace instead.
-    metrics = {
-        "Effect": "Allow",
-        "Action": "cloudwatch:PutMetricData",
-        "Resource": "*",
-        "Condition": {"StringEquals": {"cloudwatch:namespace": "Scones"}},
-    }
-    policies = {"p": {"Statement": [metrics]}}
+    policies = {"p": {"Statement": [METRICS_STATEMENT]}}
     assert _decide(policies, "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["Scones"]}) == "allowed"
     assert _decide(policies, "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["Other"]}) == "implicitDeny"
     # Without the request's context the condition is not met: never allowed on a condition left unchecked.
@@ -76,13 +78,6 @@ def test_an_allow_with_a_condition_counts_only_for_a_request_that_meets_it() -> 
 
 
 def test_the_local_roles_check_reads_url_encoded_policies_and_passes_the_context() -> None:
-    metrics = {
-        "Effect": "Allow",
-        "Action": "cloudwatch:PutMetricData",
-        "Resource": "*",
-        "Condition": {"StringEquals": {"cloudwatch:namespace": "Scones"}},
-    }
-
     class Iam:
         def get_paginator(self, name: str) -> Any:
             pages = {
@@ -92,7 +87,7 @@ def test_the_local_roles_check_reads_url_encoded_policies_and_passes_the_context
             return SimpleNamespace(paginate=lambda **_: pages[name])
 
         def get_role_policy(self, RoleName: str, PolicyName: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
-            return {"PolicyDocument": quote(json.dumps({"Statement": [metrics]}))}
+            return {"PolicyDocument": quote(json.dumps({"Statement": [METRICS_STATEMENT]}))}
 
     checker = doctor.PolicyEvaluator(Iam())
     role = "arn:aws:iam::1:role/machine"
