@@ -129,7 +129,7 @@ def _run(name: str, artifact: Path, runtime: Path, env: dict[str, str], payload:
 
 
 def _packager() -> Any:
-    from tests.scripts import load_script
+    from testkit.scripts import load_script
 
     return load_script("package_lambda")
 

@@ -54,7 +54,7 @@ def measure_once(path: Path, reduced: bool) -> dict[str, float]:
     """One decode in this process (the child side)."""
     from service.domain import preprocessing
     from service.images.decode import decode_for_model, decode_image
-    from service.pipeline.settings import ImageLimits
+    from service.runtime.settings import ImageLimits
 
     data = path.read_bytes()
     cap = ImageLimits().max_image_pixels
@@ -76,7 +76,7 @@ def main() -> None:
         print(json.dumps(measure_once(Path(args.child[0]), args.child[1] == "reduced")))
         return
 
-    from tests.corpus import camera_jpeg
+    from testkit.corpus import camera_jpeg
 
     rows: list[Figures] = []
     with tempfile.TemporaryDirectory() as folder:

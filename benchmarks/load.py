@@ -15,7 +15,7 @@ from harness import ROOT, median_figures, run_once
 
 
 def load_uploads(count: int, bad_fraction: float, seed: int = 0) -> list[tuple[str, bytes]]:
-    from tests.corpus import bad_inputs
+    from testkit.corpus import bad_inputs
 
     rng = random.Random(seed)
     good = sorted(p for p in (ROOT / "samples").glob("*.png") if p.name.startswith(("bicycle", "motorcycle")))

@@ -18,9 +18,9 @@ sys.path.insert(0, str(ROOT))
 
 from service.domain.model_card import load_model_card  # noqa: E402
 from service.local.stack import running  # noqa: E402
-from service.pipeline.review_desk import ReviewDesk  # noqa: E402
-from service.pipeline.settings import get_settings  # noqa: E402
-from tests.reviews import seed_pending  # noqa: E402
+from service.review.desk import ReviewDesk  # noqa: E402
+from service.runtime.settings import get_settings  # noqa: E402
+from testkit.reviews import seed_pending  # noqa: E402
 
 
 def percentile(samples: list[float], q: float) -> float:

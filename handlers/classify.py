@@ -11,8 +11,8 @@ from service.domain import metric_names
 from service.domain.models import ClassifyInput
 from service.pipeline import steps
 from service.pipeline.backends import get_classifier
-from service.pipeline.observability import count_with_dimension, logger, metrics, tag_probe, tracer
-from service.pipeline.settings import classify_settings
+from service.runtime.observability import count_with_dimension, logger, metrics, tag_probe, tracer
+from service.runtime.settings import classify_settings
 
 classify_settings()  # a misconfigured function fails at start-up, naming the variable
 

@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from service.domain import metric_names
 from service.domain.models import FilterInput
 from service.pipeline import steps
-from service.pipeline.observability import logger, metrics, tag_probe, tracer
-from service.pipeline.settings import filter_settings
+from service.runtime.observability import logger, metrics, tag_probe, tracer
+from service.runtime.settings import filter_settings
 
 filter_settings()  # a misconfigured function fails at start-up, naming the variable
 

@@ -13,8 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from service.domain.errors import SconesError
-from service.pipeline.observability import logger, metrics, tracer
-from service.pipeline.review_api import (
+from service.review.api import (
     MAX_VERSION_LENGTH,
     KeyBody,
     Me,
@@ -29,9 +28,10 @@ from service.pipeline.review_api import (
     refusal,
     security_headers,
 )
-from service.pipeline.review_desk import MAX_KEY_LENGTH, Lease, PendingItem, ReviewError
-from service.pipeline.review_stats import ReviewStats
-from service.pipeline.settings import review_api_settings
+from service.review.desk import MAX_KEY_LENGTH, Lease, PendingItem, ReviewError
+from service.review.stats import ReviewStats
+from service.runtime.observability import logger, metrics, tracer
+from service.runtime.settings import review_api_settings
 
 review_api_settings()  # a misconfigured function fails at start-up, naming the variable
 

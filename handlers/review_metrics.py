@@ -6,9 +6,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from service.domain import metric_names
-from service.pipeline.observability import logger, metrics, tracer
-from service.pipeline.review_backlog import review_backlog
-from service.pipeline.settings import review_metrics_settings
+from service.review.backlog import review_backlog
+from service.runtime.observability import logger, metrics, tracer
+from service.runtime.settings import review_metrics_settings
 
 review_metrics_settings()  # a misconfigured function fails at start-up, naming the variable
 

@@ -10,8 +10,8 @@ from service.domain import metric_names
 from service.domain.errors import DuplicateDelivery, SconesError
 from service.pipeline import steps
 from service.pipeline.events import SerializeInput, claim_attempt, event_time, key_candidates, object_ref
-from service.pipeline.observability import logger, metrics, tag_probe, tracer
-from service.pipeline.settings import serialize_settings
+from service.runtime.observability import logger, metrics, tag_probe, tracer
+from service.runtime.settings import serialize_settings
 
 serialize_settings()  # a misconfigured function fails at start-up, naming the variable
 

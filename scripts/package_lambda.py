@@ -41,7 +41,15 @@ DEFAULT_PYTHON = "3.12"
 DEFAULT_WHEELHOUSE = ROOT / "build" / "wheelhouse"
 # What the functions run, and nothing else: the layers below `service.ops` (import-linter keeps them from importing
 # anything above), plus the handlers.
-RUNTIME_PACKAGES = ("handlers", "service/domain", "service/images", "service/dal", "service/pipeline")
+RUNTIME_PACKAGES = (
+    "handlers",
+    "service/domain",
+    "service/images",
+    "service/dal",
+    "service/runtime",
+    "service/pipeline",
+    "service/review",
+)
 RUNTIME_FILES = ("service/__init__.py",)
 MODEL_FILES = ("models/model.onnx", "models/model_card.json")
 # The review page's files, which the review API serves (no Python in the folder).

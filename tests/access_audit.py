@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from service.ops import iam_policy
+from service.iam import policy as iam_policy
 
 
 def calls(access_log: Path) -> list[dict[str, Any]]:

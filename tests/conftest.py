@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.pipeline.settings import clear_caches
+from service.runtime.settings import clear_caches
 from tests.claims import CLAIMS_TABLE
 
 # Set before any test module imports a handler (handlers validate their settings on import).

@@ -81,7 +81,7 @@ def capture(info: Any, samples: Path) -> dict[str, dict[str, Any]]:
     a person's decision on it."""
     from service.cli.review import open_desk
     from service.ops.event_tap import EventTap
-    from tests.corpus import encode
+    from testkit.corpus import encode
     from tests.neither import noise
 
     s3 = info.client("s3")

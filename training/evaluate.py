@@ -25,7 +25,7 @@ from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
 from service.domain.policy import verdict
 from service.images.files import read_image_file
 from service.pipeline.backends.onnx import OnnxClassifier
-from service.pipeline.settings import get_settings
+from service.runtime.settings import get_settings
 from training.dataset import LabelledImage, load_labelled_folder, read_labels
 from training.metrics import classification_metrics
 from training.thresholds import analyse, plot_thresholds

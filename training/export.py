@@ -35,7 +35,7 @@ from service.domain.errors import SconesError
 from service.domain.models import OTHER_LABEL, ResultRecord
 from service.domain.preprocessing import fit_to_input
 from service.images.decode import load_image
-from service.pipeline.settings import get_settings
+from service.runtime.settings import get_settings
 from training.data import CLASS_NAMES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -18,7 +18,7 @@ from service.domain.models import Prediction
 from service.domain.policy import verdict
 from service.images.files import read_image_file
 from service.pipeline.backends.onnx import OnnxClassifier
-from service.pipeline.settings import get_settings
+from service.runtime.settings import get_settings
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 BATCH_SIZE = 64

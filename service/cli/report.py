@@ -20,7 +20,7 @@ from service.local.provision import STACK_NAME
 from service.local.stack import DEFAULT_PORT
 from service.ops.capture import read_capture
 from service.ops.metrics import metric_summaries
-from service.pipeline.settings import get_settings
+from service.runtime.settings import get_settings
 
 console = Console()
 

@@ -23,7 +23,7 @@ from service.dal.reviews import ReviewsTable
 from service.domain.model_card import load_model_card
 from service.domain.models import OTHER_LABEL, ResultRecord
 from service.local.stack import DEFAULT_PORT
-from service.pipeline.settings import get_settings
+from service.runtime.settings import get_settings
 
 console = Console()
 _RELATIVE = re.compile(r"^(\d+)([smhd])$")

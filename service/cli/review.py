@@ -22,10 +22,10 @@ from service.dal.event_bus import EventBus
 from service.dal.stack import StackInfo
 from service.domain.model_card import load_model_card
 from service.local.stack import DEFAULT_PORT
-from service.pipeline.outcome_publisher import OutcomePublisher
-from service.pipeline.review_desk import DEFAULT_LEASE_S, Lease, PendingItem, ReviewDesk, ReviewError
-from service.pipeline.review_stats import ReviewStats
-from service.pipeline.settings import get_settings
+from service.review.desk import DEFAULT_LEASE_S, Lease, PendingItem, ReviewDesk, ReviewError
+from service.review.stats import ReviewStats
+from service.runtime.outcome_publisher import OutcomePublisher
+from service.runtime.settings import get_settings
 
 console = Console()
 error_console = Console(stderr=True)

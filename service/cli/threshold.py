@@ -11,7 +11,7 @@ from service.cli import app
 from service.cli.review import open_desk
 from service.cli.target import AwsStackOption, PortOption, resolve
 from service.local.stack import DEFAULT_PORT
-from service.pipeline.review_stats import MIN_REVIEWED
+from service.review.stats import MIN_REVIEWED
 
 console = Console()
 threshold_app = typer.Typer(help="Choose the confidence threshold from measured precision.", no_args_is_help=True)

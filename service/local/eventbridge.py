@@ -39,7 +39,7 @@ def _start_execution(state_machine_arn: str, event: dict[str, Any], role_arn: st
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-    from service.local import iam_access
+    from service.iam import access as iam_access
 
     if role_arn:
         # EventBridge starts the execution with the target's role.

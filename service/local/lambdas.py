@@ -29,7 +29,9 @@ from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
 
-from service.local import elastic, faults, iam_access, role_credentials
+from service.iam import access as iam_access
+from service.iam import role_credentials
+from service.local import elastic, faults
 
 Handler = Callable[[dict[str, Any], Any], Any]
 HANDLER_MODULES = ("handlers.serialize", "handlers.classify", "handlers.filter", "handlers.review_api")

@@ -59,8 +59,9 @@ def _mismatch(patch: Patch) -> MotoMismatchError:
 
 
 def _patches(with_faults: bool) -> list[Patch]:
-    from service.local import cloudformation, elastic, eventbridge, faults, iam_access, lambdas, s3events, speedups
-    from service.local.iam_documents import policy_as_json
+    from service.iam import access as iam_access
+    from service.iam.documents import policy_as_json
+    from service.local import cloudformation, elastic, eventbridge, faults, lambdas, s3events, speedups
     from service.local.s3notifications import with_event_bridge
 
     sfn = "moto.stepfunctions.parser.asl.component.state.exec.state_task"

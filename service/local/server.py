@@ -50,7 +50,8 @@ def start(
 
     from moto.server import ThreadedMotoServer
 
-    from service.local import eventbridge, faults, http_api, iam_access, lambdas, patches
+    from service.iam import access as iam_access
+    from service.local import eventbridge, faults, http_api, lambdas, patches
     from service.local.provision import function_environment, provision
 
     access_log = state_file.with_suffix(".access.jsonl") if state_file is not None else None

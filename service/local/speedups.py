@@ -33,7 +33,7 @@ def _client(region: str, service: str, role_arn: str | None) -> Any:
     if role_arn is None:
         return client
     # The execution's role, from the local STS: the state machine's own calls are checked against its policies.
-    from service.local.iam_access import role_credentials
+    from service.iam.access import role_credentials
 
     issued = role_credentials(role_arn, "states-execution")
     return boto3.client(

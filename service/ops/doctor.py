@@ -28,8 +28,8 @@ from service.dal.stack import StackInfo
 from service.domain.models import FailedMessage
 from service.domain.outcome_events import PROBE_SOURCE
 from service.domain.probe import PROBE_MARKER, is_probe
+from service.iam.policy import Statement, evaluate, role_policies, statements
 from service.ops.event_tap import EventTap
-from service.ops.iam_policy import Statement, evaluate, role_policies, statements
 from service.ops.probe_image import probe_png
 from service.ops.role_needs import NEEDS, Need
 from service.ops.template_file import parse_template

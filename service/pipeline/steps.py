@@ -12,7 +12,7 @@ from service.domain.outcome_entries import outcome_entry
 from service.domain.policy import verdict
 from service.domain.probe import is_probe
 from service.domain.review_items import ReviewItem, audit_draw
-from service.pipeline.settings import SerializeSettings
+from service.runtime.settings import SerializeSettings
 
 if TYPE_CHECKING:  # the protocol imports Pillow, which Filter never needs
     from service.domain.classifier import Classifier

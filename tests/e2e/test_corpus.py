@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.corpus import DEFAULT_MAX_BYTES, bad_inputs, over_cap, unusual_valid
+from testkit.corpus import DEFAULT_MAX_BYTES, bad_inputs, over_cap, unusual_valid
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_pipeline import wait
 

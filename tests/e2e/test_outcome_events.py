@@ -24,7 +24,7 @@ from service.domain.outcome_events import (
     outcome_id,
 )
 from service.local import faults, stack
-from tests.corpus import encode
+from testkit.corpus import encode
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_cli import scones
 from tests.e2e.test_duplicates import executions_for

@@ -11,8 +11,8 @@ from pathlib import Path
 from service.domain.model_card import load_model_card
 from service.ops.accounting import Ledger, wait_until_accounted
 from service.ops.metrics import metric_summaries
-from service.pipeline.settings import get_settings
-from tests.corpus import encode, unusual_valid
+from service.runtime.settings import get_settings
+from testkit.corpus import encode, unusual_valid
 from tests.e2e.conftest import StackClients
 from tests.neither import car, noise
 

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 import service.cli.commands  # noqa: F401  (registers every command on the app)
 from service.cli import app
+from testkit.reviews import seed_pending
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_pipeline import wait
-from tests.reviews import seed_pending
 from training import data
 from training.dataset import load_labelled_folder
 from training.export import image_filename

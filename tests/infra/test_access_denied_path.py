@@ -37,7 +37,7 @@ def test_the_check_matches_iam_denials_as_any_service_words_them() -> None:
         "x (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: AccessDeniedException; Request ID: 1)",
         '{"errorType": "AccessDenied", "errorMessage": "The function\'s role may not s3:GetObject on arn:b/k"}',
     ]
-    from service.ops.iam_policy import matches
+    from service.iam.policy import matches
 
     assert all(any(matches(p, cause) for p in patterns) for cause in causes)
     assert not any(matches(p, '{"errorType": "CorruptImage", "errorMessage": "truncated"}') for p in patterns)

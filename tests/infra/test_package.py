@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scripts import load_script
+from testkit.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "bicycle-1.png"
@@ -74,6 +74,8 @@ def test_artifact_holds_handlers_service_and_model_but_not_the_laptop_parts(arti
         "domain",
         "images",
         "pipeline",
+        "review",
+        "runtime",
         "web",
     ]
     shipped_page = sorted(
@@ -85,7 +87,11 @@ def test_artifact_holds_handlers_service_and_model_but_not_the_laptop_parts(arti
     assert not (artifact / "torch").exists() and not (artifact / "moto").exists()
     # Byte-code of the target's version (here this interpreter's): a read-only /var/task cannot cache it.
     tag = sys.implementation.cache_tag
-    for source in [*(artifact / "handlers").glob("*.py"), *(artifact / "service" / "pipeline").glob("*.py")]:
+    for source in [
+        *(artifact / "handlers").glob("*.py"),
+        *(artifact / "service" / "pipeline").glob("*.py"),
+        *(artifact / "service" / "review").glob("*.py"),
+    ]:
         assert (source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc").is_file(), source
     assert packager.directory_size(artifact) < 250 * 2**20  # Lambda's unzipped limit
     # The runtime's own SDK is used, and onnxruntime's offline tools stay behind with what only they import.

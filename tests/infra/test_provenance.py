@@ -6,7 +6,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from tests.scripts import load_script
+from testkit.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"

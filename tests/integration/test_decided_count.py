@@ -9,7 +9,7 @@ import boto3
 from moto import mock_aws
 
 from service.dal.reviews import ReviewsTable
-from tests.reviews import create_reviews_table, seeded_item
+from testkit.reviews import create_reviews_table, seeded_item
 
 MIDNIGHT = datetime(2026, 12, 7, tzinfo=UTC)
 

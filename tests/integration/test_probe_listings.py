@@ -15,9 +15,9 @@ from service.dal.results import ResultsTable
 from service.dal.reviews import ReviewsTable
 from service.domain.probe import PROBE_MARKER
 from service.domain.review_items import ReviewItem
-from service.pipeline.review_desk import ReviewDesk
+from service.review.desk import ReviewDesk
+from testkit.reviews import create_results_table, create_reviews_table
 from tests.integration.test_review import model_record
-from tests.reviews import create_results_table, create_reviews_table
 
 PROBE = f"in/{PROBE_MARKER}20260101T000000Z-0123abcd.png"
 

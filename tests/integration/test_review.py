@@ -15,7 +15,7 @@ from moto import mock_aws
 
 from service.domain.models import Reason, ResultRecord, utc_now
 from service.domain.review_items import ReviewItem
-from service.pipeline.review_desk import (
+from service.review.desk import (
     AlreadyResolvedError,
     AmbiguousKeyError,
     Lease,
@@ -24,8 +24,8 @@ from service.pipeline.review_desk import (
     ReviewError,
     UnknownLabelError,
 )
+from testkit.reviews import create_results_table, create_reviews_table
 from tests.atomic import AtomicWrites
-from tests.reviews import create_results_table, create_reviews_table
 
 CLASSES = ("bicycle", "motorcycle")
 BUCKET = "intake"

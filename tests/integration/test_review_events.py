@@ -14,10 +14,10 @@ from moto import mock_aws
 from service.dal.event_bus import EventBus
 from service.domain.outcome_events import IMAGE_REVIEWED, ImageReviewed, outcome_id
 from service.domain.review_items import ReviewItem
-from service.pipeline.outcome_publisher import OutcomePublisher
-from service.pipeline.review_desk import ReviewDesk
+from service.review.desk import ReviewDesk
+from service.runtime.outcome_publisher import OutcomePublisher
+from testkit.reviews import create_results_table, create_reviews_table, seeded_item
 from tests.outcome_bus import subscribe, unpublished_count
-from tests.reviews import create_results_table, create_reviews_table, seeded_item
 
 CLASSES = ("bicycle", "motorcycle")
 BUS = "scones-outcomes"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from service.local import iam_access
+from service.iam import access as iam_access
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/claims"
 TRUST = {

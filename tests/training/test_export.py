@@ -15,9 +15,9 @@ from PIL import Image
 from service.dal.results import ResultsTable
 from service.domain import preprocessing
 from service.domain.review_items import ReviewItem
-from service.pipeline.review_desk import ReviewDesk
+from service.review.desk import ReviewDesk
+from testkit.reviews import create_results_table, create_reviews_table
 from tests.integration.test_review import BUCKET, CLASSES, model_record
-from tests.reviews import create_results_table, create_reviews_table
 from training import data
 from training.dataset import load_labelled_folder
 from training.export import ExportError, export_reviewed, image_filename

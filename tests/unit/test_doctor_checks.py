@@ -15,9 +15,9 @@ import pytest
 
 from service.domain.models import FailedMessage, Prediction, SerializedImage
 from service.domain.probe import PROBE_DIMENSION, PROBE_MARKER, is_probe
+from service.iam.policy import evaluate, statements
 from service.ops import doctor
 from service.ops.doctor import DeployedStack, ProbeOutcomes, Resource
-from service.ops.iam_policy import evaluate, statements
 from service.ops.metrics import metric_summaries
 from service.ops.probe_image import probe_png
 from service.ops.role_needs import NEEDS, Need

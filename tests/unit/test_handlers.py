@@ -20,8 +20,8 @@ from service.domain.errors import CorruptImage, DuplicateDelivery, ObjectNotFoun
 from service.domain.models import Decision, Prediction, ResultRecord, SerializedImage
 from service.images.payload import MAX_STATE_IMAGE_B64, decode_state_image
 from service.local.lambdas import LambdaContext
+from testkit.corpus import camera_jpeg, unusual_valid
 from tests.claims import create_claims_table
-from tests.corpus import camera_jpeg, unusual_valid
 from tests.events import eventbridge_event, s3_records_event
 
 BUCKET = "intake"
@@ -96,7 +96,7 @@ def test_serialize_raises_the_error_code_for_a_broken_file(s3: Any) -> None:
 
 def test_serialize_applies_the_size_cap_from_the_environment(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_IMAGE_BYTES", "1000")
-    from service.pipeline.settings import clear_caches
+    from service.runtime.settings import clear_caches
 
     clear_caches()
     s3.put_object(Bucket=BUCKET, Key="large.png", Body=png((1, 2, 3), size=(400, 400)) + b"\x00" * 2000)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from service.local import iam_resources
-from service.ops import iam_policy
+from service.iam import policy as iam_policy
+from service.iam import resources as iam_resources
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/scones-ResultsTable-ABC"
 BUCKET = "arn:aws:s3:::scones-intake"

@@ -29,7 +29,7 @@ from service.domain.paths import SAMPLES_DIR
 from service.domain.preprocessing import INPUT_SIZE, fit_to_input
 from service.images.decode import MODEL_DECODE_SIDE, DecodedImage, decode_for_model, decode_image, load_image
 from service.images.payload import MAX_STATE_IMAGE_B64, decode_state_image, encode_state_image
-from tests.corpus import (
+from testkit.corpus import (
     BLUE,
     DEFAULT_MAX_PIXELS,
     GREEN,

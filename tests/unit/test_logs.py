@@ -19,7 +19,7 @@ from handlers import classify, filter, serialize
 from service.cli import app
 from service.domain.errors import CorruptImage
 from service.ops import logs
-from service.pipeline.observability import logger
+from service.runtime.observability import logger
 from tests.claims import create_claims_table
 from tests.events import eventbridge_event
 from tests.unit import test_handlers

@@ -13,7 +13,7 @@ from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
 from service.pipeline import backends
 from service.pipeline.backends import get_classifier
 from service.pipeline.backends.onnx import OnnxClassifier
-from service.pipeline.settings import ClassifySettings
+from service.runtime.settings import ClassifySettings
 
 
 @pytest.fixture(scope="module")

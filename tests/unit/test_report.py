@@ -20,7 +20,7 @@ from service.dal.results import ResultsTable
 from service.domain.models import ResultRecord, Route
 from service.ops import report
 from service.ops.capture import parse_capture_line, read_capture, split_s3_uri
-from tests.reviews import create_results_table
+from testkit.reviews import create_results_table
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 CLASSES = ("bicycle", "motorcycle")

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from service.local.lambdas import LambdaContext
-from tests.reviews import create_results_table, create_reviews_table, seed_pending
+from testkit.reviews import create_results_table, create_reviews_table, seed_pending
 
 SETTINGS = {
     "RESULTS_TABLE": "results",

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from service.local.http_api import as_api_gateway_claims
-from service.pipeline.review_api import MAX_BODY_BYTES, Reviewer, refusal
+from service.review.api import MAX_BODY_BYTES, Reviewer, refusal
 
 
 def event(path: str, claims: dict[str, Any] | None, body: str = "") -> dict[str, Any]:

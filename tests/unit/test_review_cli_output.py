@@ -7,8 +7,8 @@ import pytest
 import typer
 
 from service.cli import review
-from service.pipeline.review_desk import NotPendingError
-from service.pipeline.review_stats import ReviewStats, review_stats
+from service.review.desk import NotPendingError
+from service.review.stats import ReviewStats, review_stats
 
 
 def test_a_refusal_ends_the_command_with_its_exit_code_and_message(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from service.dal.clients import client
-from tests.reviews import create_reviews_table, seeded_item
+from testkit.reviews import create_reviews_table, seeded_item
 
 
 def test_publishes_the_backlog(capsys: pytest.CaptureFixture[str]) -> None:
@@ -19,7 +19,7 @@ def test_publishes_the_backlog(capsys: pytest.CaptureFixture[str]) -> None:
         dynamodb: Any = boto3.client("dynamodb", region_name="us-east-1")
         create_reviews_table(dynamodb, "scones-reviews-test")
         from handlers import review_metrics
-        from service.pipeline.review_desk import ReviewDesk
+        from service.review.desk import ReviewDesk
         from tests.unit.test_handlers import context
 
         empty = review_metrics.handler({}, context("review-metrics"))

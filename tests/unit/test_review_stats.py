@@ -9,7 +9,7 @@ import pytest
 from service.domain.models import Reason, ResultRecord, utc_now
 from service.domain.precision import wilson
 from service.domain.review_items import ReviewItem, audit_draw
-from service.pipeline.review_stats import review_stats, suggest_threshold
+from service.review.stats import review_stats, suggest_threshold
 
 
 def decided(

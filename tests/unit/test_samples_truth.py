@@ -10,7 +10,7 @@ from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH, SAMPLES_DIR
 from service.domain.policy import verdict
 from service.images.files import read_image_file
 from service.pipeline.backends.onnx import OnnxClassifier
-from service.pipeline.settings import get_settings
+from service.runtime.settings import get_settings
 
 # What each drawn sample shows (a moped is a motorised two-wheeler: a motorcycle); static shows neither.
 TRUTH = {"bicycle": "bicycle", "motorcycle": "motorcycle", "moped": "motorcycle", "static": None}

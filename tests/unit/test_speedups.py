@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from service.local import patches, speedups
-from tests.reviews import create_results_table, create_reviews_table, seeded_item
+from testkit.reviews import create_results_table, create_reviews_table, seeded_item
 
 REPLACED_HERE = ("moto.dynamodb", "moto.sqs")
 BASE = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from service.domain.classifier import Classifier
 from service.domain.model_card import load_model_card
-from service.pipeline.settings import ClassifySettings, classify_settings
+from service.runtime.settings import ClassifySettings, classify_settings
 
 
 @lru_cache(maxsize=4)

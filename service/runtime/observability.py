@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from service.domain.probe import PROBE_DIMENSION, PROBE_DIMENSION_VALUE, is_probe
-from service.pipeline.settings import observability_settings
+from service.runtime.settings import observability_settings
 
 METRICS_SERVICE = "scones"
 

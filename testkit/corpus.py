@@ -2,10 +2,10 @@
 
 Every item is built from code (seeded, so the bytes are the same on every run) and says what the service is
 expected to do with it: `"ok"` or the error code of `service.domain.errors`. The expectations assume the default
-limits of `service.pipeline.settings.ImageLimits` (30 MiB, 50 million pixels); `over_cap` builds a file of any
+limits of `service.runtime.settings.ImageLimits` (30 MiB, 50 million pixels); `over_cap` builds a file of any
 size for tests of the byte cap.
 
-    from tests.corpus import bad_inputs, unusual_valid, over_cap
+    from testkit.corpus import bad_inputs, unusual_valid, over_cap
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from service.domain.errors import (
     ObjectTooLarge,
     UnsupportedImageFormat,
 )
-from service.pipeline.settings import ImageLimits
+from service.runtime.settings import ImageLimits
 
 OK = "ok"
 # The defaults themselves, not the environment's values.

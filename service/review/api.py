@@ -23,9 +23,9 @@ from service.dal.objects import read_object_capped
 from service.dal.user_pool import ADMINS_GROUP, REVIEWERS_GROUP
 from service.domain.model_card import load_model_card
 from service.domain.paths import REVIEW_PAGE_DIR
-from service.pipeline.outcome_publisher import OutcomePublisher
-from service.pipeline.review_desk import MAX_KEY_LENGTH, PendingItem, ReviewDesk
-from service.pipeline.settings import ReviewApiSettings
+from service.review.desk import MAX_KEY_LENGTH, PendingItem, ReviewDesk
+from service.runtime.outcome_publisher import OutcomePublisher
+from service.runtime.settings import ReviewApiSettings
 
 #: Request bodies are a key, a version and a label: anything larger is refused before it is parsed.
 MAX_BODY_BYTES = 4096

@@ -1,6 +1,6 @@
 """Evaluates identity policies the way IAM does for one principal: actions AND resources, with wildcards.
 
-Two callers, where IAM's own evaluation is not at hand: the local stack's enforcement (service/local/iam_access.py)
+Two callers, where IAM's own evaluation is not at hand: the local stack's enforcement (service/iam/access.py)
 and `scones doctor`'s roles check on the local stack (moto has no SimulatePrincipalPolicy). Permission boundaries,
 session policies, resource policies and SCPs are not read.
 

@@ -1,5 +1,5 @@
 """Every principal of the stack holds its own role: requests signed with credentials the local STS issued are
-authorised against that role's current policies, with resource matching (service/ops/iam_policy.py).
+authorised against that role's current policies, with resource matching (service/iam/policy.py).
 
 - Each Lambda function runs with credentials of its role (the role on the deployed function), and the state
   machine's tasks with the state machine's role, both issued by the local STS (AssumeRole), as on AWS.
@@ -28,8 +28,8 @@ from typing import Any, Literal
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from service.local import iam_resources
-from service.ops import iam_policy
+from service.iam import policy as iam_policy
+from service.iam import resources as iam_resources
 
 log = logging.getLogger("scones.iam")
 

@@ -29,14 +29,14 @@ from service.domain.models import OTHER_LABEL, Reason, ResultRecord, format_utc,
 from service.domain.outcome_entries import reviewed_entry
 from service.domain.probe import is_probe
 from service.domain.review_items import ReviewItem
-from service.pipeline.outcome_publisher import OutcomePublisher
-from service.pipeline.review_stats import (
+from service.review.stats import (
     MIN_REVIEWED,
     ReviewStats,
     ThresholdSuggestion,
     review_stats,
     suggest_threshold,
 )
+from service.runtime.outcome_publisher import OutcomePublisher
 
 MAX_REVIEWER_LENGTH = 128
 MAX_KEY_LENGTH = 1024  # S3's own limit on key length, in bytes

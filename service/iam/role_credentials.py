@@ -14,7 +14,7 @@ import threading
 import boto3
 from botocore.credentials import CredentialProvider, Credentials, ReadOnlyCredentials
 
-from service.local.iam_access import Credentials as Issued
+from service.iam.access import Credentials as Issued
 
 _current: Issued | None = None
 _lock = threading.Lock()
