@@ -29,7 +29,9 @@ def violations(recorded: list[dict[str, Any]], roles: dict[str, dict[str, Any]])
     found = []
     for call in recorded:
         logical, _ = by_name.get(call["role"], (call["role"], None))
-        verdict = iam_policy.evaluate(statements.get(call["role"], []), call["action"], call["resource"])
+        # With the service's condition keys the call carried (cloudwatch:namespace...), as the stack judged it.
+        context = call.get("context", {})
+        verdict = iam_policy.evaluate(statements.get(call["role"], []), call["action"], call["resource"], context)
         if not verdict.allowed:
             found.append(f"{logical} may not {call['action']} on {call['resource']} ({verdict.reason})")
     return sorted(set(found))

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from service.iam import context as iam_context
 from service.iam import policy as iam_policy
 from service.iam import resources as iam_resources
 
@@ -48,7 +49,9 @@ _lock = threading.Lock()
 _log_lock = threading.Lock()
 _issued: dict[str, tuple[float, Credentials]] = {}
 _statements: dict[tuple[str, str], list[iam_policy.Statement]] = {}
-_verdicts: dict[tuple[str, str, str, str], iam_policy.Verdict] = {}
+_verdicts: dict[tuple[str, str, str, str, tuple[tuple[str, tuple[str, ...] | None], ...]], iam_policy.Verdict] = {}
+#: The condition keys each parsed statement list names (by the list's id), lower-cased.
+_condition_keys: dict[int, frozenset[str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,26 +147,45 @@ def statements_of(role_name: str) -> list[iam_policy.Statement]:
         found = iam_policy.statements(documents)
         with _lock:
             for stale in [k for k in _statements if k[0] == role_name]:
-                del _statements[stale]
+                del _condition_keys[id(_statements.pop(stale))]
             for stale_verdict in [k for k in _verdicts if k[0] == role_name]:
                 del _verdicts[stale_verdict]
             _statements[key] = found
+            _condition_keys[id(found)] = iam_policy.condition_keys(found)
     return found
 
 
-def decide(principal: Principal, action: str, resource: str) -> iam_policy.Verdict:
+def decide(
+    principal: Principal, action: str, resource: str, context: Mapping[str, list[str]] | None = None
+) -> iam_policy.Verdict:
+    """The role's verdict on the request; `context` defaults to the global keys of a call in the resource's region."""
     found = statements_of(principal.role_name)
-    key = (principal.role_name, str(id(found)), action, resource)
+    if context is None:
+        context = iam_context.global_keys(
+            principal.role_arn, principal.session_name, ACCOUNT, iam_context.region_of(resource)
+        )
+    # A verdict depends on the context only through the keys the role's conditions name (most roles: none, so
+    # the cache is not defeated by the clock keys).
+    used = _condition_keys.get(id(found), frozenset())
+    lowered = {k.lower(): v for k, v in context.items()} if used else {}
+    keyed = tuple((k, tuple(lowered[k]) if k in lowered else None) for k in sorted(used))
+    key = (principal.role_name, str(id(found)), action, resource, keyed)
     verdict = _verdicts.get(key)
     if verdict is None:
-        verdict = iam_policy.evaluate(found, action, resource)
+        verdict = iam_policy.evaluate(found, action, resource, context)
         if len(_verdicts) >= _MAX_VERDICTS:
             _verdicts.clear()  # every object key is a resource of its own: bounded memory, whatever the uploads
         _verdicts[key] = verdict
     return verdict
 
 
-def record(principal: Principal, action: str, resource: str, verdict: iam_policy.Verdict) -> None:
+def record(
+    principal: Principal,
+    action: str,
+    resource: str,
+    verdict: iam_policy.Verdict,
+    context: Mapping[str, list[str]] | None = None,
+) -> None:
     if not verdict.allowed:
         suggestion = json.dumps(iam_policy.allowing_statement(action, resource))
         level = logging.WARNING if _mode == "soft" else logging.INFO
@@ -179,15 +201,19 @@ def record(principal: Principal, action: str, resource: str, verdict: iam_policy
         )
     if _log_path is None:
         return
-    line = json.dumps(
-        {
-            "role": principal.role_name,
-            "session": principal.session_name,
-            "action": action,
-            "resource": resource,
-            "allowed": verdict.allowed,
-        }
-    )
+    entry: dict[str, Any] = {
+        "role": principal.role_name,
+        "session": principal.session_name,
+        "action": action,
+        "resource": resource,
+        "allowed": verdict.allowed,
+    }
+    # The service's own keys (cloudwatch:namespace...), so the call can be judged again against the template's
+    # conditions; the global ones follow from the role, the resource and the stack.
+    own = {k: v for k, v in (context or {}).items() if not k.startswith("aws:")}
+    if own:
+        entry["context"] = own
+    line = json.dumps(entry)
     with _log_lock, _log_path.open("a", encoding="utf-8") as out:
         out.write(line + "\n")
 
@@ -201,12 +227,16 @@ def denial_message(principal: Principal, action: str, resource: str, verdict: ia
     return f"User: {principal.arn} is not authorized to perform: {action} on resource: {resource} {why}"
 
 
-def check(principal: Principal, action: str, resources: list[str]) -> tuple[str, str, iam_policy.Verdict] | None:
-    """Records each (action, resource); returns the first denial, or None when every one is allowed (or soft)."""
+def check(
+    principal: Principal, action: str, resources: list[str], context: Mapping[str, list[str]] | None = None
+) -> tuple[str, str, iam_policy.Verdict] | None:
+    """Records each (action, resource); returns the first denial, or None when every one is allowed (or soft).
+    Without `context` (a call the stack makes on a principal's behalf: a rule's StartExecution, a task's Invoke),
+    the global keys of a call in the resource's region."""
     denied = None
     for resource in resources:
-        verdict = decide(principal, action, resource)
-        record(principal, action, resource, verdict)
+        verdict = decide(principal, action, resource, context)
+        record(principal, action, resource, verdict, context)
         if not verdict.allowed and denied is None:
             denied = (action, resource, verdict)
     return None if _mode == "soft" else denied
@@ -284,21 +314,23 @@ def authorize(response: Any, iam_request_cls: type, resource: str = "*") -> None
     versioned = "versionId" in query
     action = iam_resources.iam_action(signing_service, operation, versioned)
     region = getattr(response, "region", None) or "us-east-1"
+    context = iam_context.global_keys(principal.role_arn, principal.session_name, response.current_account, region)
+    context.update(iam_context.service_keys(action, response))
     if signing_service == "s3":
         arns = [resource]
     else:
         arns = iam_resources.resources(signing_service, operation, response, region, response.current_account)
     if signing_service == "dynamodb" and operation in iam_resources.TRANSACTIONS:
         parts = iam_resources.transaction_parts(response, region, response.current_account)
-        denials = [found for part, arn in parts if (found := check(principal, part, [arn])) is not None]
+        denials = [found for part, arn in parts if (found := check(principal, part, [arn], context)) is not None]
         denied = denials[0] if denials else None
     else:
-        denied = check(principal, action, arns)
+        denied = check(principal, action, arns, context)
     if denied is None and signing_service == "s3" and action in {"s3:GetObject", "s3:GetObjectVersion"}:
         # S3 answers 403, not 404, for a missing key to a caller that may not list the bucket.
         bucket, _, key = resource.removeprefix("arn:aws:s3:::").partition("/")
         if key and _missing_object(bucket, key):
-            denied = check(principal, "s3:ListBucket", [f"arn:aws:s3:::{bucket}"])
+            denied = check(principal, "s3:ListBucket", [f"arn:aws:s3:::{bucket}"], context)
     if denied is not None:
         action, arn, verdict = denied
         raise _denied_error(signing_service, denial_message(principal, action, arn, verdict), headers)

@@ -13,9 +13,11 @@ they are written here, to the letter of IAM's evaluation logic for identity poli
 - an explicit Deny in any statement wins; else an Allow is needed; else the request is implicitly denied;
 - `Action`/`NotAction` match case-insensitively, `Resource`/`NotResource` case-sensitively, `*` and `?` as
   wildcards (multi-part ARNs included: `*` spans colons and slashes);
-- a statement with a `Condition` applies only when every condition holds for the request's context; the
-  operators below are the ones IAM documents for strings, ARNs and booleans (an operator it does not know makes
-  the statement not apply, so an Allow is never granted on a condition that was not checked).
+- a statement with a `Condition` applies only when every condition holds for the request's context
+  (service/iam/context.py builds it): the string, ARN, boolean, numeric and date operators, their `Not` and
+  `...IfExists` forms, `Null`, and the `ForAnyValue:` / `ForAllValues:` qualifiers, with IAM's rule for a key the
+  request does not have. Binary and IP-address operators are not known: a condition using one does not hold, so
+  an Allow is never granted on a condition that was not checked (and a Deny on one does not apply: docs/iam.md).
 """
 
 from __future__ import annotations
@@ -46,18 +48,90 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _string_condition(operator: str, wanted: list[str], values: list[str]) -> bool:
-    base = operator.removesuffix("IfExists")
-    negated = base.startswith("StringNot") or base.startswith("ArnNot")
-    # ARN operators take wildcards whether they are "Equals" or "Like".
-    like = base.endswith("Like") or base.startswith("Arn")
-    ignore_case = base.endswith("IgnoreCase")
-    hit = any(
-        matches(w, v, case_sensitive=not ignore_case) if like else (w.lower() == v.lower() if ignore_case else w == v)
-        for w in wanted
-        for v in values
-    )
-    return not hit if negated else hit
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _moment(text: str) -> float | None:
+    """A date condition's value: ISO 8601, or epoch seconds (IAM takes both)."""
+    from datetime import UTC, datetime
+
+    number = _number(text)
+    if number is not None:
+        return number
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+_ORDER = {
+    "Equals": lambda a, b: a == b,
+    "LessThan": lambda a, b: a < b,
+    "LessThanEquals": lambda a, b: a <= b,
+    "GreaterThan": lambda a, b: a > b,
+    "GreaterThanEquals": lambda a, b: a >= b,
+}
+
+
+def _one_value(base: str, wanted: list[str], value: str) -> bool | None:
+    """Whether one context value matches any wanted value under the (positive form of the) operator; None for an
+    operator this evaluator does not know."""
+    if base.startswith("String") or base.startswith("Arn"):
+        # ARN operators take wildcards whether they are "Equals" or "Like".
+        like = base.endswith("Like") or base.startswith("Arn")
+        ignore_case = base.endswith("IgnoreCase")
+        return any(
+            matches(w, value, case_sensitive=not ignore_case)
+            if like
+            else (w.lower() == value.lower() if ignore_case else w == value)
+            for w in wanted
+        )
+    if base == "Bool":
+        return any(value.lower() == w.lower() for w in wanted)
+    for family, parse in (("Numeric", _number), ("Date", _moment)):
+        if base.startswith(family) and base[len(family) :] in _ORDER:
+            compare = _ORDER[base[len(family) :]]
+            have = parse(value)
+            return have is not None and any((limit := parse(w)) is not None and compare(have, limit) for w in wanted)
+    return None
+
+
+def _negated(base: str) -> tuple[bool, str]:
+    """(negated, positive form): StringNotEquals -> (True, StringEquals), NumericNotEquals, DateNotEquals..."""
+    for family in ("String", "Arn", "Numeric", "Date"):
+        if base.startswith(family + "Not"):
+            return True, family + base[len(family) + 3 :]
+    return False, base
+
+
+def _condition(operator: str, wanted: list[str], values: list[str] | None) -> bool:
+    """One key's condition, as IAM's "Condition operators" page words it: a key the request does not have fails
+    a positive operator and passes a negated one, `...IfExists` passes it; `Null` tests presence;
+    `ForAnyValue:` / `ForAllValues:` compare each of a multi-valued key's values. An unknown operator fails."""
+    qualifier, _, name = operator.rpartition(":")
+    if name == "Null":
+        return (values is None) == (wanted[0].lower() == "true")
+    base = name.removesuffix("IfExists")
+    negated, positive = _negated(base)
+    if values is None:
+        if qualifier == "ForAllValues":
+            return True
+        if qualifier == "ForAnyValue":
+            return False
+        return name.endswith("IfExists") or negated
+    hits = [_one_value(positive, wanted, v) for v in values]
+    if any(hit is None for hit in hits):
+        return False
+    if qualifier == "ForAllValues":
+        # Every value of the request's set is among the wanted ones (the negated form: none is).
+        return all(not hit for hit in hits) if negated else all(hits)
+    found = any(hits)
+    return not found if negated else found
 
 
 def _condition_holds(conditions: Mapping[str, Mapping[str, Any]], context: Mapping[str, list[str]]) -> bool:
@@ -65,25 +139,19 @@ def _condition_holds(conditions: Mapping[str, Mapping[str, Any]], context: Mappi
     for operator, tests in conditions.items():
         for key, wanted_value in tests.items():
             wanted = [str(w).lower() if isinstance(w, bool) else str(w) for w in _listed(wanted_value)]
-            values = lowered.get(key.lower())
-            base = operator.removesuffix("IfExists")
-            if operator == "Null":
-                if (values is None) != (wanted[0].lower() == "true"):
-                    return False
-                continue
-            if values is None:
-                if operator.endswith("IfExists"):
-                    continue
-                return False
-            if base == "Bool":
-                if not any(v.lower() == w.lower() for v in values for w in wanted):
-                    return False
-            elif base.startswith("String") or base.startswith("Arn"):
-                if not _string_condition(base, wanted, values):
-                    return False
-            else:
+            if not _condition(operator, wanted, lowered.get(key.lower())):
                 return False
     return True
+
+
+def condition_keys(found: Iterable[Statement]) -> frozenset[str]:
+    """Every condition key the statements name, lower-cased (keys are case-insensitive)."""
+    return frozenset(
+        key.lower()
+        for statement in found
+        for tests in dict(statement.body.get("Condition") or {}).values()
+        for key in tests
+    )
 
 
 @dataclass(frozen=True, slots=True)

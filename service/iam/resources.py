@@ -43,8 +43,13 @@ def _json_body(request: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _parameter(request: Any, name: str) -> str | None:
-    """A request parameter, from a JSON body or a query-protocol form."""
+def parameter(request: Any, name: str) -> str | None:
+    """A request parameter: as moto parsed it for a service whose protocol it decodes (CloudWatch's CBOR), else
+    from a JSON body or a query-protocol form."""
+    if getattr(request, "automated_parameter_parsing", False) and isinstance(getattr(request, "params", None), dict):
+        parsed = request.params.get(name)
+        if parsed is not None:
+            return str(parsed)
     value = _json_body(request).get(name)
     if value is None:
         data = getattr(request, "querystring", None) or {}
@@ -87,9 +92,9 @@ def transaction_parts(request: Any, region: str, account: str) -> list[tuple[str
 
 
 def _sqs(request: Any, prefix: str) -> list[str]:
-    url = _parameter(request, "QueueUrl")
+    url = parameter(request, "QueueUrl")
     if not url:
-        name = _parameter(request, "QueueName")
+        name = parameter(request, "QueueName")
         return [f"{prefix}:{name}"] if name else ["*"]
     return [f"{prefix}:{urlparse(url).path.rstrip('/').rsplit('/', 1)[-1]}"]
 
@@ -125,12 +130,12 @@ def resources(signing_service: str, operation: str, request: Any, region: str, a
     if service == "events":
         return _events(request, operation, prefix)
     if service == "states":
-        arn = _parameter(request, "stateMachineArn") or _parameter(request, "executionArn")
+        arn = parameter(request, "stateMachineArn") or parameter(request, "executionArn")
         return [arn] if arn else ["*"]
     if service == "cognito-idp":
-        pool = _parameter(request, "UserPoolId")
+        pool = parameter(request, "UserPoolId")
         return [f"{prefix}:userpool/{pool}"] if pool else ["*"]
     if service == "logs":
-        group = _parameter(request, "logGroupName")
+        group = parameter(request, "logGroupName")
         return [f"{prefix}:log-group:{group}:*"] if group else ["*"]
     return ["*"]

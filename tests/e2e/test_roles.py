@@ -167,3 +167,20 @@ def test_a_role_stripped_with_the_cli_fails_the_next_upload_as_access_denied(
     assert outcome.failure.error == "AccessDenied"
     assert outcome.failure.step == "Serialize"
     assert "dynamodb:PutItem" in outcome.failure.cause and "IdempotencyTable" in outcome.failure.cause
+
+
+def test_put_metric_data_is_allowed_only_into_the_stacks_namespace(local_stack: StackClients) -> None:
+    """The template binds PutMetricData (no resource of its own) to the namespace with a condition: the condition
+    is evaluated with the request's cloudwatch:namespace, for the state machine's role and the review API's."""
+    state_machine = local_stack.stepfunctions.describe_state_machine(
+        stateMachineArn=local_stack.info.state_machine_arn
+    )["roleArn"]
+    datum = [{"MetricName": "ConditionProbe", "Unit": "Count", "Value": 1}]
+    for role in (state_machine, functions(local_stack)["ReviewApiFunction"]):
+        cloudwatch = as_role(local_stack, role, "cloudwatch")
+        cloudwatch.put_metric_data(Namespace="Scones", MetricData=datum)
+        with pytest.raises(ClientError) as error:
+            cloudwatch.put_metric_data(Namespace="Elsewhere", MetricData=datum)
+        assert "cloudwatch:PutMetricData" in denied(error)
+    probes = local_stack.cloudwatch.list_metrics(MetricName="ConditionProbe")["Metrics"]
+    assert {m["Namespace"] for m in probes} == {"Scones"}

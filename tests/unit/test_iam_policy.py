@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from service.iam import context as iam_context
 from service.iam import policy as iam_policy
 from service.iam import resources as iam_resources
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/scones-ResultsTable-ABC"
 BUCKET = "arn:aws:s3:::scones-intake"
+NOW = "2026-05-01T10:00:00Z"
 
 
 def _statements(*bodies: dict[str, object]) -> list[iam_policy.Statement]:
@@ -84,3 +86,90 @@ def test_request_resources_are_the_arns_iam_authorises_on() -> None:
     assert iam_resources.iam_action("lambda", "Invoke") == "lambda:InvokeFunction"
     assert iam_resources.iam_action("s3", "HeadObject", versioned=True) == "s3:GetObjectVersion"
     assert iam_resources.iam_action("monitoring", "PutMetricData") == "cloudwatch:PutMetricData"
+
+
+# The template's own condition: the state machine and the review API may count only into the stack's namespace.
+NAMESPACE_BOUND = {
+    "Effect": "Allow",
+    "Action": "cloudwatch:PutMetricData",
+    "Resource": "*",
+    "Condition": {"StringEquals": {"cloudwatch:namespace": "Scones"}},
+}
+
+
+def test_a_condition_is_evaluated_against_the_request_context() -> None:
+    found = _statements(NAMESPACE_BOUND)
+    assert iam_policy.evaluate(found, "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["Scones"]}).allowed
+    # Keys are case-insensitive, values of StringEquals are not.
+    assert iam_policy.evaluate(found, "cloudwatch:PutMetricData", "*", {"CloudWatch:Namespace": ["Scones"]}).allowed
+    assert not iam_policy.evaluate(found, "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["scones"]}).allowed
+    assert not iam_policy.evaluate(found, "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["Other"]}).allowed
+    assert not iam_policy.evaluate(found, "cloudwatch:PutMetricData", "*", {}).allowed  # no key: no match
+
+
+def test_a_missing_key_fails_a_positive_operator_and_passes_a_negated_one() -> None:
+    deny_other_regions = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}},
+    }
+    found = _statements({"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}, deny_other_regions)
+    assert iam_policy.evaluate(found, "sqs:SendMessage", "q", {"aws:RequestedRegion": ["eu-west-1"]}).allowed
+    assert not iam_policy.evaluate(found, "sqs:SendMessage", "q", {"aws:RequestedRegion": ["ap-south-1"]}).allowed
+    # Absent, a negated condition holds (IAM's "Condition operators" page): the Deny applies.
+    assert iam_policy.evaluate(found, "sqs:SendMessage", "q", {}).decision == "explicitDeny"
+
+
+def test_if_exists_null_bool_numeric_and_date_operators() -> None:
+    def holds(condition: dict[str, object], context: dict[str, list[str]]) -> bool:
+        found = _statements({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition})
+        return iam_policy.evaluate(found, "s3:GetObject", f"{BUCKET}/x", context).allowed
+
+    assert holds({"StringEqualsIfExists": {"s3:prefix": "a/"}}, {})
+    assert not holds({"StringEqualsIfExists": {"s3:prefix": "a/"}}, {"s3:prefix": ["b/"]})
+    assert holds({"Null": {"aws:TokenIssueTime": "true"}}, {})
+    assert not holds({"Null": {"aws:TokenIssueTime": "false"}}, {})
+    assert holds({"Bool": {"aws:SecureTransport": True}}, {"aws:SecureTransport": ["true"]})
+    assert not holds({"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": ["false"]})
+    assert holds({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": ["9"]})
+    assert not holds({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": ["10"]})
+    assert not holds({"NumericLessThan": {"s3:max-keys": "10"}}, {"s3:max-keys": ["ten"]})
+    assert holds({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, {"aws:CurrentTime": [NOW]})
+    assert not holds({"DateLessThan": {"aws:EpochTime": "1577836800"}}, {"aws:EpochTime": ["1777629600"]})
+    assert not holds({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:SourceIp": ["10.0.0.1"]})  # not known
+
+
+def test_set_qualifiers_compare_every_value_of_a_multivalued_key() -> None:
+    def holds(operator: str, tags: list[str] | None) -> bool:
+        condition = {operator: {"aws:TagKeys": ["team", "cost"]}}
+        found = _statements({"Effect": "Allow", "Action": "sqs:TagQueue", "Resource": "*", "Condition": condition})
+        return iam_policy.evaluate(found, "sqs:TagQueue", "q", {} if tags is None else {"aws:TagKeys": tags}).allowed
+
+    assert holds("ForAllValues:StringEquals", ["team"])
+    assert not holds("ForAllValues:StringEquals", ["team", "owner"])
+    assert holds("ForAllValues:StringEquals", None)  # an empty set is within any set
+    assert holds("ForAnyValue:StringEquals", ["owner", "cost"])
+    assert not holds("ForAnyValue:StringEquals", ["owner"])
+    assert not holds("ForAnyValue:StringEquals", None)
+
+
+def test_the_condition_keys_a_role_names() -> None:
+    found = _statements(NAMESPACE_BOUND, {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"})
+    assert iam_policy.condition_keys(found) == frozenset({"cloudwatch:namespace"})
+
+
+def test_the_request_context_of_a_role_call() -> None:
+    role = "arn:aws:iam::123456789012:role/scones-PipelineStateMachineRole-ABC"
+    context = iam_context.global_keys(role, "states-execution", "123456789012", "eu-west-1")
+    assert context["aws:PrincipalArn"] == [role]
+    assert context["aws:RequestedRegion"] == ["eu-west-1"]
+    assert context["aws:SecureTransport"] == ["true"]
+    assert context["aws:userid"] == ["scones-PipelineStateMachineRole-ABC:states-execution"]
+    # PutMetricData's namespace, from a request as moto parsed it (CloudWatch speaks CBOR) or as a query form.
+    parsed = SimpleNamespace(automated_parameter_parsing=True, params={"Namespace": "Other"})
+    assert iam_context.service_keys("cloudwatch:PutMetricData", parsed) == {"cloudwatch:namespace": ["Other"]}
+    form = SimpleNamespace(body="", querystring={"Namespace": ["Scones"]})
+    assert iam_context.service_keys("cloudwatch:PutMetricData", form) == {"cloudwatch:namespace": ["Scones"]}
+    assert iam_context.service_keys("sqs:SendMessage", form) == {}
+    assert iam_context.region_of("arn:aws:states:eu-west-1:1:stateMachine:x") == "eu-west-1"
