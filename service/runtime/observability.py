@@ -5,6 +5,7 @@ template). Metrics carry one product-wide `service` dimension instead, so that t
 the pipeline's counts whichever function emitted them.
 """
 
+import wrapt
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -15,8 +16,19 @@ METRICS_SERVICE = "scones"
 
 logger = Logger()
 # Only the AWS SDK is patched: it makes every call the functions send out, and patching all that the X-Ray SDK
-# knows (sqlite3, httplib...) costs import time on every cold start for nothing.
-tracer = Tracer(patch_modules=("botocore",))
+# knows (sqlite3, httplib...) costs import time on every cold start for nothing. It is patched when botocore is
+# first imported (before any client exists, so every call is traced), not here: the patch imports botocore
+# (~0.3 s), which Filter and the in-process Classify never use. Every client comes from a botocore session, and
+# when `botocore.session` has loaded, `botocore.client` is complete (its own hook would run before the package
+# names it, which the patch needs).
+tracer = Tracer(auto_patch=False)
+
+
+@wrapt.when_imported("botocore.session")
+def _trace_the_aws_sdk(_: object) -> None:
+    tracer.patch(modules=("botocore",))
+
+
 metrics = Metrics(namespace=observability_settings().metrics_namespace, service=METRICS_SERVICE)
 
 

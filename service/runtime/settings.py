@@ -6,12 +6,12 @@ module is imported, so a misconfigured function fails at start-up with the varia
 `ToolSettings` is the union, for the operator tools (`scones predict`, the review desk, training's evaluation).
 """
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from service.domain.errors import ConfigurationError
 from service.domain.model_card import load_model_card
@@ -19,8 +19,25 @@ from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
 from service.domain.sizes import MiB
 
 
-class _FromEnvironment(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", populate_by_name=True)
+class _FromEnvironment(BaseModel):
+    """Each field from the environment variable its alias names (in any case), unless given to the constructor
+    (by alias or name); defaults validated too. What pydantic-settings' BaseSettings did with these options (no
+    prefix, case-insensitive, no .env file), without its import: a fifth of a function's cold start."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, given: Any) -> Any:
+        if not isinstance(given, dict):
+            return given
+        environment = {name.lower(): value for name, value in os.environ.items()}
+        values = dict(given)
+        for name, field in cls.model_fields.items():
+            alias = field.alias or name
+            if alias not in values and name not in values and alias.lower() in environment:
+                values[alias] = environment[alias.lower()]
+        return values
 
 
 class ImageLimits(_FromEnvironment):
