@@ -2,6 +2,7 @@
 
 - `<!-- cli-reference -->` becomes the reference of every `scones` command, walked from the typer app.
 - `<!-- template-parameters -->` becomes the table of infra/template.yaml's parameters, from the template itself.
+- `<!-- cost-comparison -->` becomes what `scones cost --markdown` prints, from the price list and the template.
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ def _template_parameters() -> str:
     return "\n".join(rows)
 
 
+def _cost_comparison() -> str:
+    from service.ops.cost import comparison_markdown
+
+    return comparison_markdown()
+
+
 GENERATED: dict[str, Callable[[], str]] = {
     "<!-- cli-reference -->": _cli_reference,
     "<!-- template-parameters -->": _template_parameters,
+    "<!-- cost-comparison -->": _cost_comparison,
 }
 
 
