@@ -14,7 +14,6 @@ from typing import Any, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from service.domain.errors import ConfigurationError
-from service.domain.model_card import load_model_card
 from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
 from service.domain.sizes import MiB
 
@@ -87,12 +86,16 @@ class FilterSettings(ModelFiles):
         """The configured threshold, else the one the model card recommends."""
         if self.confidence_threshold is not None:
             return self.confidence_threshold
+        from service.domain.model_card import load_model_card  # Filter's only: not on every function's import
+
         return load_model_card(self.model_card_path).recommended_threshold
 
     def recognition(self) -> float:
         """The configured recognition threshold, else the model card's (0 for a model without the score)."""
         if self.recognition_threshold is not None:
             return self.recognition_threshold
+        from service.domain.model_card import load_model_card
+
         return load_model_card(self.model_card_path).recognition_threshold
 
 

@@ -32,7 +32,7 @@ NOWHERE = ("pydantic_settings", "dotenv")
 #: Only the functions that call AWS load the SDK: the X-Ray SDK patches botocore when botocore is imported.
 NO_AWS_SDK = ("botocore.client", "botocore.session", "boto3")
 EXCLUDED = {
-    "serialize": (*NOWHERE, "onnxruntime", "numpy"),
+    "serialize": (*NOWHERE, "onnxruntime", "numpy", "service.domain.model_card"),
     "classify": (*NOWHERE, *NO_AWS_SDK),
     "filter": (*NOWHERE, *NO_AWS_SDK, "onnxruntime", "numpy", "PIL"),
     "review_metrics": (*NOWHERE, "onnxruntime", "numpy", "PIL"),
