@@ -30,7 +30,9 @@ def summaries_table(summaries: dict[str, MetricSummary], title: str) -> Table:
 @app.command()
 def metrics(
     since: Annotated[str, typer.Option(help="ISO time or age (15m, 2h, 7d).")] = "1d",
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object: each metric's sum, samples, average and unit.")
+    ] = False,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:

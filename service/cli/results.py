@@ -52,8 +52,12 @@ def results(
     label: Annotated[str | None, typer.Option(help="Only this label (served by the label/time index).")] = None,
     since: Annotated[str | None, typer.Option(help="ISO time or age (15m, 2h, 7d); served by the index.")] = None,
     until: Annotated[str | None, typer.Option(help="ISO time or age.")] = None,
-    min_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
-    max_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
+    min_confidence: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Only records at or above this confidence (0-1).")
+    ] = None,
+    max_confidence: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Only records at or below this confidence (0-1).")
+    ] = None,
     source: Annotated[SourceChoice | None, typer.Option(help="Who decided the label.")] = None,
     stats: Annotated[
         bool, typer.Option("--stats", help="Counts per label and source, and the review rate, instead of rows.")

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from service.cli import app
+from service.cli import Typer, app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.event_bus import EventBus
 from service.dal.stack import StackInfo
@@ -29,13 +29,17 @@ from service.runtime.settings import get_settings
 
 console = Console()
 error_console = Console(stderr=True)
-review_app = typer.Typer(help="List and resolve the images waiting for a person's decision.", no_args_is_help=True)
+review_app = Typer(help="List and resolve the images waiting for a person's decision.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
 KeyArgument = Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")]
 ReviewerOption = Annotated[
     str | None,
-    typer.Option("--reviewer", envvar="SCONES_REVIEWER", help="Who decides (default: your user name)."),
+    typer.Option(
+        "--reviewer",
+        envvar="SCONES_REVIEWER",
+        help="Your reviewer name: who holds the lease and whose decision is recorded (default: your user name).",
+    ),
 ]
 VersionOption = Annotated[
     str | None,

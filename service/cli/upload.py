@@ -39,7 +39,7 @@ def collect_files(paths: list[Path]) -> list[tuple[Path, str]]:
 def upload(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders to upload.")],
     prefix: Annotated[str, typer.Option(help="Key prefix, e.g. 'uploads/2026/'.")] = "",
-    concurrency: Annotated[int, typer.Option(min=1, max=64)] = 8,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Files uploaded at the same time.")] = 8,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
