@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from service.domain.model_card import load_model_card
 from service.ops.accounting import Ledger, wait_until_accounted
 from service.ops.metrics import metric_summaries
@@ -71,7 +73,10 @@ def test_every_upload_lands_exactly_once(local_stack: StackClients, samples_dir:
     assert totals["ImagesRejected"] == 2
     assert totals.get("ImagesAccepted", 0) + totals.get("ImagesSentToReview", 0) == len(keys) - 2
     assert totals["ImagesClassified"] == len(keys) - 2
-    assert 0 < summaries["Confidence"].average <= 100
+    # A probability, 0-1, as in the records (not a percentage).
+    mean = sum(o.record.confidence for o in classified if o.record) / len(classified)
+    assert summaries["Confidence"].average == pytest.approx(mean, abs=1e-3)
+    assert summaries["Confidence"].shown == f"avg {mean:.3f} (0-1)"
 
 
 def test_the_aws_cli_drives_the_pipeline(local_stack: StackClients, samples_dir: Path, tmp_path: Path) -> None:
