@@ -22,6 +22,9 @@ from service.dal.results import ResultsTable
 from service.dal.reviews import ReviewsTable
 from service.domain.model_card import load_model_card
 from service.domain.models import OTHER_LABEL, ResultRecord
+from service.domain.review_items import ReviewItem
+from service.domain.review_rate import DEFINITION as REVIEW_RATE_DEFINITION
+from service.domain.review_rate import review_rate
 from service.local.stack import DEFAULT_PORT
 from service.runtime.settings import get_settings
 
@@ -60,7 +63,13 @@ def results(
     ] = None,
     source: Annotated[SourceChoice | None, typer.Option(help="Who decided the label.")] = None,
     stats: Annotated[
-        bool, typer.Option("--stats", help="Counts per label and source, and the review rate, instead of rows.")
+        bool,
+        typer.Option(
+            "--stats",
+            help="Counts per label and source, and the review rate (the "
+            + REVIEW_RATE_DEFINITION
+            + "; pending items filtered by the model's label and the time they were queued), instead of rows.",
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header row.")] = False,
@@ -80,12 +89,17 @@ def results(
         labels=known_labels(),
     )
     if stats:
-        pending = (
-            ReviewsTable(client(info, "dynamodb"), info.reviews_table).count_pending()
-            if info.reviews_table
-            else Queue(client(info, "sqs"), info.review_queue_url).depth()
-        )
-        summary = summarize(records, pending_review=pending)
+        if info.reviews_table:
+            reviews = ReviewsTable(client(info, "dynamodb"), info.reviews_table)
+            pending = reviews.count_pending()
+            waiting = [
+                item
+                for item in reviews.pending()
+                if selected(item, label, parse_moment(since) if since else None, parse_moment(until) if until else None)
+            ]
+        else:  # a stack from before the reviews table: only the queue's depth is known
+            pending, waiting = Queue(client(info, "sqs"), info.review_queue_url).depth(), []
+        summary = summarize(records, pending_review=pending, waiting=waiting)
         if as_json:
             print(summary.model_dump_json())
         else:
@@ -105,6 +119,15 @@ def known_labels() -> tuple[str, ...]:
     return (*load_model_card(get_settings().model_card_path).classes, OTHER_LABEL)
 
 
+def selected(item: ReviewItem, label: str | None, since: datetime | None, until: datetime | None) -> bool:
+    """Whether a pending item falls in the selection: the model's label, the time it was queued."""
+    return (
+        (label is None or item.label == label)
+        and (since is None or item.queued_at >= since)
+        and (until is None or item.queued_at <= until)
+    )
+
+
 class LabelCounts(BaseModel):
     model: int = 0
     human: int = 0
@@ -116,24 +139,34 @@ class ResultStats(BaseModel):
     total: int
     by_label: dict[str, LabelCounts]
     by_source: LabelCounts
-    review_rate: float | None = Field(
-        description="Share of the selected records whose label a person decided: human / (model + human)."
+    review_rate: float | None = Field(description=f"The review rate: the {REVIEW_RATE_DEFINITION}.")
+    accepted: int = Field(default=0, description="Selected records the model accepted (audits included).")
+    sent_to_review: int = Field(
+        default=0,
+        description="Selected records that came through review, plus the selected items still pending (no audits).",
     )
     human_overrides: int = Field(description="Human records whose label differs from the model's prediction.")
     pending_review: int = Field(description="Messages in the review queue now (whatever the filters).")
 
 
-def summarize(records: list[ResultRecord], pending_review: int) -> ResultStats:
+def summarize(records: list[ResultRecord], pending_review: int, waiting: list[ReviewItem] | None = None) -> ResultStats:
+    """`waiting`: the selected items still pending review, which the results table does not hold yet."""
     by_label: dict[str, LabelCounts] = {}
     for record in records:
         counts = by_label.setdefault(record.label, LabelCounts())
         setattr(counts, record.source, getattr(counts, record.source) + 1)
     humans = [r for r in records if r.source == "human"]
+    # A person's record has route "review"; one from an audit (reason "audit") was accepted by the model.
+    accepted = sum(r.route == "accept" or r.reason == "audit" for r in records)
+    sent = sum(r.route == "review" and r.reason != "audit" for r in records)
+    sent += sum(item.reason != "audit" for item in waiting or [])
     return ResultStats(
         total=len(records),
         by_label=dict(sorted(by_label.items())),
         by_source=LabelCounts(model=len(records) - len(humans), human=len(humans)),
-        review_rate=len(humans) / len(records) if records else None,
+        review_rate=review_rate(accepted, sent),
+        accepted=accepted,
+        sent_to_review=sent,
         human_overrides=sum(1 for r in humans if r.model_label is not None and r.model_label != r.label),
         pending_review=pending_review,
     )
@@ -153,7 +186,8 @@ def stats_table(summary: ResultStats) -> Table:
 def stats_line(summary: ResultStats) -> str:
     rate = "n/a" if summary.review_rate is None else f"{summary.review_rate:.1%}"
     return (
-        f"review rate {rate} (human / all) · human overrides {summary.human_overrides} · "
+        f"review rate {rate} ({summary.sent_to_review} sent to review of "
+        f"{summary.accepted + summary.sent_to_review} classified) · human overrides {summary.human_overrides} · "
         f"waiting for review now {summary.pending_review}"
     )
 

@@ -21,6 +21,7 @@ from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.event_bus import EventBus
 from service.dal.stack import StackInfo
 from service.domain.model_card import load_model_card
+from service.domain.review_rate import DEFINITION as REVIEW_RATE_DEFINITION
 from service.local.stack import DEFAULT_PORT
 from service.review.desk import DEFAULT_LEASE_S, Lease, PendingItem, ReviewDesk, ReviewError
 from service.review.stats import ReviewStats
@@ -192,13 +193,16 @@ def undo_decision(
     say(f"{key!r} is waiting for review again.")
 
 
-@review_app.command("stats")
+@review_app.command(
+    "stats",
+    help="What people's decisions measure: precision of auto-accepted results (audits), override rates, and the "
+    f"review rate (the {REVIEW_RATE_DEFINITION}), as `scones results --stats` states it.",
+)
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
-    """What people's decisions measure: precision of auto-accepted results (audits), review and override rates."""
     figures = open_desk(resolve(port, aws_stack)).stats()
     show(figures, as_json, stats_text(figures))
 
