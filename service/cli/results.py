@@ -111,7 +111,7 @@ def results(
     elif as_csv:
         write_csv(records)
     else:
-        console.print(results_table(records))
+        console.print(results_table(records, width=console.width))
 
 
 def known_labels() -> tuple[str, ...]:
@@ -211,16 +211,28 @@ def write_csv(records: list[ResultRecord]) -> None:
         writer.writerow(record.model_dump(mode="json"))
 
 
-def results_table(records: list[ResultRecord], title: str = "Results") -> Table:
+#: What the columns beside the key need at the least (label, "conf.", source, a time on two lines), with the
+#: table's borders and padding.
+_BESIDE_THE_KEY = len("motorcycle") + len("conf.") + len("source") + len("2026-01-01") + 16
+
+
+def results_table(records: list[ResultRecord], title: str = "Results", width: int | None = None) -> Table:
+    """Keys are never cut: the key column is as wide as the longest key, and the others wrap (the time onto two
+    lines) to leave it room; a key wider than that room folds onto more lines, every character shown."""
+    width = width or console.width
+    longest = max((len(r.key) for r in records), default=3)
     table = Table(title=f"{title} ({len(records)})")
-    for column in ("key", "label", "confidence", "source", "completed"):
-        table.add_column(column)
+    table.add_column("key", width=max(12, min(longest, width - _BESIDE_THE_KEY)), overflow="fold")
+    table.add_column("label", overflow="fold")
+    table.add_column("conf.", justify="right")
+    table.add_column("source")
+    table.add_column("completed (UTC)")
     for record in records:
         table.add_row(
             Text(record.key),  # user data: never read as markup
             Text(record.label),
             f"{record.confidence:.3f}",
             record.source,
-            record.completed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            record.completed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
         )
     return table
