@@ -121,6 +121,8 @@ def _patches(with_faults: bool) -> list[Patch]:
               "one clock reading per count"),
         Patch(sqs, "Queue.approximate_number_of_messages_delayed", speedups.queue_delayed,
               "one clock reading per count"),
+        Patch("moto.moto_server.werkzeug_app", "DomainDispatcherApplication.get_backend_for_host",
+              speedups.backend_for_host, "a request's backend found once per host, not by listing moto's modules"),
         Patch(sqs, "SQSBackend.is_message_valid_based_on_retention_period", speedups.retention_check,
               "the retention period without counting every message"),
     ]  # fmt: skip
