@@ -68,7 +68,7 @@ def status(
 ) -> None:
     """Endpoint and resource names of the local stack."""
     try:
-        found = stack.status(port)
+        found = stack.with_backlog(stack.status(port))
     except stack.StackError as error:
         if as_json:
             print(json.dumps({"error": str(error)}))

@@ -51,7 +51,7 @@ def start(
     from moto.server import ThreadedMotoServer
 
     from service.iam import access as iam_access
-    from service.local import eventbridge, faults, http_api, lambdas, patches
+    from service.local import backlog, eventbridge, faults, http_api, lambdas, patches
     from service.local.provision import function_environment, provision
 
     access_log = state_file.with_suffix(".access.jsonl") if state_file is not None else None
@@ -68,6 +68,7 @@ def start(
     # One log line per request costs the server as much as serving a small request; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     eventbridge.configure(REGION)
+    backlog.install(REGION)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     requests.post(
@@ -96,6 +97,7 @@ def start(
         "iam": iam,
         "access_log": str(access_log) if access_log is not None else None,
         "deployed_roles": str(roles_file) if roles_file is not None else None,
+        "execution_concurrency": backlog.current().concurrency,
     }
     return server, status
 
@@ -124,8 +126,9 @@ def main() -> None:
         stop.wait()
     finally:
         args.state_file.unlink(missing_ok=True)
-        from service.local import lambdas
+        from service.local import backlog, lambdas
 
+        backlog.shutdown()
         lambdas.shutdown()
         server.stop()  # type: ignore[attr-defined]
 

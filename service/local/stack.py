@@ -34,6 +34,11 @@ class LocalStackStatus(StackInfo):
     access_log: str | None = None
     #: The stack's roles as the template deployed them (logical id, role name, policies), for checking the log.
     deployed_roles: str | None = None
+    #: How many executions run at once (SCONES_LOCAL_CONCURRENCY); the others wait in the backlog.
+    execution_concurrency: int | None = None
+    #: Executions waiting for a free slot, and running, as of the last second (`scones status` asks the stack).
+    executions_waiting: int | None = None
+    executions_running: int | None = None
 
 
 class _StateFiles(BaseModel):
@@ -83,6 +88,38 @@ def status(port: int = DEFAULT_PORT) -> LocalStackStatus:
         files.state.unlink(missing_ok=True)
         raise StackError(f"The local stack on port {port} is no longer running (pid {found.pid}).")
     return found
+
+
+def with_backlog(found: LocalStackStatus, timeout: float = 1.0) -> LocalStackStatus:
+    """The status with the backlog the stack published last (its high-resolution metrics of the last minute)."""
+    from datetime import UTC, datetime, timedelta
+
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from service.local.backlog import BACKLOG_NAMESPACE, RUNNING_METRIC, WAITING_METRIC
+
+    config = Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 1})
+    cloudwatch = boto3.client(
+        "cloudwatch", endpoint_url=found.endpoint_url, region_name=found.region, config=config,
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )  # fmt: skip
+    end = datetime.now(UTC) + timedelta(seconds=1)
+    figures = {}
+    try:
+        for field, metric in (("executions_waiting", WAITING_METRIC), ("executions_running", RUNNING_METRIC)):
+            points = cloudwatch.get_metric_statistics(
+                Namespace=BACKLOG_NAMESPACE, MetricName=metric, StartTime=end - timedelta(seconds=60), EndTime=end,
+                Period=1, Statistics=["Maximum"],
+            )["Datapoints"]  # fmt: skip
+            # None published for a minute: the stack has been idle.
+            figures[field] = int(max(points, key=lambda p: p["Timestamp"])["Maximum"]) if points else 0
+    except (BotoCoreError, ClientError) as error:
+        raise StackError(
+            f"The local stack on port {found.port} did not answer within {timeout:.0f} s: {error}"
+        ) from error
+    return found.model_copy(update=figures)
 
 
 def up(
