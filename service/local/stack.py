@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,6 +35,8 @@ class LocalStackStatus(StackInfo):
     access_log: str | None = None
     #: The stack's roles as the template deployed them (logical id, role name, policies), for checking the log.
     deployed_roles: str | None = None
+    #: Where the stack's state is kept across restarts (None: an ephemeral stack).
+    data_dir: str | None = None
 
 
 class _StateFiles(BaseModel):
@@ -47,6 +50,12 @@ def state_dir() -> Path:
     path = root / "scones" if not os.environ.get("SCONES_STATE_DIR") else root
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def data_dir(port: int = DEFAULT_PORT) -> Path:
+    """Where the stack on `port` keeps its state (SCONES_DATA_DIR overrides the root)."""
+    root = os.environ.get("SCONES_DATA_DIR")
+    return (Path(root) if root else state_dir() / "data") / f"stack-{port}"
 
 
 def _files(port: int) -> _StateFiles:
@@ -91,10 +100,12 @@ def up(
     parameters: dict[str, str] | None = None,
     iam: str = "enforce",
     template: Path | None = None,
+    ephemeral: bool = False,
 ) -> LocalStackStatus:
     """Starts a stack in the background and returns once it is ready to take uploads (from `template`, a copy of
-    infra/template.yaml beside it, if given)."""
+    infra/template.yaml beside it, if given). Its state is kept in `data_dir(port)` unless `ephemeral`."""
     files = _files(port)
+    _clean_up_after_dead_stack(port)
     if files.state.exists():
         try:
             return status(port)
@@ -115,6 +126,8 @@ def up(
     ]
     if template is not None:
         command += ["--template", str(template)]
+    if not ephemeral:
+        command += ["--data-dir", str(data_dir(port))]
     for key, value in (parameters or {}).items():
         command += ["--parameter", f"{key}={value}"]
     with files.log.open("wb") as log:
@@ -160,6 +173,53 @@ def down(port: int = DEFAULT_PORT, timeout: float = 20.0) -> bool:
     return True
 
 
+def purge(port: int = DEFAULT_PORT) -> bool:
+    """Deletes the data of the stack on `port` (which must be stopped); returns False if there was none."""
+    if _files(port).state.exists():
+        try:
+            status(port)
+        except StackError:
+            pass
+        else:
+            raise StackError(f"The local stack on port {port} is running: stop it first (`scones down`).")
+    found = data_dir(port)
+    if not found.exists():
+        return False
+    shutil.rmtree(found)
+    return True
+
+
+def _clean_up_after_dead_stack(port: int) -> None:
+    """What a stack that was killed leaves: its state file (the pid and port), and its workers, which share its
+    process group (it started its own session); they still hold the data directory's journal open."""
+    files = _files(port)
+    for leftover in (files.state, files.state.with_suffix(".tmp")):
+        if not leftover.exists():
+            continue
+        try:
+            pid = int(json.loads(leftover.read_text(encoding="utf-8"))["pid"])
+        except (ValueError, KeyError, OSError):
+            pid = 0
+        if pid and not _alive(pid):
+            for orphan in _group_members(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(orphan, signal.SIGKILL)
+        leftover.unlink(missing_ok=True)
+
+
+def _group_members(group: int) -> list[int]:
+    """Processes whose process group is `group` (Linux's /proc; elsewhere none are found)."""
+    members = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and int(fields[2]) == group:
+            members.append(int(entry.parent.name))
+    return members
+
+
 def _reap(pid: int) -> None:
     """Collects the exit status when this process started the stack (else the pid lingers as a zombie)."""
     with contextlib.suppress(ChildProcessError):
@@ -180,10 +240,12 @@ def running(
     parameters: dict[str, str] | None = None,
     iam: str = "enforce",
     template: Path | None = None,
+    ephemeral: bool = True,
 ) -> Iterator[LocalStackStatus]:
-    """A stack for the duration of a block (demo, tests, benchmarks), on a free port unless one is given."""
+    """A stack for the duration of a block (demo, tests, benchmarks), on a free port unless one is given;
+    ephemeral unless told otherwise."""
     port = port or free_port()
-    found = up(port, parameters=parameters, iam=iam, template=template)
+    found = up(port, parameters=parameters, iam=iam, template=template, ephemeral=ephemeral)
     try:
         yield found
     finally:
