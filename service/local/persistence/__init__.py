@@ -73,9 +73,9 @@ def check_versions(data_dir: Path, manifest: Manifest, port: int) -> None:
         f"The data in {data_dir} was written by scones {manifest.scones_version} with moto "
         f"{manifest.moto_version} (journal format {manifest.format}); this is scones {here.scones_version} with "
         f"moto {here.moto_version} (format {here.format}), which cannot replay it.\n"
-        f"Move the data across: with the versions that wrote it, `scones export --port {port} FILE`; then with "
-        f"these, `scones up --port {port} --import FILE` (it starts a fresh data directory from the export; the "
-        f"old one is kept as {data_dir.name}.old)."
+        f"Read it with the moto that wrote it: `pip install 'moto=={manifest.moto_version}'`, then "
+        f"`scones up --port {port}`. To start afresh on this version, keep a copy and clear it: "
+        f"`mv {data_dir} {data_dir}.old`."
     )
 
 
@@ -86,7 +86,7 @@ def compare_identifiers(data_dir: Path, recorded: dict[str, Any], now: dict[str,
         raise DataDirError(
             f"The stack deployed now does not have the names its data in {data_dir} was kept under (the template "
             f"or its parameters changed):\n{lines}\nStart it with the template and parameters it was made with, or "
-            f"move the data across with `scones export` and `scones up --import`."
+            f"keep a copy and clear it (`mv {data_dir} {data_dir}.old`) to start afresh."
         )
 
 
