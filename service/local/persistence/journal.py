@@ -21,32 +21,35 @@ from typing import Any
 _FRAME = struct.Struct(">II")
 
 
-def _frames(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """(end offset, payload) of each whole, intact frame from the start."""
+def _frames(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(end offset, payload) of each whole, intact frame from the start, read as a stream (a journal holds the
+    uploads' bytes: it may be far larger than memory should hold at once)."""
+    if not path.exists():
+        return
     offset = 0
-    while offset + _FRAME.size <= len(data):
-        length, crc = _FRAME.unpack_from(data, offset)
-        start = offset + _FRAME.size
-        payload = data[start : start + length]
-        if len(payload) < length or zlib.crc32(payload) != crc:
-            return
-        offset = start + length
-        yield offset, payload
+    with path.open("rb") as file:
+        while True:
+            header = file.read(_FRAME.size)
+            if len(header) < _FRAME.size:
+                return
+            length, crc = _FRAME.unpack(header)
+            payload = file.read(length)
+            if len(payload) < length or zlib.crc32(payload) != crc:
+                return
+            offset += _FRAME.size + length
+            yield offset, payload
 
 
 def read(path: Path) -> Iterator[Any]:
     """The journal's records in order, up to the first torn or corrupt frame."""
-    if not path.exists():
-        return
-    for _, payload in _frames(path.read_bytes()):
+    for _, payload in _frames(path):
         yield pickle.loads(payload)
 
 
 def intact_length(path: Path) -> int:
     end = 0
-    if path.exists():
-        for end, _ in _frames(path.read_bytes()):  # noqa: B007  # the last frame's end is wanted
-            pass
+    for end, _ in _frames(path):  # noqa: B007  # the last frame's end is wanted
+        pass
     return end
 
 
