@@ -100,7 +100,7 @@ def start(
     manifest = None
     if data_dir is not None:
         tape.install()
-        persistence.suppress_s3_events_during_replay()
+        persistence.route_s3_events()
         manifest = persistence.read_manifest(data_dir)
         if manifest is None:
             manifest = persistence.Manifest(port=port)

@@ -96,16 +96,21 @@ def identifiers_of(status: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in status.items() if k not in volatile and v is not None}
 
 
-def suppress_s3_events_during_replay() -> None:
-    """A replayed upload was delivered when it was made; its outcome, or the re-drive, covers it."""
+def route_s3_events() -> None:
+    """S3's events leave only once their write is durable (after the journal's fsync, outside the lock that
+    orders journaled writes: a delivery that waits for room in the execution queue never holds up other writes),
+    and not at all during replay (the upload was delivered when it was made; its outcome, or the re-drive, covers
+    it)."""
     from moto.s3 import notifications
 
-    from service.local.persistence.capture import replaying
+    from service.local.persistence import capture
 
     original = notifications.send_event
 
     def send_event(*args: Any, **kwargs: Any) -> None:
-        if not replaying():
+        if capture.replaying():
+            return
+        if not capture.defer(lambda: original(*args, **kwargs)):
             original(*args, **kwargs)
 
     notifications.send_event = send_event

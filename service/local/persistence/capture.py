@@ -57,12 +57,22 @@ _ENVIRON_KEYS = (
     "REMOTE_ADDR",
 )
 
+#: Per thread: whether it replays, and the actions waiting for its journaled request to be durable.
 _replaying = threading.local()
 
 
 def replaying() -> bool:
     """Whether this thread is replaying the journal (S3 events are not sent then: the upload was delivered)."""
     return bool(getattr(_replaying, "on", False))
+
+
+def defer(action: Callable[[], None]) -> bool:
+    """Runs `action` once the journaled request this thread is applying is durable; False outside one."""
+    pending = getattr(_replaying, "deferred", None)
+    if pending is None:
+        return False
+    pending.append(action)
+    return True
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
@@ -180,14 +190,19 @@ class DurableApp:
             before = None
             if service == "sqs" and action in ("DeleteMessage", "DeleteMessageBatch"):
                 before = _delete_record(environ, body, action)
-            with tape.recording() as recorded:
-                response = self.app(environ, capture_start)
-                try:
-                    chunks = list(response)
-                finally:
-                    close = getattr(response, "close", None)
-                    if close is not None:
-                        close()
+            deferred: list[Callable[[], None]] = []
+            _replaying.deferred = deferred
+            try:
+                with tape.recording() as recorded:
+                    response = self.app(environ, capture_start)
+                    try:
+                        chunks = list(response)
+                    finally:
+                        close = getattr(response, "close", None)
+                        if close is not None:
+                            close()
+            finally:
+                _replaying.deferred = None
             sequence = 0
             if captured.get("status", "500").startswith("2"):
                 if before is not None:
@@ -205,6 +220,13 @@ class DurableApp:
                 sequence = journal.append(record)
         if sequence:
             journal.wait_durable(sequence)
+        for send in deferred:
+            try:
+                send()
+            except Exception:
+                log.exception(
+                    "could not send the event of %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+                )
         start_response(captured["status"], captured["headers"], captured.get("exc_info"))
         return [*captured.get("early", []), *chunks]
 
