@@ -74,6 +74,7 @@ def _port_in_use(port: int) -> bool:
 
 
 def _alive(pid: int) -> bool:
+    _reap(pid)  # a stack this process started and that died is a zombie until reaped, and zombies answer kill 0
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -154,8 +155,13 @@ def up(
 
 
 def down(port: int = DEFAULT_PORT, timeout: float = 20.0) -> bool:
-    """Stops the stack on `port`; returns False if there was none."""
+    """Stops the stack on `port`; returns False if there was none (a killed one's leftovers are cleaned up)."""
     files = _files(port)
+    if files.state.exists():
+        found = json.loads(files.state.read_text(encoding="utf-8"))
+        if not _alive(int(found["pid"])):
+            _clean_up_after_dead_stack(port)
+            return True
     if not files.state.exists():
         return False
     found = json.loads(files.state.read_text(encoding="utf-8"))
