@@ -15,7 +15,7 @@ Global keys (IAM's "AWS global condition context keys"), for a role's temporary 
 Service keys: those the template's conditions name (`cloudwatch:namespace`, from PutMetricData's Namespace).
 Keys not set here (aws:SourceIp, aws:TokenIssueTime, aws:MultiFactorAuthPresent, aws:ResourceTag/..., aws:SourceArn
 and aws:SourceAccount, which only service principals carry) are absent from the context, as a key the request
-does not have: a condition on one does not hold, except a negated or `...IfExists` one (docs/iam.md).
+does not have: a condition on one does not hold, except a negated or `...IfExists` one (docs/local-stack.md).
 """
 
 from __future__ import annotations

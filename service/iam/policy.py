@@ -17,7 +17,7 @@ they are written here, to the letter of IAM's evaluation logic for identity poli
   (service/iam/context.py builds it): the string, ARN, boolean, numeric and date operators, their `Not` and
   `...IfExists` forms, `Null`, and the `ForAnyValue:` / `ForAllValues:` qualifiers, with IAM's rule for a key the
   request does not have. Binary and IP-address operators are not known: a condition using one does not hold, so
-  an Allow is never granted on a condition that was not checked (and a Deny on one does not apply: docs/iam.md).
+  an Allow is never granted on a condition that was not checked (and a Deny on one does not apply: docs/local-stack.md).
 """
 
 from __future__ import annotations
