@@ -24,6 +24,7 @@ from service.review.api import (
     ResolveBody,
     Reviewer,
     ReviewService,
+    current_reviewer,
     page_config,
     page_file,
     refusal,
@@ -51,8 +52,9 @@ def service() -> ReviewService:
 
 
 def caller() -> Reviewer:
-    reviewer = Reviewer.from_claims(app.current_event.request_context.authorizer.jwt_claim)
-    assert reviewer is not None, "refusal() lets no request without a user reach a route"
+    """The signed-in reviewer with their groups now (the pool's answer, cached at most a minute)."""
+    reviewer = current_reviewer(app.current_event.raw_event, service().access)
+    assert reviewer is not None, "refusal() lets no request without a current user reach a route"
     return reviewer
 
 
@@ -152,6 +154,6 @@ def unreadable(error: SconesError) -> Response[dict[str, str]]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    answer = refusal(event) or app.resolve(event, context)
+    answer = refusal(event, service().access) or app.resolve(event, context)
     answer.setdefault("headers", {}).update(security_headers(review_api_settings()))
     return answer

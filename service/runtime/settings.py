@@ -156,6 +156,10 @@ class ReviewApiSettings(ImageLimits, ModelFiles):
     review_queue_url: str = Field(min_length=1, alias="REVIEW_QUEUE_URL")
     intake_bucket: str = Field(min_length=1, alias="INTAKE_BUCKET")
     user_pool_client_id: str = Field(min_length=1, alias="USER_POOL_CLIENT_ID")
+    #: The pool asked whether a token still counts (revocation) and for its user's current groups.
+    user_pool_id: str = Field(min_length=1, alias="USER_POOL_ID")
+    #: How long the pool's answer about one token is trusted: revocation takes effect within this time.
+    token_check_ttl_s: float = Field(default=60.0, gt=0, le=60, alias="TOKEN_CHECK_TTL_S")
     region: str = Field(min_length=1, alias="AWS_REGION")
     #: Where the page signs in: Cognito's regional endpoint unless set (the local stack's sets its own).
     cognito_endpoint: str = Field(default="", alias="COGNITO_ENDPOINT")
