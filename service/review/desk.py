@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from service.dal.results import ResultsTable
 from service.dal.reviews import ConditionFailed, ReviewsTable, SortOrder
 from service.domain.models import OTHER_LABEL, Reason, ResultRecord, format_utc, utc_now
-from service.domain.outcome_entries import reviewed_entry
+from service.domain.outcome_entries import reviewed_entry, undone_entry
 from service.domain.probe import is_probe
 from service.domain.review_items import ReviewItem
 from service.review.stats import (
@@ -505,6 +505,10 @@ class ReviewDesk:
             self.reviews.undo(item, reviewer, self._results_table, restore, delete_result=item.reason != "audit")
         except ConditionFailed as error:
             raise ReviewError(f"The decision on {key!r} changed meanwhile; nothing was undone.") from error
+        if self._outcomes is not None:
+            # Downstream kept the decision: tell them it no longer holds (named by its Image Reviewed's outcome_id).
+            taken_back = decision_record(item)
+            self._outcomes.publish(undone_entry(taken_back, reviewer, item.reason == "audit", self._now()))
         reopened = self.reviews.get(item.key, item.upload_id)
         assert reopened is not None
         return PendingItem.of(reopened, self._now(), reviewer)
