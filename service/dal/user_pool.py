@@ -66,9 +66,11 @@ def temporary_password(length: int = TEMPORARY_PASSWORD_LENGTH) -> str:
 
 
 class UserPool:
-    def __init__(self, cognito: Any, pool_id: str) -> None:
+    def __init__(self, cognito: Any, pool_id: str, public: Any = None) -> None:
         self._cognito = cognito
         self._pool = pool_id
+        #: For the calls a user's token authorises (GetUser): unsigned, as AWS evaluates no IAM policy for them.
+        self._public = public or cognito
 
     def add(self, email: str, admin: bool = False, password: str | None = None) -> str | None:
         """Adds a reviewer (to `admins` as well with `admin`). Without `password`, returns a temporary one that
@@ -127,8 +129,8 @@ class UserPool:
         """The user name an access token belongs to, if the pool still honours it (GetUser: no IAM permission,
         the token is the credential). Raises TokenRefusedError otherwise."""
         try:
-            answer = self._cognito.get_user(AccessToken=access_token)
-        except self._cognito.exceptions.ClientError as error:
+            answer = self._public.get_user(AccessToken=access_token)
+        except self._public.exceptions.ClientError as error:
             if str(error.response.get("Error", {}).get("Code")) in _REFUSED:
                 raise TokenRefusedError(_message(error)) from error
             raise

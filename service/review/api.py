@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.dal.clients import client
+from service.dal.clients import client, unsigned_client
 from service.dal.event_bus import EventBus
 from service.dal.objects import read_object_capped
 from service.dal.user_pool import ADMINS_GROUP, REVIEWERS_GROUP, UserPool
@@ -149,7 +149,8 @@ class ReviewService:
             max_lease_age_s=settings.max_lease_age_s,
         )
         self._s3 = s3 or client("s3")
-        self.access = AccessCheck(UserPool(client("cognito-idp"), settings.user_pool_id), settings.token_check_ttl_s)
+        pool = UserPool(client("cognito-idp"), settings.user_pool_id, public=unsigned_client("cognito-idp"))
+        self.access = AccessCheck(pool, settings.token_check_ttl_s)
 
     def shortcuts(self) -> dict[str, str]:
         taken: dict[str, str] = {}
