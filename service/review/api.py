@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,8 @@ MAX_BODY_DEPTH = 8
 #: An S3 version id is at most 1024 bytes; an upload_id adds an ETag and a time.
 MAX_VERSION_LENGTH = 1200
 PENDING_PAGE_SIZE = 24
+#: How old the list's `waiting` count may be.
+WAITING_TTL_S = 15.0
 #: Images are shown enlarged on the page; larger uploads are scaled down to this side before serving.
 MAX_DISPLAY_SIDE = 512
 #: The largest side served at "full" resolution (the pipeline's pixel cap bounds what is decoded).
@@ -108,7 +111,9 @@ class PendingList(BaseModel):
     cursor: str | None = Field(
         default=None, description="Pass back as `cursor` for the next page (same `reason`); null on the last page."
     )
-    waiting: int = Field(default=0, description="How many items wait for review in all (every reason, held or not).")
+    waiting: int = Field(
+        default=0, description="How many items wait for review in all (every reason, held or not; up to 15 s old)."
+    )
     max_leases: int = Field(default=1, description="How many items one reviewer may hold at once.")
 
 
@@ -149,8 +154,17 @@ class ReviewService:
             max_lease_age_s=settings.max_lease_age_s,
         )
         self._s3 = s3 or client("s3")
+        self._waiting: tuple[float, int] | None = None
         pool = UserPool(client("cognito-idp"), settings.user_pool_id, public=unsigned_client("cognito-idp"))
         self.access = AccessCheck(pool, settings.token_check_ttl_s)
+
+    def waiting(self) -> int:
+        """How many items wait, counted at most once every WAITING_TTL_S per container: a count reads the whole
+        pending index (at 10,000 items, many pages), where a page of the list reads one."""
+        now = time.monotonic()
+        if self._waiting is None or now - self._waiting[0] >= WAITING_TTL_S:
+            self._waiting = (now, self.desk.reviews.count_pending())
+        return self._waiting[1]
 
     def shortcuts(self) -> dict[str, str]:
         taken: dict[str, str] = {}
@@ -175,7 +189,7 @@ class ReviewService:
             reviewer=reviewer.email,
             items=items,
             cursor=page.cursor,
-            waiting=self.desk.reviews.count_pending(),
+            waiting=self.waiting(),
             max_leases=self.desk.max_leases,
         )
 
