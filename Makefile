@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format clean
+.PHONY: setup demo test lint format clean docs
 
 # `sam validate --lint` needs the SAM CLI, whose pins (click) clash with the dev tools: it gets a venv of its own.
 SAM_VENV := .venv-sam
@@ -12,7 +12,20 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed
 SAM_CLI_VERSION := 1.170.0
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
+
+# The review page's tests drive Debian's Chromium: installed when missing, where apt-get is present and we are root
+# (CI runs as root on a clean machine); silent when it is there already.
+CHROMIUM := /usr/bin/chromium
+.PHONY: chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the review page's browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	elif [ ! -x $(CHROMIUM) ]; then \
+		echo "note: $(CHROMIUM) is missing; the review page's browser tests need Debian's chromium (make setup as root installs it)"; \
+	fi
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,9 +48,14 @@ lint: setup $(SAM_STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template infra/template.yaml
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir build/site
 
 test: setup lint
 	$(PY) -m pytest -n 2 --dist loadfile
+
+# The manual, served with live reload on http://127.0.0.1:8000.
+docs: setup
+	$(VENV)/bin/mkdocs serve
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from service.local.stack import running  # noqa: E402
+from service.local.stack import LocalStackStatus, StackError, running, status, with_backlog  # noqa: E402
 from service.ops.accounting import take_ledger  # noqa: E402
 
 
@@ -65,6 +65,27 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def drained(info: LocalStackStatus, keys: set[str], timeout: float) -> None:
+    """Waits until no execution waits or runs (the stack's backlog metrics) and every key has an outcome: each
+    upload's event is in the backlog before its PUT answers. (The stack keeps only the latest EXPRESS executions,
+    as AWS keeps none, so counting them cannot tell.)"""
+    dynamodb, sqs = info.client("dynamodb"), info.client("sqs")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = with_backlog(status(info.port), timeout=5.0)
+        except StackError:
+            time.sleep(0.5)
+            continue
+        if found.executions_waiting == 0 and found.executions_running == 0:
+            ledger = take_ledger(dynamodb, sqs, info.results_table, info.review_queue_url, info.failed_queue_url,
+                                 keys, reviews_table=info.reviews_table)  # fmt: skip
+            if not ledger.missing(keys):
+                return
+        time.sleep(0.5)
+    raise TimeoutError("the stack did not drain")
+
+
 def run_once(uploads: Sequence[tuple[str, bytes]], concurrency: int, timeout: float = 900) -> RunFigures:
     with running() as info, PeakMemory(info.pid) as memory:
         s3, sqs, dynamodb = (info.client(name) for name in ("s3", "sqs", "dynamodb"))
@@ -77,20 +98,7 @@ def run_once(uploads: Sequence[tuple[str, bytes]], concurrency: int, timeout: fl
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(put, uploads))
-        stepfunctions = info.client("stepfunctions")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            # Done when every upload's execution has finished; then the exact ledger is taken once.
-            statuses = [
-                e["status"]
-                for page in stepfunctions.get_paginator("list_executions").paginate(
-                    stateMachineArn=info.state_machine_arn
-                )
-                for e in page["executions"]
-            ]
-            if len(statuses) >= len(uploads) and "RUNNING" not in statuses:
-                break
-            time.sleep(0.5)
+        drained(info, set(uploaded_at), timeout)
         finished = time.monotonic()
         keys = set(uploaded_at)
         ledger = take_ledger(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Annotated
 
@@ -32,14 +33,20 @@ def up(
             "soft: log each violation with the statement that would allow it, and let it through.",
         ),
     ] = "enforce",
+    ephemeral: Annotated[
+        bool, typer.Option("--ephemeral", help="Keep nothing: a throwaway stack, with no data directory.")
+    ] = False,
 ) -> None:
-    """Start a local stack: moto server, the template deployed, the handlers in-process."""
+    """Start a local stack: moto server, the template deployed, the handlers in worker processes.
+
+    Its state (uploads, results, reviews, queues, reviewers, names and the review URL's port) is kept in its data
+    directory (`data_dir` in `scones status --json`) across `down`, restarts and crashes, unless --ephemeral."""
     parameters = dict(item.split("=", 1) for item in parameter or [])
     if iam not in ("enforce", "soft"):
         console.print(f"[red]--iam is enforce or soft, not {iam!r}.[/red]")
         raise typer.Exit(2)
     try:
-        found = stack.up(port, parameters=parameters, iam=iam)
+        found = stack.up(port, parameters=parameters, iam=iam, ephemeral=ephemeral)
     except stack.StackError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
@@ -68,7 +75,7 @@ def status(
 ) -> None:
     """Endpoint and resource names of the local stack."""
     try:
-        found = stack.status(port)
+        found = stack.with_backlog(stack.status(port))
     except stack.StackError as error:
         if as_json:
             print(json.dumps({"error": str(error)}))
@@ -82,12 +89,27 @@ def status(
 
 
 @app.command()
-def down(port: PortOption = stack.DEFAULT_PORT) -> None:
-    """Stop the local stack."""
+def down(
+    port: PortOption = stack.DEFAULT_PORT,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Also delete the stack's data directory: every upload, result, review.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before --purge deletes the data.")] = False,
+) -> None:
+    """Stop the local stack (its data is kept for the next `scones up` unless --purge)."""
+    if purge and not yes and sys.stdin.isatty():
+        where = stack.data_dir(port)
+        if not typer.confirm(f"Delete every upload, result, review and reviewer kept in {where}?", default=False):
+            raise typer.Exit(1)
     if stack.down(port):
         console.print(f"Stopped the local stack on port {port}.")
     else:
         console.print(f"No local stack on port {port}.")
+    if purge:
+        if stack.purge(port):
+            console.print(f"Deleted its data ({stack.data_dir(port)}).")
+        else:
+            console.print("It had no data to delete.")
 
 
 def _print_status(found: stack.LocalStackStatus) -> None:

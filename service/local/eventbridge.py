@@ -2,27 +2,29 @@
 whole (moto's default input template leaves out the event's `account`).
 
 The rule's own event pattern decides (moto's matcher), so an object the rule would not match starts nothing.
-Delivery is asynchronous, as on AWS: the S3 PUT returns before the execution starts. It calls the Step Functions
-backend directly (the call StartExecution makes), since both live in this process. The event is passed on as it
+Delivery is asynchronous, as on AWS: the S3 PUT returns before the execution starts. The start waits its turn in
+`service.local.backlog` and runs on one of its threads; it calls the Step Functions backend directly (the call
+StartExecution makes), since both live in this process. The event is passed on as it
 came (S3's events are shaped in `service.local.s3events`): a redelivery must carry the same sequencer.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from moto.events.models import EventMessageType, Rule
 
+from service.local import backlog
+
 log = logging.getLogger(__name__)
 
-_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="eventbridge")
 _region = "us-east-1"
 
 
@@ -98,7 +100,11 @@ def delivering_to_step_functions(original: Callable[..., None]) -> Callable[...,
         others = []
         for target in self.targets:
             if ":states:" in target["Arn"] and ":stateMachine:" in target["Arn"]:
-                _executor.submit(_start_execution, target["Arn"], _as_delivered(original_event), target.get("RoleArn"))
+                # Blocks only while the backlog is full: the write that caused the event waits for room.
+                job = functools.partial(
+                    _start_execution, target["Arn"], _as_delivered(original_event), target.get("RoleArn")
+                )
+                backlog.current().submit(job)
             elif _is_plain_queue(target):
                 _send_to_queue(self, target, original_event)
             else:

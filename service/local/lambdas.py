@@ -211,5 +211,10 @@ def install(endpoint_url: str, region: str, workers: int | None = None) -> None:
 
 
 def shutdown() -> None:
+    """Stops the workers now: an invocation still running would only fail against the stopped server, and the
+    server's exit waits for every worker (a stop took minutes under a backlog)."""
     if _pool is not None:
+        processes = list((getattr(_pool, "_processes", None) or {}).values())
         _pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()

@@ -61,7 +61,18 @@ def _mismatch(patch: Patch) -> MotoMismatchError:
 def _patches(with_faults: bool) -> list[Patch]:
     from service.iam import access as iam_access
     from service.iam.documents import policy_as_json
-    from service.local import cloudformation, elastic, eventbridge, faults, lambdas, s3events, speedups
+    from service.local import (
+        backlog,
+        cloudformation,
+        cloudwatch,
+        elastic,
+        eventbridge,
+        faults,
+        lambdas,
+        retention,
+        s3events,
+        speedups,
+    )
     from service.local.s3notifications import with_event_bridge
 
     sfn = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
@@ -86,6 +97,15 @@ def _patches(with_faults: bool) -> list[Patch]:
               elastic.state_timeout, "a state's timeout counts time spent queueing for a local worker"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
               lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
+        Patch("moto.cloudwatch.models", "CloudWatchBackend.get_metric_statistics", cloudwatch.exact_dimensions,
+              "CloudWatch reads the series of exactly the query's dimensions; moto adds every series that has more"),
+        Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker.start", backlog.start_worker,
+              "executions wait in a bounded queue and run on a bounded set of threads, not three threads each at once"),
+        Patch("moto.stepfunctions.parser.backend.execution", "BaseExecutionWorkerCommunication.terminated",
+              retention.terminated, "an ended EXPRESS execution keeps its history compressed, the last few only"),
+        Patch("moto.stepfunctions.parser.backend.execution", "Execution.to_history_output", retention.history_output,
+              "the history of an ended EXPRESS execution from its compressed copy"),
+        Patch("moto.s3.models", "tempfile", retention.tempfile_module, "object bodies on disk, not in memory"),
         Patch("moto.core.authorization", "ActionAuthenticatorMixin._authenticate_and_authorize_action",
               lambda _: iam_access.authorize,
               "each principal holds its own role, with resource matching (moto's check matches actions only and "
@@ -104,6 +124,8 @@ def _patches(with_faults: bool) -> list[Patch]:
               "one clock reading per count"),
         Patch(sqs, "Queue.approximate_number_of_messages_delayed", speedups.queue_delayed,
               "one clock reading per count"),
+        Patch("moto.moto_server.werkzeug_app", "DomainDispatcherApplication.get_backend_for_host",
+              speedups.backend_for_host, "a request's backend found once per host, not by listing moto's modules"),
         Patch(sqs, "SQSBackend.is_message_valid_based_on_retention_period", speedups.retention_check,
               "the retention period without counting every message"),
     ]  # fmt: skip

@@ -10,11 +10,18 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import signal
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import requests
+
+from service.local import persistence
+from service.local.persistence import identifiers_of, journal, tape
+from service.local.persistence.capture import replay
 
 REGION = "us-east-1"
 
@@ -38,20 +45,45 @@ def _prepare_environment(port: int) -> str:
     return endpoint
 
 
+def _durable_server(port: int) -> Any:
+    """moto's threaded server with its WSGI application wrapped in `DurableApp` (reachable as `.durable`)."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from service.local.persistence.capture import DurableApp
+
+    class DurableServer(ThreadedMotoServer):
+        durable = DurableApp(DomainDispatcherApplication(create_backend_app))
+
+        def _server_entry(self) -> None:
+            # moto's own, around the wrapped application.
+            self._server = make_server(
+                self._ip_address, self._port, self.durable, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return DurableServer(ip_address="127.0.0.1", port=port, verbose=False)
+
+
 def start(
     port: int,
     parameters: dict[str, str] | None = None,
     state_file: Path | None = None,
     iam: str = "enforce",
     template: Path | None = None,
+    data_dir: Path | None = None,
 ) -> tuple[object, dict[str, object]]:
-    """Starts the server in this process and deploys the stack; returns the server and the stack's status."""
+    """Starts the server in this process and deploys the stack; returns the server and the stack's status.
+
+    With `data_dir`, the stack's state is kept there (`service.local.persistence`): restored first, then every
+    acknowledged change journaled; else the stack is ephemeral."""
+    started = datetime.now(UTC)
     endpoint = _prepare_environment(port)
 
-    from moto.server import ThreadedMotoServer
-
     from service.iam import access as iam_access
-    from service.local import eventbridge, faults, http_api, lambdas, patches
+    from service.local import backlog, eventbridge, faults, http_api, lambdas, patches
     from service.local.provision import function_environment, provision
 
     access_log = state_file.with_suffix(".access.jsonl") if state_file is not None else None
@@ -65,17 +97,37 @@ def start(
     patches.install(with_faults=state_file is not None)
     if state_file is not None:
         faults.install(state_file)
+    manifest = None
+    if data_dir is not None:
+        tape.install()
+        persistence.route_s3_events()
+        manifest = persistence.read_manifest(data_dir)
+        if manifest is None:
+            manifest = persistence.Manifest(port=port)
+            persistence.write_manifest(data_dir, manifest)
+        persistence.check_versions(data_dir, manifest, port)
     # One log line per request costs the server as much as serving a small request; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     eventbridge.configure(REGION)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    backlog.install(REGION)
+    server = _durable_server(port)
     server.start()
     requests.post(
         f"{endpoint}/moto-api/config",
         json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
         timeout=10,
     ).raise_for_status()
+    if manifest is not None:
+        # moto draws every generated name from one generator: seeded alike, one template deploys alike.
+        requests.post(f"{endpoint}/moto-api/seed?a={manifest.seed}", timeout=10).raise_for_status()
     info, ids, resources = provision(endpoint, REGION, parameters, template)
+    replayed = 0
+    if data_dir is not None and manifest is not None:
+        from moto.moto_api._internal import mock_random
+
+        # Fresh entropy from here on: ids made after a restart must not repeat those made before it.
+        mock_random.seed(secrets.randbits(64))
+        replayed = _restore(server.durable, data_dir)
     roles_file = state_file.with_suffix(".roles.json") if state_file is not None else None
     if roles_file is not None:
         roles_file.write_text(json.dumps(iam_access.deployed_roles(resources), indent=2), encoding="utf-8")
@@ -83,12 +135,33 @@ def start(
     os.environ.update(function_environment(endpoint, REGION))
     # moto cannot run the HTTP API: the local stack serves it, in front of the same function, whose page signs
     # in through it (before the workers start, so they know where).
-    review_url, _ = http_api.serve(
-        endpoint, REGION, ids, lambdas.InProcessLambdaClient(REGION).invoke, template=template
-    )
+    review_port = manifest.review_port if manifest is not None and manifest.review_port else 0
+    try:
+        review_url, review_server = http_api.serve(
+            endpoint, REGION, ids, lambdas.InProcessLambdaClient(REGION).invoke, port=review_port, template=template
+        )
+    except OSError as error:
+        raise persistence.DataDirError(
+            f"The review URL's port {review_port} (kept in {data_dir}) is taken by another program: {error}."
+        ) from error
     os.environ["COGNITO_ENDPOINT"] = review_url.rstrip("/") + http_api.COGNITO_PATH
     lambdas.install(endpoint, REGION)
     info = info.model_copy(update={"review_url": review_url})
+    if data_dir is not None and manifest is not None:
+        now = identifiers_of(info.model_dump())
+        if manifest.identifiers:
+            persistence.compare_identifiers(data_dir, manifest.identifiers, now)
+        persistence.write_manifest(
+            data_dir,
+            manifest.model_copy(update={"review_port": review_server.server_address[1], "identifiers": now}),
+        )
+        if replayed:
+            from service.local.persistence.redrive import redrive
+
+            count = redrive(endpoint, info, os.environ["IDEMPOTENCY_TABLE"], started)
+            logging.getLogger("scones.persistence").warning(
+                "restored %d journaled changes; re-drove %d uploads without an outcome", replayed, count
+            )
     status = {
         "pid": os.getpid(),
         "port": port,
@@ -96,8 +169,18 @@ def start(
         "iam": iam,
         "access_log": str(access_log) if access_log is not None else None,
         "deployed_roles": str(roles_file) if roles_file is not None else None,
+        "execution_concurrency": backlog.current().concurrency,
+        "data_dir": str(data_dir) if data_dir is not None else None,
     }
     return server, status
+
+
+def _restore(durable: Any, data_dir: Path) -> int:
+    """Replays the journal into the fresh moto, then journals from here on; returns how many records."""
+    path = data_dir / persistence.JOURNAL
+    count = replay(durable.app, journal.read(path))
+    durable.journal = journal.Journal(path)
+    return count
 
 
 def main() -> None:
@@ -107,10 +190,15 @@ def main() -> None:
     parser.add_argument("--parameter", action="append", default=[], help="Key=Value template parameter")
     parser.add_argument("--iam", choices=["enforce", "soft"], default="enforce")
     parser.add_argument("--template", type=Path, help="a copy of infra/template.yaml (beside it) to deploy instead")
+    parser.add_argument("--data-dir", type=Path, help="where the stack's state is kept (none: ephemeral)")
     args = parser.parse_args()
     parameters = dict(item.split("=", 1) for item in args.parameter)
 
-    server, status = start(args.port, parameters, args.state_file, args.iam, args.template)
+    try:
+        server, status = start(args.port, parameters, args.state_file, args.iam, args.template, args.data_dir)
+    except persistence.DataDirError as error:
+        print(f"scones: {error}", flush=True)
+        raise SystemExit(3) from error
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -124,10 +212,14 @@ def main() -> None:
         stop.wait()
     finally:
         args.state_file.unlink(missing_ok=True)
-        from service.local import lambdas
+        from service.local import backlog, lambdas
 
+        backlog.shutdown()
         lambdas.shutdown()
         server.stop()  # type: ignore[attr-defined]
+        kept = server.durable.journal  # type: ignore[attr-defined]
+        if kept is not None:
+            kept.close()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ from tests.e2e.test_cli import scones
 from tests.e2e.test_duplicates import executions_for
 from tests.e2e.test_faults import failed_attempts
 from tests.e2e.test_pipeline import wait
-from tests.event_examples import README_PATH, capture, load_examples, stable_part
+from tests.event_examples import EVENTS_PAGE, capture, load_examples, stable_part
 from tests.neither import car, noise
 from tests.outcome_bus import TARGET_ID, subscribe, unpublished_count
 
@@ -246,28 +247,58 @@ def test_scones_events_prints_events_as_they_come(local_stack: StackClients, sam
     assert not [r for r in rules if r["Name"].startswith("scones-events-")]
 
 
-def test_the_readme_examples_are_what_a_run_publishes(local_stack: StackClients, samples_dir: Path) -> None:
+def taps(stack: StackClients) -> tuple[list[str], list[str]]:
+    """The temporary rules and queues of `scones events` on the stack now."""
+    rules = stack.info.client("events").list_rules(EventBusName=stack.info.event_bus_name)["Rules"]
+    queues = stack.sqs.list_queues(QueueNamePrefix="scones-events-").get("QueueUrls", [])
+    return [r["Name"] for r in rules if r["Name"].startswith("scones-events-")], queues
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM from timeout", "SIGINT"])
+def test_scones_events_follow_cleans_up_however_it_is_stopped(local_stack: StackClients, stop: str) -> None:
+    """`timeout 5 scones events --follow`: timeout passes its SIGTERM on to the command, as a service manager
+    stops it; Ctrl-C sends SIGINT. Either way the rule and the queue go."""
+    assert taps(local_stack) == ([], [])
+    command = [sys.executable, "-m", "service.cli", "events", "--follow"]
+    if stop.startswith("SIGTERM"):
+        command = ["timeout", "300", *command]
+    watcher = subprocess.Popen(command, env=local_stack.cli_env(), stderr=subprocess.PIPE, text=True)
+    try:
+        assert watcher.stderr is not None
+        assert "Listening on" in watcher.stderr.readline()
+        rules, queues = taps(local_stack)
+        assert len(rules) == 1 and len(queues) == 1  # subscribed: there is something to clean up
+        watcher.send_signal(signal.SIGTERM if stop.startswith("SIGTERM") else signal.SIGINT)
+        _, errors = watcher.communicate(timeout=60)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    assert watcher.returncode == 0, errors
+    assert taps(local_stack) == ([], [])
+
+
+def test_the_documented_examples_are_what_a_run_publishes(local_stack: StackClients, samples_dir: Path) -> None:
     live = capture(local_stack.info, samples_dir)
     committed = load_examples()
     for kind in committed:
         assert stable_part(live[kind]) == stable_part(committed[kind]), kind
 
 
-def readme_subscription() -> list[str]:
-    """The README's AWS CLI commands that subscribe a queue to the bus, as lines of shell."""
-    text = README_PATH.read_text(encoding="utf-8")
+def documented_subscription() -> list[str]:
+    """The docs' AWS CLI commands that subscribe a queue to the bus ("Outcome events"), as lines of shell."""
+    text = EVENTS_PAGE.read_text(encoding="utf-8")
     start = text.index("```sh\n", text.index("Subscribe with your own rule")) + len("```sh\n")
     return text[start : text.index("```", start)].splitlines()
 
 
-def test_the_readme_subscription_works_with_the_aws_cli(
+def test_the_documented_subscription_works_with_the_aws_cli(
     local_stack: StackClients, samples_dir: Path, tmp_path: Path
 ) -> None:
-    *subscribe, receive = readme_subscription()
+    *subscribe, receive = documented_subscription()
     assert receive.startswith("aws sqs receive-message")
     prelude = [
         "set -euo pipefail",
-        'aws() { command aws --endpoint-url "$ENDPOINT" "$@"; }',  # the README's note for the local stack
+        'aws() { command aws --endpoint-url "$ENDPOINT" "$@"; }',  # the page's note for the local stack
         'scones() { "$PYTHON" -m service.cli "$@"; }',
     ]
     env = {
@@ -303,11 +334,11 @@ def test_an_undo_reaches_an_aws_cli_subscriber_and_the_results_forget_the_label(
 ) -> None:
     from service.cli.review import open_desk
 
-    # The README's subscription, for the review's outcomes and in a queue and rule of this consumer's own.
+    # The documented subscription, for the review's outcomes and in a queue and rule of this consumer's own.
     kinds = '["Image Sent To Review", "Image Reviewed", "Image Review Undone"]'
     *subscribe, receive = [
         line.replace('["Image Accepted", "Image Reviewed"]', kinds).replace("routing", "review-watch")
-        for line in readme_subscription()
+        for line in documented_subscription()
     ]
     env = {
         **local_stack.cli_env(),

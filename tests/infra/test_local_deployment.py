@@ -43,7 +43,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         patch.setenv("SCONES_STATE_DIR", str(tmp_path_factory.mktemp("state")))
         port = stack.free_port()
         try:
-            yield Deployment(stack.up(port))
+            yield Deployment(stack.up(port, ephemeral=True))
         finally:
             stack.down(port)
 

@@ -1,0 +1,179 @@
+"""What the local stack keeps per image, bounded as AWS bounds it, so that its memory stays flat under load.
+
+- EXPRESS executions: AWS keeps no history of them once they end. moto keeps every execution with its whole
+  interpreter environment (~100 KiB each). Here an ended EXPRESS execution keeps only its description and its
+  history, compressed, and only the last SCONES_LOCAL_EXECUTIONS_KEPT (default 500) of them are listed: enough to
+  debug the latest runs with ListExecutions, DescribeExecution and GetExecutionHistory, never a growing pile.
+- moto's Step Functions interpreter records every thread it ever started in a list (`TMP_THREADS`) that nothing
+  reads: the ended ones are dropped.
+- S3 object bodies: moto holds each object (every version) in memory up to 5 MiB. S3 is storage: the bodies live
+  in files on disk, opened only while read or written (no descriptor held per object).
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import os
+import pickle
+import shutil
+import tempfile
+import threading
+import weakref
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+DEFAULT_EXECUTIONS_KEPT = 500
+
+_lock = threading.Lock()
+_ended: collections.deque[tuple[Any, Any]] = collections.deque()
+_HISTORY = "_scones_history"
+
+
+def executions_kept() -> int:
+    return int(os.environ.get("SCONES_LOCAL_EXECUTIONS_KEPT", DEFAULT_EXECUTIONS_KEPT))
+
+
+def _retire(execution: Any) -> None:
+    """An ended EXPRESS execution: its history compressed, its interpreter let go, the oldest beyond the bound
+    forgotten."""
+    from moto.stepfunctions.parser.api import StateMachineType
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    with _lock:
+        TMP_THREADS[:] = [thread for thread in TMP_THREADS if thread.is_alive()]
+    if execution.sm_type != StateMachineType.EXPRESS:
+        return
+    worker = execution.exec_worker
+    if worker is not None and worker.env is not None:
+        history = worker.env.event_manager.get_event_history()
+        setattr(execution, _HISTORY, zlib.compress(pickle.dumps(history)))
+        worker.env = None
+    backend = stepfunctions_parser_backends[execution.account_id][execution.region_name]
+    owner = backend.describe_state_machine(execution.state_machine_arn)
+    with _lock:
+        _ended.append((owner.executions, execution))
+        while len(_ended) > executions_kept():
+            executions, oldest = _ended.popleft()
+            with contextlib.suppress(ValueError):  # already gone
+                executions.remove(oldest)
+
+
+def terminated(original: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Wraps `BaseExecutionWorkerCommunication.terminated` (the end of every execution)."""
+
+    def on_end(self: Any) -> None:
+        original(self)
+        _retire(self.execution)
+
+    return on_end
+
+
+def history_output(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Wraps `Execution.to_history_output`: a retired execution's history from its compressed copy."""
+
+    def to_history_output(self: Any) -> Any:
+        kept = getattr(self, _HISTORY, None)
+        if kept is None:
+            return original(self)
+        from moto.stepfunctions.parser.api import GetExecutionHistoryOutput
+
+        return GetExecutionHistoryOutput(events=pickle.loads(zlib.decompress(kept)))
+
+    return to_history_output
+
+
+# ------------------------------------------------------------------------------------------------ S3 bodies
+
+_objects_dir: str | None = None
+
+
+def _directory() -> str:
+    global _objects_dir
+    with _lock:
+        if _objects_dir is None:
+            _objects_dir = tempfile.mkdtemp(prefix="scones-objects-")
+            atexit.register(shutil.rmtree, _objects_dir, ignore_errors=True)
+        return _objects_dir
+
+
+def _unlink(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+class DiskBuffer:
+    """The file-like object moto's FakeKey keeps its body in (seek, tell, read, write, truncate, close), over a
+    file that is open only during each call. The file goes when the key is disposed of or collected."""
+
+    def __init__(self, *_: Any, **__: Any) -> None:
+        descriptor, name = tempfile.mkstemp(dir=_directory())
+        os.close(descriptor)
+        self._path = Path(name)
+        self._position = 0
+        self._finalizer = weakref.finalize(self, _unlink, self._path)
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_SET:
+            self._position = offset
+        elif whence == os.SEEK_CUR:
+            self._position += offset
+        else:
+            self._position = self._path.stat().st_size + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        with self._path.open("rb") as file:
+            file.seek(self._position)
+            data = file.read() if size is None or size < 0 else file.read(size)
+        self._position += len(data)
+        return data
+
+    def write(self, data: bytes) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        with self._path.open("r+b") as file:
+            file.seek(self._position)
+            file.write(data)
+        self._position += len(data)
+        return len(data)
+
+    def truncate(self, size: int | None = None) -> int:
+        size = self._position if size is None else size
+        os.truncate(self._path, size)
+        return size
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+class _TempfileModule:
+    """Stands in for the `tempfile` module inside `moto.s3.models`: object bodies in `DiskBuffer`s."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    SpooledTemporaryFile = DiskBuffer
+
+
+def tempfile_module(original: Any) -> _TempfileModule:
+    """Replaces `moto.s3.models.tempfile` (the module)."""
+    return _TempfileModule(original)
