@@ -416,7 +416,7 @@ async function loadPending() {
   const items = payload.items.filter((item) => !state.inFlight.has(idOf(item)));
   const ids = new Set(items.map(idOf));
   for (const [id, entry] of state.undoing) {
-    if (!ids.has(id)) items.splice(Math.min(entry.index, items.length), 0, entry.item);
+    if (!ids.has(id) && !state.inFlight.has(id)) items.splice(Math.min(entry.index, items.length), 0, entry.item);
   }
   state.items = items;
   if (state.items.length === 0 && state.pages.length > 1 && !state.nextCursor) {
@@ -621,18 +621,20 @@ async function undo() {
     showStatus("Nothing to undo (a decision can be undone for 10 s).", true);
     return;
   }
-  if (!(await last.resolved)) {
-    showStatus(`Nothing to undo: the decision on ${last.item.key} was not recorded.`, true);
-    return;
-  }
   const id = idOf(last.item);
-  const request = api("/api/undo", { key: last.item.key, version_id: last.item.upload_id });
+  // Sent once the decision itself has reached the server (u may come before its answer).
+  const request = (async () => {
+    if (!(await last.resolved)) throw new Error("the decision was not recorded, so there is nothing to undo");
+    return api("/api/undo", { key: last.item.key, version_id: last.item.upload_id });
+  })();
   if (state.view === "grid") {
-    // The undone image comes back where it was, highlighted: the next key decides it, not its neighbour.
+    // The undone image comes back at once where it was, highlighted: the next key decides it, not its neighbour
+    // (a decision taken meanwhile waits for the undo to reach the server).
     const index = Math.min(last.index, state.items.length);
     state.items = state.items.filter((item) => idOf(item) !== id);
     state.items.splice(index, 0, last.item);
     state.focus = index;
+    state.selected.clear();
     state.undoing.set(id, { item: last.item, index, request });
     render();
   }
@@ -642,7 +644,7 @@ async function undo() {
     showStatus(`Undone: ${last.item.key} is waiting for review again.`, false);
     loadMe();
   } catch (error) {
-    if (state.undoing.has(id)) state.items = state.items.filter((item) => idOf(item) !== id);
+    if (!state.inFlight.has(id)) state.items = state.items.filter((item) => idOf(item) !== id);
     showStatus(`${last.item.key}: ${error.message}`, true);
   } finally {
     state.undoing.delete(id);
