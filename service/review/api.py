@@ -101,6 +101,11 @@ class PendingList(BaseModel):
     shortcuts: dict[str, str] = Field(description="One key per label (b = bicycle, m = motorcycle, o = other).")
     reviewer: str
     items: list[PendingItem]
+    cursor: str | None = Field(
+        default=None, description="Pass back as `cursor` for the next page (same `reason`); null on the last page."
+    )
+    waiting: int = Field(default=0, description="How many items wait for review in all (every reason, held or not).")
+    max_leases: int = Field(default=1, description="How many items one reviewer may hold at once.")
 
 
 class Me(BaseModel):
@@ -148,6 +153,8 @@ class ReviewService:
             settings.review_queue_url,
             load_model_card(settings.model_card_path).classes,
             outcomes=_publisher(settings),
+            max_leases=settings.max_leases,
+            max_lease_age_s=settings.max_lease_age_s,
         )
         self._s3 = s3 or client("s3")
 
@@ -159,11 +166,23 @@ class ReviewService:
                 taken[letter] = label
         return taken
 
-    def pending(self, reviewer: Reviewer) -> PendingList:
-        page = self.desk.pending(limit=PENDING_PAGE_SIZE)
+    def pending(
+        self,
+        reviewer: Reviewer,
+        cursor: str | None = None,
+        reason: str | None = None,
+        limit: int = PENDING_PAGE_SIZE,
+    ) -> PendingList:
+        page = self.desk.pending(limit=limit, cursor=cursor, reason=reason, viewer=reviewer.email)
         items = [i for i in page.items if i.bucket == self.settings.intake_bucket]
         return PendingList(
-            labels=list(self.desk.labels), shortcuts=self.shortcuts(), reviewer=reviewer.email, items=items
+            labels=list(self.desk.labels),
+            shortcuts=self.shortcuts(),
+            reviewer=reviewer.email,
+            items=items,
+            cursor=page.cursor,
+            waiting=self.desk.reviews.count_pending(),
+            max_leases=self.desk.max_leases,
         )
 
     def me(self, reviewer: Reviewer, now: datetime | None = None) -> Me:

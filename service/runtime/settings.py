@@ -162,6 +162,10 @@ class ReviewApiSettings(ImageLimits, ModelFiles):
     #: Where decisions are announced (Image Reviewed); empty for a stack without an outcome bus.
     event_bus_name: str = Field(default="", alias="EVENT_BUS_NAME")
     metrics_namespace: str = Field(default="Scones", alias="POWERTOOLS_METRICS_NAMESPACE")
+    #: How many items one reviewer may hold at once (template parameter MaxLeasesPerReviewer).
+    max_leases: int = Field(default=1, ge=1, le=100, alias="MAX_LEASES_PER_REVIEWER")
+    #: The longest one lease may last, renewals included.
+    max_lease_age_s: int = Field(default=3600, ge=60, le=43_200, alias="MAX_LEASE_AGE_S")
 
     def sign_in_endpoint(self) -> str:
         return self.cognito_endpoint or f"https://cognito-idp.{self.region}.amazonaws.com/"

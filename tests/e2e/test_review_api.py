@@ -236,3 +236,35 @@ def test_a_new_reviewer_sets_a_password_and_a_removed_one_is_signed_out(
         )
     listed = scones(local_stack, "reviewers", "list", "--json").stdout
     assert CARL not in listed
+
+
+def test_a_lease_holds_against_other_reviewers_and_each_reviewer_holds_one_item(
+    local_stack: StackClients, samples_dir: Path, team: dict[str, str]
+) -> None:
+    bucket = local_stack.info.intake_bucket
+    keys = {"lease/bicycle-1.png", "lease/motorcycle-1.png"}
+    for key in keys:
+        local_stack.s3.upload_file(str(samples_dir / key.split("/")[1]), bucket, key)
+    wait(local_stack, keys)
+    ann, bob = team[ANN], team[BOB.lower()]
+    for token in (ann, bob):  # nothing held from earlier tests
+        for item in call(local_stack, "api/pending?limit=100", token).json()["items"]:
+            if item["held_by_me"]:
+                call(local_stack, "api/release", token, {"key": item["key"], "version_id": item["upload_id"]})
+
+    first = call(local_stack, "api/next", ann, {}).json()["lease"]
+    again = call(local_stack, "api/next", ann, {}).json()["lease"]
+    assert again["via"] == "held" and again["item"]["upload_id"] == first["item"]["upload_id"]
+    body = {"key": first["item"]["key"], "version_id": first["item"]["upload_id"], "label": "motorcycle"}
+    refused = call(local_stack, "api/resolve", bob, body)
+    assert refused.status_code == 409 and f"held by {ANN} until" in refused.json()["message"]
+
+    listed = call(local_stack, "api/pending?limit=100", bob).json()
+    held = {i["upload_id"]: i for i in listed["items"]}[first["item"]["upload_id"]]
+    assert (held["held_by"], held["held_by_me"]) == (ANN, False) and held["held_until"]
+    assert listed["waiting"] >= len(keys) and listed["max_leases"] == 1
+    assert call(local_stack, "api/pending?reason=audit", bob).json()["items"] == []
+    assert call(local_stack, "api/pending?reason=nonsense", bob).status_code == 422
+
+    resolved = call(local_stack, "api/resolve", ann, {**body, "label": "bicycle"})
+    assert resolved.status_code == 200 and resolved.json()["record"]["reviewer"] == ANN
