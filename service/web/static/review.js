@@ -66,7 +66,7 @@ function clock(iso) {
 
 // A small scones mark as the tab's icon, made here (a blob: URL) so that the page's policy needs no exception.
 function setFavicon() {
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="32" height="32" viewBox="0 0 32 32">'
     + '<rect width="32" height="32" rx="7" fill="#0a66c2"/>'
     + '<circle cx="10" cy="21" r="5.5" fill="none" stroke="#fff" stroke-width="2.5"/>'
     + '<circle cx="22" cy="21" r="5.5" fill="none" stroke="#fff" stroke-width="2.5"/>'
@@ -193,7 +193,8 @@ function passwordRules() {
   if (policy.require_numbers) rules.push({ id: "digit", text: "a digit", met: (p) => /[0-9]/.test(p) });
   if (policy.require_symbols) {
     rules.push({
-      id: "symbol", text: "a symbol, such as ! - # or _", met: (p) => [...p].some((c) => SYMBOLS.includes(c) && c !== " "),
+      // The pool counts a space inside the password as a symbol too.
+      id: "symbol", text: "a symbol, such as ! - # or _", met: (p) => [...p.trim()].some((c) => SYMBOLS.includes(c)),
     });
   }
   rules.push({ id: "ends", text: "no space at the start or the end", met: (p) => p === p.trim() });
@@ -371,7 +372,9 @@ function itemParams(item) {
 // Who else holds an item (leased to them, so only they may decide it) and until when; null when nobody else does.
 function holder(item) {
   if ("held_by" in item) {
-    return item.held_by && !item.held_by_me ? { who: item.held_by, until: item.held_until } : null;
+    if (!item.held_by) return null;
+    const mine = item.held_by_me ?? item.held_by === session.email;
+    return mine ? null : { who: item.held_by, until: item.held_until };
   }
   if (item.lease_owner && item.lease_owner !== session.email) {
     return { who: item.lease_owner, until: item.lease_expires_at };
@@ -410,7 +413,7 @@ async function loadPending() {
   const focusedKey = state.items[state.focus] && idOf(state.items[state.focus]);
   state.labels = payload.labels;
   state.shortcuts = payload.shortcuts;
-  state.nextCursor = payload.next_cursor || null;
+  state.nextCursor = payload.cursor || null;
   state.waiting = typeof payload.waiting === "number" ? payload.waiting : null;
   // Items decided on this page but not yet confirmed by the server stay hidden; an undo on its way stays shown.
   const items = payload.items.filter((item) => !state.inFlight.has(idOf(item)));
@@ -552,8 +555,7 @@ function render() {
     state.revealed = focused.dataset.id;
     focused.scrollIntoView({ block: "nearest" });
   }
-  const filtered = state.reason ? ` · ${REASONS[state.reason]}` : "";
-  document.getElementById("count").textContent = `(${state.waiting ?? state.items.length}${filtered})`;
+  document.getElementById("count").textContent = `(${state.waiting ?? state.items.length})`;
   document.getElementById("empty").hidden = state.view !== "grid" || state.items.length > 0;
   document.getElementById("paging").hidden = state.view !== "grid";
   document.getElementById("page-number").textContent = `Page ${state.pages.length}`;
