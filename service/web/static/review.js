@@ -976,7 +976,9 @@ async function start() {
   setFavicon();
   document.getElementById("signin-form").addEventListener("submit", signIn);
   document.getElementById("new-password-form").addEventListener("submit", setNewPassword);
-  document.getElementById("new-password").addEventListener("input", () => checkPassword(false));
+  document.getElementById("new-password").addEventListener("input", () => {
+    if (checkPassword(false).length === 0) signInMessage("");
+  });
   document.getElementById("sign-out").addEventListener("click", signOut);
   document.getElementById("reason-filter").addEventListener("change", (event) => filterBy(event.target.value));
   document.getElementById("next-page").addEventListener("click", () => turnPage(1));
