@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format clean
+.PHONY: setup demo test lint format clean docs
 
 # `sam validate --lint` needs the SAM CLI, whose pins (click) clash with the dev tools: it gets a venv of its own.
 SAM_VENV := .venv-sam
@@ -35,9 +35,14 @@ lint: setup $(SAM_STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template infra/template.yaml
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir build/site
 
 test: setup lint
 	$(PY) -m pytest -n 2 --dist loadfile
+
+# The manual, served with live reload on http://127.0.0.1:8000.
+docs: setup
+	$(VENV)/bin/mkdocs serve
 
 format: setup
 	$(VENV)/bin/ruff format .

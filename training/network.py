@@ -43,7 +43,7 @@ TWO_WHEELERS: dict[int, str] = {
 # Lite0 has 16 MBConv blocks; the first 8 (to the end of the 80-channel stage, 1/16 of the input) are shared and
 # frozen, the last eight and the head convolution are fine-tuned (a copy of them, frozen, stays for the ImageNet
 # head). Fine-tuning from block 8 rather than 13 raised held-out CIFAR accuracy from 0.952 to 0.972-0.984 over four
-# trainings; the longer copy costs 2.3 MB of half-precision weights and ~2 ms per image in onnxruntime (README).
+# trainings; the longer copy costs 2.3 MB of half-precision weights and ~2 ms per image in onnxruntime.
 TRUNK_BLOCKS = 8
 NUM_OUTPUTS = 3  # bicycle, motorcycle, neither
 FEATURES = 1280

@@ -2,7 +2,7 @@
 
 `scones events` makes its own short-lived subscription (a queue and a rule, both named scones-events-<id>) and
 removes it when it stops: nothing stays behind to be paid for, and events published while nobody watches are not
-kept (downstream systems own their durable subscriptions, as README "Outcome events" shows).
+kept (downstream systems own their durable subscriptions, as the docs' "Outcome events" page shows).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def samples_dir() -> Path:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """With SCONES_UNUSED_PERMISSIONS=FILE, writes the permissions the roles grant that no e2e call used (the
-    README's least-privilege list is kept from it)."""
+    docs' least-privilege list, docs/local-stack.md, is kept from it)."""
     target = os.environ.get("SCONES_UNUSED_PERMISSIONS")
     if not target or not _session_calls:
         return

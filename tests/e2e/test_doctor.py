@@ -62,7 +62,7 @@ def test_the_local_stack_answers_what_the_doctor_reads_as_aws_does(local_stack: 
 def test_doctor_passes_on_a_fresh_stack_and_leaves_no_trace(local_stack: StackClients, tmp_path: Path) -> None:
     info = local_stack.info
     assert info.event_bus_name
-    # A downstream system subscribed to the service's events, as the README shows.
+    # A downstream system subscribed to the service's events, as docs/events.md shows.
     with EventTap(info.client("events"), local_stack.sqs, info.event_bus_name) as subscriber:
         status, checks, stderr = doctor(local_stack)
         assert status == 0, (checks, stderr)

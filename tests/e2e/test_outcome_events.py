@@ -30,7 +30,7 @@ from tests.e2e.test_cli import scones
 from tests.e2e.test_duplicates import executions_for
 from tests.e2e.test_faults import failed_attempts
 from tests.e2e.test_pipeline import wait
-from tests.event_examples import README_PATH, capture, load_examples, stable_part
+from tests.event_examples import EVENTS_PAGE, capture, load_examples, stable_part
 from tests.neither import car, noise
 from tests.outcome_bus import TARGET_ID, subscribe, unpublished_count
 
@@ -245,28 +245,28 @@ def test_scones_events_prints_events_as_they_come(local_stack: StackClients, sam
     assert not [r for r in rules if r["Name"].startswith("scones-events-")]
 
 
-def test_the_readme_examples_are_what_a_run_publishes(local_stack: StackClients, samples_dir: Path) -> None:
+def test_the_documented_examples_are_what_a_run_publishes(local_stack: StackClients, samples_dir: Path) -> None:
     live = capture(local_stack.info, samples_dir)
     committed = load_examples()
     for kind in committed:
         assert stable_part(live[kind]) == stable_part(committed[kind]), kind
 
 
-def readme_subscription() -> list[str]:
-    """The README's AWS CLI commands that subscribe a queue to the bus, as lines of shell."""
-    text = README_PATH.read_text(encoding="utf-8")
+def documented_subscription() -> list[str]:
+    """The docs' AWS CLI commands that subscribe a queue to the bus ("Outcome events"), as lines of shell."""
+    text = EVENTS_PAGE.read_text(encoding="utf-8")
     start = text.index("```sh\n", text.index("Subscribe with your own rule")) + len("```sh\n")
     return text[start : text.index("```", start)].splitlines()
 
 
-def test_the_readme_subscription_works_with_the_aws_cli(
+def test_the_documented_subscription_works_with_the_aws_cli(
     local_stack: StackClients, samples_dir: Path, tmp_path: Path
 ) -> None:
-    *subscribe, receive = readme_subscription()
+    *subscribe, receive = documented_subscription()
     assert receive.startswith("aws sqs receive-message")
     prelude = [
         "set -euo pipefail",
-        'aws() { command aws --endpoint-url "$ENDPOINT" "$@"; }',  # the README's note for the local stack
+        'aws() { command aws --endpoint-url "$ENDPOINT" "$@"; }',  # the page's note for the local stack
         'scones() { "$PYTHON" -m service.cli "$@"; }',
     ]
     env = {

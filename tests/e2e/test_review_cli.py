@@ -155,7 +155,7 @@ def test_600_pending_items_as_whole_commands(local_stack: StackClients) -> None:
     keys = seed_pending(
         local_stack.dynamodb, local_stack.sqs, info.reviews_table, info.review_queue_url, 600, info.intake_bucket
     )
-    # Each command in its own process, as a user runs it (their timings are in the README, not asserted here).
+    # Each command in its own process, as a user runs it (their timings are in docs/benchmarks.md, not asserted here).
     listed = scones(local_stack, "review", "list", "--json", "--limit", "50")
     page = json_lines(listed.stdout)
     assert [item["key"] for item in page] == keys[:50]  # oldest first

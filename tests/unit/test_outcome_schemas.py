@@ -1,6 +1,6 @@
-"""The outcome events' contract: committed JSON Schemas generated from the models, and README examples that are
+"""The outcome events' contract: committed JSON Schemas generated from the models, and committed examples that are
 real events (captured from a run by tests/event_examples.py; tests/e2e/test_outcome_events.py checks that a run
-still publishes events of exactly their shape)."""
+still publishes events of exactly their shape), which the docs include rather than copy."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pydantic import ValidationError
 
 from service.domain.outcome_events import DETAILS, IMAGE_ACCEPTED, SCHEMA_VERSION, OutcomeEvent, schema_file_name
 from tests.event_examples import (
-    README_PATH,
+    EVENTS_PAGE,
+    EXAMPLES_PATH,
     SCHEMAS_DIR,
     load_examples,
-    readme_block,
-    render_block,
     schema_texts,
+    snippet,
 )
 
 
@@ -33,10 +33,13 @@ def test_every_schema_requires_the_common_fields() -> None:
         assert schema["additionalProperties"] is False
 
 
-def test_the_readme_shows_the_committed_examples() -> None:
-    examples = load_examples()
-    assert list(examples) == list(DETAILS)
-    assert readme_block(README_PATH.read_text(encoding="utf-8")) == render_block(examples)
+def test_the_events_page_includes_the_committed_examples_and_schemas() -> None:
+    assert list(load_examples()) == list(DETAILS)
+    page = EVENTS_PAGE.read_text(encoding="utf-8")
+    assert snippet(EXAMPLES_PATH) in page
+    for kind in DETAILS:
+        assert snippet(SCHEMAS_DIR / schema_file_name(kind)) in page
+    assert '"detail-type": "Image Accepted"' not in page, "the page includes the examples file, never a copy"
 
 
 @pytest.mark.parametrize("kind", list(DETAILS))
