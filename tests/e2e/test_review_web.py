@@ -117,7 +117,7 @@ def browser(chromium: Path) -> Iterator[Browser]:
         launched.close()
 
 
-def human_record(stack: StackClients, key: str, timeout: float = 15) -> ResultRecord:
+def human_record(stack: StackClients, key: str, timeout: float = 30) -> ResultRecord:
     """The key's results record once a person's decision is in (the page posts it in the background)."""
     table = ResultsTable(stack.dynamodb, stack.info.results_table)
     deadline = time.monotonic() + timeout
@@ -125,7 +125,7 @@ def human_record(stack: StackClients, key: str, timeout: float = 15) -> ResultRe
         record = table.get(key)
         if record is not None and record.source == "human":
             return record
-        assert time.monotonic() < deadline, f"no human record for {key!r}"
+        assert time.monotonic() < deadline, f"no human record for {key!r} after {timeout} s"
         time.sleep(0.1)
 
 
@@ -347,6 +347,8 @@ def test_a_new_reviewer_must_set_a_password_and_the_page_names_each_unmet_rule(
     assert page.locator("#new-password").get_attribute("aria-invalid") == "true"
     assert not any("RespondToAuthChallenge" in target for target in asked)  # checked here, not by the pool
     page.fill("#new-password", "Shortpass")
+    page.wait_for_function("() => !document.getElementById('signin-message').textContent.includes('upper-case')")
+    assert "at least 14 characters" in page.inner_text("#signin-message")
     shoot(page, "review-new-password")
     # Met rules are marked as the reviewer types.
     page.fill("#new-password", PASSWORD + "-new")
@@ -416,6 +418,8 @@ def test_two_reviewers_one_at_a_time_with_undo_and_a_grid_selection(
     assert first.locator("#grid figure.card.selected").count() == 2
     chosen = first.eval_on_selector_all("#grid figure.card.selected", "cards => cards.map(c => c.dataset.key)")
     first.keyboard.press("b")
+    # Both decisions go out at once; the status line says why, should one not be recorded.
+    first.wait_for_function("() => state.inFlight.size === 0", timeout=30_000)
     for key in chosen:
         record = human_record(local_stack, key)
         assert (record.label, record.reviewer) == ("bicycle", ANN)
@@ -623,6 +627,7 @@ def test_pages_past_the_first_a_filter_by_reason_and_reasons_in_words(
         assert headline.startswith("Not recognised as a two-wheeler")
         assert "bicycle" not in headline and "motorcycle" not in headline
     assert "unrecognised" not in page.inner_text("#grid")
+    grid_ready(page)
     shoot(page, "review-filter")
     page.select_option("#reason-filter", "low_confidence")
     page.wait_for_function(

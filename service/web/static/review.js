@@ -976,8 +976,17 @@ async function start() {
   setFavicon();
   document.getElementById("signin-form").addEventListener("submit", signIn);
   document.getElementById("new-password-form").addEventListener("submit", setNewPassword);
+  // Once a submit has named the missing rules, the list of them follows the typing.
   document.getElementById("new-password").addEventListener("input", () => {
-    if (checkPassword(false).length === 0) signInMessage("");
+    const field = document.getElementById("new-password");
+    const insisted = field.getAttribute("aria-invalid") === "true";
+    const unmet = checkPassword(insisted);
+    if (unmet.length === 0) {
+      field.removeAttribute("aria-invalid");
+      signInMessage("");
+    } else if (insisted) {
+      signInMessage(`The new password still needs ${unmet.join(", ")}.`);
+    }
   });
   document.getElementById("sign-out").addEventListener("click", signOut);
   document.getElementById("reason-filter").addEventListener("change", (event) => filterBy(event.target.value));
