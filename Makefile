@@ -12,7 +12,20 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed
 SAM_CLI_VERSION := 1.170.0
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
+
+# The review page's tests drive Debian's Chromium: installed when missing, where apt-get is present and we are root
+# (CI runs as root on a clean machine); silent when it is there already.
+CHROMIUM := /usr/bin/chromium
+.PHONY: chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the review page's browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	elif [ ! -x $(CHROMIUM) ]; then \
+		echo "note: $(CHROMIUM) is missing; the review page's browser tests need Debian's chromium (make setup as root installs it)"; \
+	fi
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -31,6 +31,7 @@ def handler(event: FilterInput, context: LambdaContext) -> dict[str, Any]:
     tracer.put_annotation("route", decision.route)
     routed = metric_names.IMAGES_ACCEPTED if decision.route == "accept" else metric_names.IMAGES_SENT_TO_REVIEW
     metrics.add_metric(name=routed, unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name=metric_names.CONFIDENCE, unit=MetricUnit.Percent, value=event.prediction.confidence * 100)
+    # The model's probability, 0-1, as in every record and event (no unit: it is not a percentage).
+    metrics.add_metric(name=metric_names.CONFIDENCE, unit=MetricUnit.NoUnit, value=event.prediction.confidence)
     logger.info("decided", route=decision.route, audit=decision.audit, threshold=decision.record.threshold)
     return decision.model_dump(mode="json")

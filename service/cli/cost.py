@@ -26,21 +26,26 @@ def cost(
         ),
     ] = None,
     backend: Annotated[
-        Literal["onnx", "sagemaker"], typer.Option(help="onnx in the Classify function, or a SageMaker endpoint.")
+        Literal["onnx", "sagemaker"],
+        typer.Option(metavar="NAME", help="onnx: the model in the Classify function; sagemaker: an endpoint."),
     ] = "onnx",
     workflow: Annotated[
-        Literal["standard", "express"], typer.Option(help="Step Functions workflow type (the template's default).")
+        Literal["standard", "express"],
+        typer.Option(metavar="TYPE", help="Step Functions workflow type: express (the template's) or standard."),
     ] = "express",
     months: Annotated[
         int, typer.Option(min=1, help="Horizon: the bill of this month of steady uploads (storage grows with it).")
     ] = 12,
     upload_retention_days: Annotated[
         int | None,
-        typer.Option(min=0, help="UploadRetentionDays (0 = keep the uploads); default: the template's."),
+        typer.Option(min=0, help="Days an upload is kept (0 = for ever); default: the template's UploadRetentionDays."),
     ] = None,
     infrequent_access_days: Annotated[
         int | None,
-        typer.Option(min=0, help="UploadInfrequentAccessDays (0 = never); default: the template's."),
+        typer.Option(
+            min=0,
+            help="Days before an upload moves to S3 Standard-IA (0 = never); default: the template's value.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The estimate as JSON.")] = False,
     markdown: Annotated[

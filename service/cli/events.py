@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from service.cli import app
+from service.cli.signals import stopped_like_ctrl_c
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.domain.outcome_events import DETAILS, OutcomeEvent
 from service.local.stack import DEFAULT_PORT
@@ -36,7 +37,9 @@ def summary(event: OutcomeEvent) -> str:
 
 @app.command()
 def events(
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing until interrupted (Ctrl-C).")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing until stopped (Ctrl-C or SIGTERM).")
+    ] = False,
     idle: Annotated[
         float, typer.Option(help="Without --follow: stop after this many seconds without a new event.")
     ] = 10.0,
@@ -55,12 +58,17 @@ def events(
     for kind in detail_type or []:
         if kind not in DETAILS:
             raise typer.BadParameter(f"{kind!r} is not one of: {', '.join(DETAILS)}.", param_hint="--type")
-    with EventTap(client(info, "events"), client(info, "sqs"), info.event_bus_name, detail_type) as tap:
+    # Ctrl-C, SIGTERM (timeout, a service manager) and SIGHUP all end the loop; leaving the tap removes its rule
+    # and queue. A stop while the tap is being set up removes what was made so far.
+    with (
+        stopped_like_ctrl_c(),
+        contextlib.suppress(KeyboardInterrupt),
+        EventTap(client(info, "events"), client(info, "sqs"), info.event_bus_name, detail_type) as tap,
+    ):
         error_console.print(f"Listening on {escape(info.event_bus_name)} (rule {tap.name}).")
-        with contextlib.suppress(KeyboardInterrupt):
-            for event in tap.follow(idle_seconds=None if follow else idle):
-                if as_json:
-                    print(event.model_dump_json(by_alias=True), flush=True)
-                else:
-                    console.print(escape(summary(event)), soft_wrap=True)
-                    sys.stdout.flush()
+        for event in tap.follow(idle_seconds=None if follow else idle):
+            if as_json:
+                print(event.model_dump_json(by_alias=True), flush=True)
+            else:
+                console.print(escape(summary(event)), soft_wrap=True)
+                sys.stdout.flush()

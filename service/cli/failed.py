@@ -8,14 +8,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service.cli import app
+from service.cli import Typer, app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.queues import Queue, failed_messages
 from service.local.stack import DEFAULT_PORT
 from service.ops.redrive import redrive
 
 console = Console()
-failed_app = typer.Typer(help="The failed queue: what could not be classified, and why.", no_args_is_help=True)
+failed_app = Typer(help="The failed queue: what could not be classified, and why.", no_args_is_help=True)
 app.add_typer(failed_app, name="failed")
 
 

@@ -16,11 +16,10 @@ from service.domain.errors import SconesError
 from service.domain.model_card import load_model_card
 from service.domain.models import Prediction
 from service.domain.policy import verdict
-from service.images.files import read_image_file
+from service.images.files import is_image_name, read_image_file
 from service.pipeline.backends.onnx import OnnxClassifier
 from service.runtime.settings import get_settings
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 BATCH_SIZE = 64
 
 
@@ -35,7 +34,7 @@ def expand(paths: list[Path]) -> Iterator[Path]:
     """Files given explicitly (whatever their suffix), and image files found under folders, sorted."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and is_image_name(p))
         else:
             yield path
 

@@ -16,11 +16,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from service.cli import app
+from service.cli import Typer, app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.event_bus import EventBus
 from service.dal.stack import StackInfo
 from service.domain.model_card import load_model_card
+from service.domain.review_rate import DEFINITION as REVIEW_RATE_DEFINITION
 from service.local.stack import DEFAULT_PORT
 from service.review.desk import DEFAULT_LEASE_S, Lease, PendingItem, ReviewDesk, ReviewError
 from service.review.stats import ReviewStats
@@ -29,13 +30,17 @@ from service.runtime.settings import get_settings
 
 console = Console()
 error_console = Console(stderr=True)
-review_app = typer.Typer(help="List and resolve the images waiting for a person's decision.", no_args_is_help=True)
+review_app = Typer(help="List and resolve the images waiting for a person's decision.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
 KeyArgument = Annotated[str, typer.Argument(help="The object key, exactly as uploaded.")]
 ReviewerOption = Annotated[
     str | None,
-    typer.Option("--reviewer", envvar="SCONES_REVIEWER", help="Who decides (default: your user name)."),
+    typer.Option(
+        "--reviewer",
+        envvar="SCONES_REVIEWER",
+        help="Your reviewer name: who holds the lease and whose decision is recorded (default: your user name).",
+    ),
 ]
 VersionOption = Annotated[
     str | None,
@@ -188,13 +193,16 @@ def undo_decision(
     say(f"{key!r} is waiting for review again.")
 
 
-@review_app.command("stats")
+@review_app.command(
+    "stats",
+    help="What people's decisions measure: precision of auto-accepted results (audits), override rates, and the "
+    f"review rate (the {REVIEW_RATE_DEFINITION}), as `scones results --stats` states it.",
+)
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     port: PortOption = DEFAULT_PORT,
     aws_stack: AwsStackOption = None,
 ) -> None:
-    """What people's decisions measure: precision of auto-accepted results (audits), review and override rates."""
     figures = open_desk(resolve(port, aws_stack)).stats()
     show(figures, as_json, stats_text(figures))
 

@@ -8,14 +8,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service.cli import app
+from service.cli import Typer, app
 from service.cli.target import AwsStackOption, PortOption, client, resolve
 from service.dal.user_pool import UserPool, UserPoolError
 from service.local.stack import DEFAULT_PORT
 
 console = Console()
 error_console = Console(stderr=True)
-reviewers_app = typer.Typer(help="Who may sign in to the review desk.", no_args_is_help=True)
+reviewers_app = Typer(help="Who may sign in to the review desk.", no_args_is_help=True)
 app.add_typer(reviewers_app, name="reviewers")
 
 

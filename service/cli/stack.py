@@ -33,7 +33,7 @@ def up(
         ),
     ] = "enforce",
 ) -> None:
-    """Start a local stack: moto server, the template deployed, the handlers in-process."""
+    """Start a local stack: moto server, the template deployed, the handlers in worker processes."""
     parameters = dict(item.split("=", 1) for item in parameter or [])
     if iam not in ("enforce", "soft"):
         console.print(f"[red]--iam is enforce or soft, not {iam!r}.[/red]")

@@ -7,14 +7,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from service.cli import app
+from service.cli import Typer, app
 from service.cli.review import open_desk
 from service.cli.target import AwsStackOption, PortOption, resolve
 from service.local.stack import DEFAULT_PORT
 from service.review.stats import MIN_REVIEWED
 
 console = Console()
-threshold_app = typer.Typer(help="Choose the confidence threshold from measured precision.", no_args_is_help=True)
+threshold_app = Typer(help="Choose the confidence threshold from measured precision.", no_args_is_help=True)
 app.add_typer(threshold_app, name="threshold")
 
 

@@ -9,6 +9,13 @@ from service.domain.errors import ObjectNotFound, ObjectTooLarge
 from service.domain.sizes import format_bytes
 from service.images.decode import decode_for_model
 
+#: The file names taken for images when a folder is searched (`scones predict`, `scones upload`).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
+
+
+def is_image_name(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
 
 def read_image_file(path: Path, max_bytes: int, max_pixels: int) -> Image.Image:
     """The model-sized image of one file, or a SconesError saying why there is none."""

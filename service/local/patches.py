@@ -61,7 +61,7 @@ def _mismatch(patch: Patch) -> MotoMismatchError:
 def _patches(with_faults: bool) -> list[Patch]:
     from service.iam import access as iam_access
     from service.iam.documents import policy_as_json
-    from service.local import cloudformation, elastic, eventbridge, faults, lambdas, s3events, speedups
+    from service.local import cloudformation, cloudwatch, elastic, eventbridge, faults, lambdas, s3events, speedups
     from service.local.s3notifications import with_event_bridge
 
     sfn = "moto.stepfunctions.parser.asl.component.state.exec.state_task"
@@ -86,6 +86,8 @@ def _patches(with_faults: bool) -> list[Patch]:
               elastic.state_timeout, "a state's timeout counts time spent queueing for a local worker"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
               lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
+        Patch("moto.cloudwatch.models", "CloudWatchBackend.get_metric_statistics", cloudwatch.exact_dimensions,
+              "CloudWatch reads the series of exactly the query's dimensions; moto adds every series that has more"),
         Patch("moto.core.authorization", "ActionAuthenticatorMixin._authenticate_and_authorize_action",
               lambda _: iam_access.authorize,
               "each principal holds its own role, with resource matching (moto's check matches actions only and "

@@ -57,6 +57,7 @@ class EventTap:
         queue_arn = self._sqs.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
+        self._rule_made = True  # before the call: a stop that lands while it returns still removes the rule
         rule_arn = self._events.put_rule(
             Name=self.name,
             EventBusName=self._bus,
@@ -64,7 +65,6 @@ class EventTap:
             State="ENABLED",
             Description="scones events: a temporary subscription, removed when the command stops.",
         )["RuleArn"]
-        self._rule_made = True
         # Only this rule may send to this queue.
         policy = {
             "Version": "2012-10-17",
@@ -109,8 +109,9 @@ class EventTap:
 
     def close(self) -> None:
         if self._rule_made:
-            self._events.remove_targets(Rule=self.name, EventBusName=self._bus, Ids=["tap"])
-            self._events.delete_rule(Name=self.name, EventBusName=self._bus)
+            with contextlib.suppress(self._events.exceptions.ResourceNotFoundException):
+                self._events.remove_targets(Rule=self.name, EventBusName=self._bus, Ids=["tap"])
+                self._events.delete_rule(Name=self.name, EventBusName=self._bus)
             self._rule_made = False
         if self._queue_url:
             self._sqs.delete_queue(QueueUrl=self._queue_url)

@@ -16,6 +16,8 @@ from pydantic import BaseModel, Field
 
 from service.domain.precision import CONFIDENCE, Proportion, clopper_pearson_lower, weighted_counts, wilson
 from service.domain.review_items import ReviewItem
+from service.domain.review_rate import DEFINITION as REVIEW_RATE_DEFINITION
+from service.domain.review_rate import review_rate
 
 #: `threshold suggest` refuses to recommend from fewer reviewed images than this.
 MIN_REVIEWED = 30
@@ -34,7 +36,7 @@ class ReviewStats(BaseModel):
     pending: int
     sent_to_review: int = Field(description="Items ever sent to people because the model was unsure (no audits).")
     classified: int = Field(description="Accepted by the model plus sent to review.")
-    review_rate: float | None
+    review_rate: float | None = Field(description=f"The review rate: the {REVIEW_RATE_DEFINITION}.")
     overrides_by_class: dict[str, ClassOverrides] = Field(description="By the model's predicted label.")
     oldest_pending_age_seconds: float | None
 
@@ -66,7 +68,7 @@ def review_stats(
         pending=pending,
         sent_to_review=sent,
         classified=classified,
-        review_rate=sent / classified if classified else None,
+        review_rate=review_rate(accepted, sent),
         overrides_by_class=overrides,
         oldest_pending_age_seconds=(now - oldest.queued_at).total_seconds() if oldest else None,
     )

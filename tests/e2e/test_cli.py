@@ -26,10 +26,14 @@ def test_upload_then_results(local_stack: StackClients, samples_dir: Path, tmp_p
     for name in ("bicycle-1.png", "motorcycle-1.png"):
         (folder / name).write_bytes((samples_dir / name).read_bytes())
     (folder / "nested dir" / "vélo 2.png").write_bytes((samples_dir / "bicycle-2.png").read_bytes())
-    scones(local_stack, "upload", str(folder), "--prefix", "batch/")
+    (folder / "README.md").write_text("Not an image: a folder's notes stay out of the pipeline.")
+    uploaded = scones(local_stack, "upload", str(folder), "--prefix", "batch/")
+    assert "Skipped 1 file(s) that are not images" in uploaded.stdout and "README.md" in uploaded.stdout
     keys = {"batch/bicycle-1.png", "batch/motorcycle-1.png", "batch/nested dir/vélo 2.png"}
     ledger = wait(local_stack, keys)
     assert {o.key for o in ledger.by_place("results")} == keys
+    listed = local_stack.s3.list_objects_v2(Bucket=local_stack.info.intake_bucket, Prefix="batch/")["Contents"]
+    assert {o["Key"] for o in listed} == keys
 
     records = [json.loads(line) for line in scones(local_stack, "results", "--json").stdout.splitlines()]
     assert {r["key"] for r in records} == keys

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from service.dal.queues import Queue
-from service.domain.probe import PROBE_MARKER
+from service.domain.probe import PROBE_DIMENSION, PROBE_DIMENSION_VALUE, PROBE_MARKER
 from service.local import faults, stack
 from service.ops.event_tap import EventTap
 from service.ops.template_file import load_template
@@ -87,6 +89,35 @@ def test_doctor_passes_on_a_fresh_stack_and_leaves_no_trace(local_stack: StackCl
     report = scones(local_stack, "report", "--out", str(tmp_path / "report"))
     shown = "".join(p.read_text(errors="replace") for p in (tmp_path / "report").glob("*.html"))
     assert report.stdout.startswith("0 inferences") and PROBE_MARKER not in shown
+
+
+def images_received(stack: StackClients, dimensions: list[dict[str, str]]) -> float:
+    """ImagesReceived of the series with exactly these dimensions, as a dashboard or an alarm reads it."""
+    now = datetime.now(UTC)
+    points = stack.cloudwatch.get_metric_statistics(
+        Namespace=stack.info.metrics_namespace, MetricName="ImagesReceived", Dimensions=dimensions,
+        StartTime=now - timedelta(hours=1), EndTime=now + timedelta(minutes=5), Period=3600, Statistics=["Sum"],
+    )["Datapoints"]  # fmt: skip
+    return sum(point["Sum"] for point in points)
+
+
+def test_two_doctor_runs_leave_images_received_unchanged(local_stack: StackClients) -> None:
+    """The probe is counted in its own {probe, service} series only; CloudWatch's query for {service} reads
+    exactly that series, and so does the local stack (moto would add the probe's)."""
+    service = [{"Name": "service", "Value": "scones"}]
+    probe = [*service, {"Name": PROBE_DIMENSION, "Value": PROBE_DIMENSION_VALUE}]
+    before, probes_before = images_received(local_stack, service), images_received(local_stack, probe)
+    for _ in range(2):
+        status, checks, stderr = doctor(local_stack)
+        assert status == 0, (checks, stderr)
+    # Metrics arrive a moment after the outcome: wait until both probes are counted where they belong.
+    deadline = time.monotonic() + 30
+    while images_received(local_stack, probe) < probes_before + 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert images_received(local_stack, probe) == probes_before + 2
+    assert images_received(local_stack, service) == before
+    counted = json.loads(scones(local_stack, "metrics", "--json").stdout)
+    assert counted.get("ImagesReceived", {}).get("sum", 0) == before
 
 
 def test_a_probe_that_lands_in_the_failed_queue_fails_with_its_cause_and_is_removed(local_stack: StackClients) -> None:

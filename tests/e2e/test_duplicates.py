@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 from tests.e2e.conftest import StackClients
-from tests.e2e.test_pipeline import wait
+from tests.e2e.test_pipeline import executions_for, wait
 
 # Everything goes to review: a duplicate would show as a second review message.
 STACK_PARAMETERS = {"ConfidenceThreshold": "1.0"}
-
-
-def executions_for(local_stack: StackClients, key: str) -> list[dict]:
-    client = local_stack.stepfunctions
-    found = []
-    for execution in client.list_executions(stateMachineArn=local_stack.info.state_machine_arn)["executions"]:
-        described = client.describe_execution(executionArn=execution["executionArn"])
-        if json.loads(described["input"])["detail"]["object"]["key"] == key:
-            found.append(described)
-    return found
 
 
 def test_the_same_event_delivered_twice_gives_one_review_message(local_stack: StackClients, samples_dir: Path) -> None:

@@ -24,7 +24,7 @@ from PIL import Image
 from service.domain.sizes import MiB
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_duplicates import executions_for
-from tests.e2e.test_pipeline import wait
+from tests.e2e.test_pipeline import after_a_later_upload, wait
 
 CAP = 16 * MiB
 STACK_PARAMETERS = {"ConfidenceThreshold": "1.0", "MaxImageBytes": str(CAP)}
@@ -49,15 +49,20 @@ def aws_cli(stack: StackClients, *args: str) -> None:
 
 
 def settled(stack: StackClients, key: str, executions: int = 1, timeout: float = 60) -> list[dict[str, Any]]:
-    """The key's executions once `executions` of them have finished (and a moment more, for any stray one)."""
+    """The key's executions once `executions` of them have finished, and once a later upload has its outcome: any
+    stray one the write's events would start has started by then."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = executions_for(stack, key)
         if len(found) >= executions and all(e["status"] != "RUNNING" for e in found):
-            time.sleep(1.5)
+            after_a_later_upload(stack)
             return executions_for(stack, key)
         time.sleep(0.3)
     raise AssertionError(f"{key}: {len(executions_for(stack, key))} executions, expected {executions}")
+
+
+def execution_status(stack: StackClients, arn: str) -> str:
+    return str(stack.stepfunctions.describe_execution(executionArn=arn)["status"])
 
 
 def detail(execution: dict[str, Any]) -> dict[str, Any]:
@@ -236,12 +241,15 @@ def test_backfill_runs_exactly_the_objects_without_an_outcome(local_stack: Stack
     event = object_created_event(
         local_stack.s3, info.intake_bucket, key, info.region, "000000000000", "Backfill", version
     )
-    local_stack.stepfunctions.start_execution(
+    overlap = local_stack.stepfunctions.start_execution(
         stateMachineArn=info.state_machine_arn, name="backfill-overlap", input=json.dumps(event)
-    )
+    )["executionArn"]
     keys = set(done) | set(pending)
-    ledger = wait(local_stack, keys)
-    time.sleep(3)  # time for a stray second outcome to appear
+    # Whatever the overlapping execution would write, it has written once it has finished.
+    deadline = time.monotonic() + 60
+    while (status := execution_status(local_stack, overlap)) == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert status == "SUCCEEDED"
     ledger = wait(local_stack, keys)
     assert ledger.missing(keys) == set()
     assert ledger.duplicated() == {}

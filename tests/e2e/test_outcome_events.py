@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -243,6 +244,36 @@ def test_scones_events_prints_events_as_they_come(local_stack: StackClients, sam
     # The temporary subscription is gone.
     rules = local_stack.info.client("events").list_rules(EventBusName=local_stack.info.event_bus_name)["Rules"]
     assert not [r for r in rules if r["Name"].startswith("scones-events-")]
+
+
+def taps(stack: StackClients) -> tuple[list[str], list[str]]:
+    """The temporary rules and queues of `scones events` on the stack now."""
+    rules = stack.info.client("events").list_rules(EventBusName=stack.info.event_bus_name)["Rules"]
+    queues = stack.sqs.list_queues(QueueNamePrefix="scones-events-").get("QueueUrls", [])
+    return [r["Name"] for r in rules if r["Name"].startswith("scones-events-")], queues
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM from timeout", "SIGINT"])
+def test_scones_events_follow_cleans_up_however_it_is_stopped(local_stack: StackClients, stop: str) -> None:
+    """`timeout 5 scones events --follow`: timeout passes its SIGTERM on to the command, as a service manager
+    stops it; Ctrl-C sends SIGINT. Either way the rule and the queue go."""
+    assert taps(local_stack) == ([], [])
+    command = [sys.executable, "-m", "service.cli", "events", "--follow"]
+    if stop.startswith("SIGTERM"):
+        command = ["timeout", "300", *command]
+    watcher = subprocess.Popen(command, env=local_stack.cli_env(), stderr=subprocess.PIPE, text=True)
+    try:
+        assert watcher.stderr is not None
+        assert "Listening on" in watcher.stderr.readline()
+        rules, queues = taps(local_stack)
+        assert len(rules) == 1 and len(queues) == 1  # subscribed: there is something to clean up
+        watcher.send_signal(signal.SIGTERM if stop.startswith("SIGTERM") else signal.SIGINT)
+        _, errors = watcher.communicate(timeout=60)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    assert watcher.returncode == 0, errors
+    assert taps(local_stack) == ([], [])
 
 
 def test_the_documented_examples_are_what_a_run_publishes(local_stack: StackClients, samples_dir: Path) -> None:

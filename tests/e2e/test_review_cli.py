@@ -98,6 +98,8 @@ def test_resolve_refusals_stats_and_export(local_stack: StackClients, samples_di
     assert stats["total"] == human >= 2 and stats["by_source"]["model"] == 0
     assert stats["by_label"]["other"] == {"model": 0, "human": 1}
     assert stats["review_rate"] == 1.0
+    # One definition of the review rate: the desk's figures say the same of the same stack.
+    assert json.loads(cli(local_stack, "review", "stats", "--json").stdout)["review_rate"] == stats["review_rate"]
     assert stats["pending_review"] == 0
     assert "review rate 100.0%" in cli(local_stack, "results", "--stats").stdout
     assert cli(local_stack, "review", "list", "--json").stdout == ""

@@ -182,6 +182,17 @@ def test_filter_routes_at_the_configured_threshold(
     assert decision.record.reason == ("confident" if route == "accept" else "low_confidence")
 
 
+def test_filter_emits_the_confidence_as_the_records_hold_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """A probability, 0-1, with no unit: the metric, the records and the events speak of confidence alike."""
+    event = {"image": serialized((0, 0, 0)), "prediction": bicycle_prediction(0.9599).model_dump(mode="json")}
+    filter.handler(event, context("filter"))
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (metrics,) = [m for m in emitted if "Confidence" in m]
+    assert metrics["Confidence"] == [0.9599]
+    (declared,) = [d for d in metrics["_aws"]["CloudWatchMetrics"][0]["Metrics"] if d["Name"] == "Confidence"]
+    assert declared.get("Unit", "None") == "None"
+
+
 @pytest.mark.parametrize(
     ("recognition", "confidence", "route", "reason"),
     [
