@@ -124,6 +124,17 @@ class Me(BaseModel):
     decisions_today: int = Field(description="This reviewer's decisions since midnight UTC.")
 
 
+class PasswordPolicy(BaseModel):
+    """The reviewer pool's password rules, as infra/template.yaml declares them (ReviewerPool, Policies): the page
+    names each unmet rule before the pool is asked. A test keeps these equal to the template's."""
+
+    minimum_length: int = 14
+    require_lowercase: bool = True
+    require_uppercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+
+
 class PageConfig(BaseModel):
     """What the page needs to sign in: served from its own origin, read before anything else."""
 
@@ -131,6 +142,7 @@ class PageConfig(BaseModel):
     user_pool_client_id: str
     cognito_endpoint: str
     api_base: str = ""
+    password_policy: PasswordPolicy = Field(default_factory=PasswordPolicy)
 
 
 class NotWaitingError(Exception):
