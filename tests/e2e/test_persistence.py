@@ -16,7 +16,8 @@ import pytest
 import requests
 
 from service.dal.user_pool import UserPool
-from service.local import stack
+from service.local import persistence, stack
+from service.local.persistence import journal, snapshot
 from service.ops.accounting import Ledger, wait_until_accounted
 
 # Every valid image goes to review (so there are decisions to make); broken.jpg fails.
@@ -142,6 +143,9 @@ def test_down_then_up_keeps_everything_under_the_same_names(kept_port: int, samp
     assert {item["key"]["S"] for item in before["results"]} == decided
 
     assert stack.down(kept_port)
+    # A clean stop compacted the journal: the next start restores a snapshot, not the history of requests.
+    kinds = {record["kind"] for record in journal.read(Path(info.data_dir) / persistence.JOURNAL)}
+    assert kinds and kinds <= set(snapshot.KINDS)
     again = stack.up(kept_port, parameters=PARAMETERS)
 
     assert again.pid != info.pid

@@ -21,9 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-#: The journal's format: a change to what a record holds or how it replays bumps it.
-FORMAT = 1
+#: The journal's format: a change to what a record holds or how it replays bumps it. 2: snapshot records.
+FORMAT = 2
+#: Formats this version replays (a format-1 journal is a format-2 journal without a snapshot).
+READABLE = (1, 2)
 MANIFEST, JOURNAL = "stack.json", "journal.wal"
+#: A journal larger than this is compacted when the stack starts (after replaying it) and while it runs.
+COMPACT_BYTES = int(os.environ.get("SCONES_COMPACT_BYTES", str(256 * 1024 * 1024)))
 
 
 class DataDirError(RuntimeError):
@@ -67,7 +71,7 @@ def check_versions(data_dir: Path, manifest: Manifest, port: int) -> None:
     """Stops with what to do when this scones or moto cannot replay the data (a moto release may draw its ids
     or parse its requests differently: replay needs the one that recorded)."""
     here = Manifest(port=port)
-    if manifest.format == FORMAT and manifest.moto_version == here.moto_version:
+    if manifest.format in READABLE and manifest.moto_version == here.moto_version:
         return
     raise DataDirError(
         f"The data in {data_dir} was written by scones {manifest.scones_version} with moto "
