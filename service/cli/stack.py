@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from service.cli import app
+from service.cli.signals import stopped_like_ctrl_c
 from service.cli.target import PortOption
 from service.local import stack
 
@@ -55,9 +56,11 @@ def up(
         return
     console.print("Press Ctrl-C to stop.")
     try:
-        while True:
-            time.sleep(1)
-            stack.status(port)
+        # A service manager or `kill` stops it with SIGTERM: the stack stops with it, as on Ctrl-C.
+        with stopped_like_ctrl_c():
+            while True:
+                time.sleep(1)
+                stack.status(port)
     except KeyboardInterrupt:
         pass
     except stack.StackError as error:

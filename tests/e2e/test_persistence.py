@@ -250,3 +250,28 @@ def test_a_killed_stack_loses_no_acknowledged_upload(kept_port: int, samples_dir
     assert set(decided) <= humans
     # The reviewer added before the first crash still signs in.
     assert _api(info, "api/me", _sign_in(info))["email"] == ANN
+
+
+def test_sigterm_stops_a_foreground_stack_as_ctrl_c_does(kept_port: int, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "service.cli", "up", "--port", str(kept_port), "--ephemeral"]
+    out = tmp_path / "up.out"
+    with out.open("w") as sink:
+        foreground = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        _wait_for(lambda: "Ctrl-C" in out.read_text() or foreground.poll() is not None)
+        server = _alive_stack(kept_port)
+        assert server is not None, out.read_text()
+        foreground.send_signal(signal.SIGTERM)
+        assert foreground.wait(timeout=60) == 0, out.read_text()
+    assert "Stopped." in out.read_text()
+    _wait_for(lambda: not stack._alive(server))
+    assert not stack.state_file(kept_port).exists()
+
+
+def _alive_stack(port: int) -> int | None:
+    try:
+        return stack.status(port).pid
+    except (stack.StackError, ValueError):
+        return None
