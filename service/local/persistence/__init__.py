@@ -77,9 +77,10 @@ def check_versions(data_dir: Path, manifest: Manifest, port: int) -> None:
         f"The data in {data_dir} was written by scones {manifest.scones_version} with moto "
         f"{manifest.moto_version} (journal format {manifest.format}); this is scones {here.scones_version} with "
         f"moto {here.moto_version} (format {here.format}), which cannot replay it.\n"
-        f"Read it with the moto that wrote it: `pip install 'moto=={manifest.moto_version}'`, then "
-        f"`scones up --port {port}`. To start afresh on this version, keep a copy and clear it: "
-        f"`mv {data_dir} {data_dir}.old`."
+        f"To move the data across: with the moto that wrote it (`pip install 'moto=={manifest.moto_version}'`), "
+        f"`scones up --port {port} --detach && scones export --port {port} EXPORT_DIR && scones down --port {port}`; "
+        f"then with this version, `mv {data_dir} {data_dir}.old && scones up --port {port} --detach && "
+        f"scones import --port {port} EXPORT_DIR`."
     )
 
 
