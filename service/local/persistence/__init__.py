@@ -7,7 +7,7 @@
 Why a journal of requests rather than snapshots of moto's objects: a request is moto's public, stable input, the
 record is written before the client hears 200 (a snapshot taken every few seconds would lose what came between),
 and replay rebuilds exactly the state moto built, with the same identifiers (`tape`). A clean `down` compacts the
-journal (`compact`), so the next start replays what is kept rather than every request ever made.
+journal (`snapshot`), so the next start restores what is kept rather than replaying every request ever made.
 """
 
 from __future__ import annotations
