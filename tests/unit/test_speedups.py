@@ -168,6 +168,112 @@ def test_transactions_commit_and_roll_back_exactly_as_moto(monkeypatch: pytest.M
     assert sped_up == as_moto
 
 
+def test_index_queries_between_writes_of_every_kind_answer_exactly_as_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept index order follows puts, in-place updates, deletes, batch writes, PartiQL and transactions (the
+    committed and the rolled back): every page of every index query, between the writes, is moto's own."""
+
+    def scenario() -> list[Any]:
+        client = dynamodb()
+        items = seed(client, 160)
+        answers: list[Any] = []
+
+        def pages() -> None:
+            pending = {":p": {"S": "pending"}}
+            for index in ("pending-by-age", "pending-by-margin", "decided-by-reviewer"):
+                for limit, forward, reason in (
+                    (9, True, None),
+                    (9, True, "audit"),
+                    (25, False, None),
+                    (None, True, None),
+                ):
+                    kwargs: dict[str, Any] = {"TableName": "reviews", "IndexName": index, "ScanIndexForward": forward}
+                    if index == "decided-by-reviewer":
+                        kwargs |= {
+                            "KeyConditionExpression": "decided_by = :b AND decided_at >= :t",
+                            "ExpressionAttributeValues": {":b": {"S": "ann"}, ":t": {"S": "2026-01-02"}},
+                        }
+                    else:
+                        kwargs |= {"KeyConditionExpression": "pending = :p", "ExpressionAttributeValues": pending}
+                    if reason is not None:
+                        kwargs["FilterExpression"] = "#r = :r"
+                        kwargs["ExpressionAttributeNames"] = {"#r": "reason"}
+                        kwargs["ExpressionAttributeValues"] = {
+                            **kwargs["ExpressionAttributeValues"],
+                            ":r": {"S": reason},
+                        }
+                    if limit is not None:
+                        kwargs["Limit"] = limit
+                    for _ in range(40):
+                        page = client.query(**kwargs)
+                        answers.append(_without_metadata(page))
+                        if "LastEvaluatedKey" not in page:
+                            break
+                        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+                counted = client.query(
+                    TableName="reviews",
+                    IndexName=index,
+                    Select="COUNT",
+                    KeyConditionExpression=kwargs["KeyConditionExpression"],
+                    ExpressionAttributeValues={
+                        k: v for k, v in kwargs["ExpressionAttributeValues"].items() if k != ":r"
+                    },
+                )
+                answers.append(counted["Count"])
+
+        def key_of(raw: dict[str, Any]) -> dict[str, Any]:
+            return {"key": raw["key"], "upload_id": raw["upload_id"]}
+
+        pages()
+        # An item decided in place (out of both pending indexes, into the reviewer's), one re-queued later.
+        for n in (1, 2, 3):
+            client.update_item(
+                TableName="reviews", Key=key_of(items[n]),
+                UpdateExpression="SET decided_by = :b, decided_at = :t REMOVE pending",
+                ExpressionAttributeValues={":b": {"S": "ann"}, ":t": {"S": f"2026-01-0{n + 1}"}},
+            )  # fmt: skip
+        client.update_item(
+            TableName="reviews", Key=key_of(items[4]), UpdateExpression="SET queued_at = :q, margin = :m",
+            ExpressionAttributeValues={":q": {"S": "2000-01-01T00:00:00Z"}, ":m": {"N": "0.0001"}},
+        )  # fmt: skip
+        pages()
+        client.put_item(TableName="reviews", Item={**items[5], "queued_at": {"S": "1999-01-01T00:00:00Z"}})
+        client.put_item(
+            TableName="reviews", Item={**items[0], "upload_id": {"S": "a new write"}, "pending": {"S": "pending"}}
+        )
+        client.delete_item(TableName="reviews", Key=key_of(items[6]))
+        client.batch_write_item(RequestItems={"reviews": [
+            {"DeleteRequest": {"Key": key_of(items[8])}},
+            {"PutRequest": {"Item": {**items[9], "margin": {"N": "0.00001"}}}},
+        ]})  # fmt: skip
+        client.update_item(
+            TableName="reviews", Key=key_of(items[2]), UpdateExpression="SET pending = :p REMOVE decided_by",
+            ExpressionAttributeValues={":p": {"S": "pending"}},
+        )  # fmt: skip
+        client.execute_statement(
+            Statement="UPDATE reviews SET queued_at = '1998-01-01' WHERE \"key\" = ? AND upload_id = ?",
+            Parameters=[items[10]["key"], items[10]["upload_id"]],
+        )
+        pages()
+        touch = {"Update": {"TableName": "reviews", "Key": key_of(items[11]), "UpdateExpression": "REMOVE pending"}}
+        refused = {
+            "Update": {
+                "TableName": "reviews", "Key": key_of(items[12]), "UpdateExpression": "REMOVE pending",
+                "ConditionExpression": "attribute_not_exists(#k)", "ExpressionAttributeNames": {"#k": "key"},
+            }
+        }  # fmt: skip
+        with pytest.raises(ClientError):
+            client.transact_write_items(TransactItems=[touch, refused])  # rolled back: item 11 still pending
+        pages()
+        client.transact_write_items(TransactItems=[touch])
+        pages()
+        return answers
+
+    as_moto, sped_up = both_ways(monkeypatch, scenario)
+    counts = [a for a in as_moto if isinstance(a, int)]
+    assert len(as_moto) > 100 and len(set(counts)) > 3  # the writes moved items in and out of the indexes
+    assert sped_up == as_moto
+
+
 def test_queue_counts_and_receives_answer_exactly_as_moto(monkeypatch: pytest.MonkeyPatch) -> None:
     def scenario() -> list[Any]:
         sqs = boto3.client("sqs", region_name="us-east-1")
@@ -192,6 +298,7 @@ def test_every_speedup_is_installed_by_the_local_stack() -> None:
     expected = {
         speedups.query, speedups.all_items, speedups.sorted_items, speedups.transact_write_items, speedups.copy_module,
         speedups.queue_messages, speedups.queue_not_visible, speedups.queue_delayed, speedups.retention_check,
+        speedups.table_put_item, speedups.table_delete_item, speedups.backend_update_item,
     }  # fmt: skip
     assert expected <= replaced
 
