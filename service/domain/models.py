@@ -37,7 +37,9 @@ UtcDatetime = Annotated[datetime, PlainSerializer(format_utc, return_type=str, w
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    # Validators are built on a model's first use, not at import: each function uses a few of these models, and
+    # building them all is a cold start cost (defer_build; the same in outcome_events).
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
 
 class ObjectRef(Frozen):
