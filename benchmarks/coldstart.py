@@ -250,6 +250,7 @@ def main() -> None:
                 "REVIEW_QUEUE_URL": f"{endpoint}/123456789012/coldstart-review",
                 "INTAKE_BUCKET": BUCKET,
                 "USER_POOL_CLIENT_ID": "coldstart",
+                "USER_POOL_ID": "us-east-1_coldstart",
                 # /var/task is read-only: nothing compiled on import may be kept for the next cold start.
                 "PYTHONDONTWRITEBYTECODE": "1",
             }

@@ -24,6 +24,7 @@ ENVIRONMENT = {
     "REVIEW_QUEUE_URL": "http://localhost/123456789012/review",
     "INTAKE_BUCKET": "intake",
     "USER_POOL_CLIENT_ID": "client",
+    "USER_POOL_ID": "us-east-1_pool",
     "POWERTOOLS_METRICS_NAMESPACE": "Scones",
     "POWERTOOLS_TRACE_DISABLED": "false",
 }
