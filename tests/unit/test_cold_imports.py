@@ -119,3 +119,21 @@ def test_classifys_first_call_loads_only_the_pillow_plugins_it_reads() -> None:
     loaded = loaded_by("classify", call)
     assert {"onnxruntime", "PIL.WebPImagePlugin"} <= loaded
     assert sorted(name for name in (*NO_AWS_SDK, *UNUSED_PILLOW) if name in loaded) == []
+
+
+def test_a_local_workers_clients_sign_with_the_invoked_functions_role() -> None:
+    # The local stack's workers hand each invocation's role to the functions' own (botocore) session.
+    code = (
+        "from service.iam import role_credentials\n"
+        "from service.iam.access import Credentials\n"
+        "from service.dal.clients import client\n"
+        "role_credentials.install()\n"
+        "s3 = client('s3', region='us-east-1')\n"
+        "role_credentials.assume(Credentials('AKIAROLE', 'secret', 'token', 'arn:aws:iam::1:role/fn'))\n"
+        "print(s3._request_signer._credentials.get_frozen_credentials().access_key)"
+    )
+    env = {**os.environ, **ENVIRONMENT, "PYTHONPATH": str(ROOT), "AWS_ACCESS_KEY_ID": "AKIAOPERATOR",
+           "AWS_SECRET_ACCESS_KEY": "x"}  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "AKIAROLE"
