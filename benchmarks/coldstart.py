@@ -8,10 +8,10 @@ artifact, the AWS SDK (as the Lambda runtime provides it) and the standard libra
 and its first call. Serialize reads a real object and writes its claim, against an in-process moto server (what a
 cold function does on its first image); Classify gets Serialize's answer and Filter Classify's; the review API
 answers a signed-in reviewer's first `GET /api/pending` (a query of the reviews table's pending index), with the
-claims API Gateway's JWT authorizer hands over. The environment is
-the Lambda runtime's (LAMBDA_TASK_ROOT, a sampled trace header), so tracing is on as deployed: the X-Ray SDK takes
-its Lambda path and sends its segments to a local UDP socket in place of the daemon. Prints the median and p95 of
-each, and the sizes of both artifacts.
+claims API Gateway's JWT authorizer hands over and the access token the function confirms with the user pool. The
+environment is the Lambda runtime's (LAMBDA_TASK_ROOT, a sampled trace header), so tracing is on as deployed: the
+X-Ray SDK takes its Lambda path and sends its segments to a local UDP socket in place of the daemon. Prints the
+median and p95 of each, and the sizes of both artifacts.
 
     python benchmarks/coldstart.py --runs 7 --against /tmp/before
 
@@ -44,7 +44,8 @@ HANDLERS = ("serialize", "classify", "filter", "review_api")
 SAMPLE = ROOT / "samples" / "bicycle-1.png"
 BUCKET, KEY, TABLE = "coldstart-intake", "photos/bicycle-1.png", "coldstart-claims"
 REVIEWS, RESULTS = "coldstart-reviews", "coldstart-results"
-PENDING_REQUEST = {
+REVIEWER = "ann@example.com"
+PENDING_REQUEST: dict[str, Any] = {
     "version": "2.0",
     "routeKey": "GET /api/pending",
     "rawPath": "/api/pending",
@@ -55,7 +56,7 @@ PENDING_REQUEST = {
         "routeKey": "GET /api/pending",
         "stage": "$default",
         "requestId": "coldstart",
-        "authorizer": {"jwt": {"claims": {"username": "ann@example.com", "sub": "s", "cognito:groups": "[reviewers]"}}},
+        "authorizer": {"jwt": {"claims": {"username": REVIEWER, "sub": "s", "cognito:groups": "[reviewers]"}}},
     },
     "isBase64Encoded": False,
 }
@@ -119,7 +120,26 @@ def _event(etag: str, version_id: str, size: int) -> dict[str, Any]:
     }
 
 
-def _payload(name: str, outputs: dict[str, Any], dynamodb: Any, put: dict[str, Any], size: int) -> dict[str, Any]:
+def _signed_in_reviewer(cognito: Any) -> tuple[str, str, str]:
+    """A user pool with the request's reviewer in the reviewers group, signed in: (pool id, client id, token)."""
+    pool = cognito.create_user_pool(PoolName="coldstart")["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="page", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    name, password = REVIEWER, "Correct-Horse-Battery-9"
+    cognito.create_group(UserPoolId=pool, GroupName="reviewers")
+    cognito.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool, Username=name, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName="reviewers")
+    token = cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": name, "PASSWORD": password}
+    )["AuthenticationResult"]["AccessToken"]
+    return str(pool), str(client_id), str(token)
+
+
+def _payload(
+    name: str, outputs: dict[str, Any], dynamodb: Any, put: dict[str, Any], size: int, token: str
+) -> dict[str, Any]:
     """The handler's input: Serialize's event (with its claim cleared), else the answers before it."""
     if name == "serialize":
         # A new claim each run: the first call of a cold function meets a new upload.
@@ -129,7 +149,7 @@ def _payload(name: str, outputs: dict[str, Any], dynamodb: Any, put: dict[str, A
     if name == "classify":
         return {"image": outputs["serialize"]}
     if name == "review_api":
-        return PENDING_REQUEST
+        return {**PENDING_REQUEST, "headers": {**PENDING_REQUEST["headers"], "authorization": f"Bearer {token}"}}
     return {"image": outputs["serialize"], "prediction": outputs["classify"]}
 
 
@@ -228,6 +248,8 @@ def main() -> None:
                 ],
                 BillingMode="PAY_PER_REQUEST",
             )  # fmt: skip
+            pool, pool_client, token = _signed_in_reviewer(boto3.client("cognito-idp", endpoint_url=endpoint,
+                                                                        **credentials))  # fmt: skip
             env = {
                 "PATH": "/usr/bin:/bin",
                 "AWS_ENDPOINT_URL": endpoint,
@@ -249,8 +271,8 @@ def main() -> None:
                 "RESULTS_TABLE": RESULTS,
                 "REVIEW_QUEUE_URL": f"{endpoint}/123456789012/coldstart-review",
                 "INTAKE_BUCKET": BUCKET,
-                "USER_POOL_CLIENT_ID": "coldstart",
-                "USER_POOL_ID": "us-east-1_coldstart",
+                "USER_POOL_CLIENT_ID": pool_client,
+                "USER_POOL_ID": pool,
                 # /var/task is read-only: nothing compiled on import may be kept for the next cold start.
                 "PYTHONDONTWRITEBYTECODE": "1",
             }
@@ -262,7 +284,7 @@ def main() -> None:
                 for _ in range(args.runs):
                     for side, artifact in sides.items():
                         found = _run(name, artifact, runtime, {**env, "LAMBDA_TASK_ROOT": str(artifact)},
-                                     _payload(name, outputs[side], dynamodb, put, len(body)))  # fmt: skip
+                                     _payload(name, outputs[side], dynamodb, put, len(body), token))  # fmt: skip
                         if name == "review_api" and found["output"]["statusCode"] != 200:
                             raise RuntimeError(f"review_api answered {found['output']}")
                         outputs[side].setdefault(name, found["output"])
