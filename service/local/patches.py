@@ -106,6 +106,8 @@ def _patches(with_faults: bool) -> list[Patch]:
         Patch("moto.stepfunctions.parser.backend.execution", "Execution.to_history_output", retention.history_output,
               "the history of an ended EXPRESS execution from its compressed copy"),
         Patch("moto.s3.models", "tempfile", retention.tempfile_module, "object bodies on disk, not in memory"),
+        Patch("moto.cloudwatch.models", "CloudWatchBackend.put_metric_data", retention.bounded_metrics,
+              "datapoints rolled up and dropped with age as CloudWatch does, not kept one by one forever"),
         Patch("moto.core.authorization", "ActionAuthenticatorMixin._authenticate_and_authorize_action",
               lambda _: iam_access.authorize,
               "each principal holds its own role, with resource matching (moto's check matches actions only and "
