@@ -1,9 +1,11 @@
 """What the local stack keeps per image, bounded as AWS bounds it, so that its memory stays flat under load.
 
 - EXPRESS executions: AWS keeps no history of them once they end. moto keeps every execution with its whole
-  interpreter environment (~100 KiB each). Here an ended EXPRESS execution keeps only its description and its
-  history, compressed, and only the last SCONES_LOCAL_EXECUTIONS_KEPT (default 500) of them are listed: enough to
-  debug the latest runs with ListExecutions, DescribeExecution and GetExecutionHistory, never a growing pile.
+  interpreter environment (~400 KiB each: every state's input and output as JSON, the image's pixels in each).
+  Here an ended EXPRESS execution keeps only its description and its history, compressed, with each input and
+  output cut at HISTORY_DATA_LIMIT characters, and only the last SCONES_LOCAL_EXECUTIONS_KEPT (default 500) of them
+  are listed: enough to debug the latest runs with ListExecutions, DescribeExecution and GetExecutionHistory, never
+  a growing pile.
 - moto's Step Functions interpreter records every thread it ever started in a list (`TMP_THREADS`) that nothing
   reads: the ended ones are dropped.
 - S3 object bodies: moto holds each object (every version) in memory up to 5 MiB. S3 is storage: the bodies live
@@ -33,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_EXECUTIONS_KEPT = 500
+#: The characters of a state's input or output that a kept history holds (the image's pixels are ~12,000).
+HISTORY_DATA_LIMIT = 1024
 
 _lock = threading.Lock()
 _ended: collections.deque[tuple[Any, Any]] = collections.deque()
@@ -43,20 +47,43 @@ def executions_kept() -> int:
     return int(os.environ.get("SCONES_LOCAL_EXECUTIONS_KEPT", DEFAULT_EXECUTIONS_KEPT))
 
 
+def is_express(execution: Any) -> bool:
+    """moto's execution takes its type from the state machine's `sm_type`, which moto's models set to STANDARD
+    whatever the machine's `type` (CreateStateMachine's and CloudFormation's): the machine's own type decides."""
+    from moto.stepfunctions.parser.api import StateMachineType
+
+    kind = getattr(execution.state_machine, "type", None) or execution.sm_type
+    return bool(kind == StateMachineType.EXPRESS)
+
+
+def _without_large_data(event: dict[str, Any]) -> dict[str, Any]:
+    """A history event whose input or output over HISTORY_DATA_LIMIT characters is cut there and marked truncated,
+    as Step Functions marks data it cuts: the image's pixels, which travel in the state's data, are not kept."""
+    slim = dict(event)
+    for name, details in event.items():
+        if not isinstance(details, dict):
+            continue
+        for field in ("input", "output"):
+            data = details.get(field)
+            if isinstance(data, str) and len(data) > HISTORY_DATA_LIMIT:
+                details = {**details, field: data[:HISTORY_DATA_LIMIT], f"{field}Details": {"truncated": True}}
+        slim[name] = details
+    return slim
+
+
 def _retire(execution: Any) -> None:
     """An ended EXPRESS execution: its history compressed, its interpreter let go, the oldest beyond the bound
     forgotten."""
-    from moto.stepfunctions.parser.api import StateMachineType
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
     from moto.stepfunctions.parser.utils import TMP_THREADS
 
     with _lock:
         TMP_THREADS[:] = [thread for thread in TMP_THREADS if thread.is_alive()]
-    if execution.sm_type != StateMachineType.EXPRESS:
+    if not is_express(execution):
         return
     worker = execution.exec_worker
     if worker is not None and worker.env is not None:
-        history = worker.env.event_manager.get_event_history()
+        history = [_without_large_data(event) for event in worker.env.event_manager.get_event_history()]
         setattr(execution, _HISTORY, zlib.compress(pickle.dumps(history)))
         worker.env = None
     backend = stepfunctions_parser_backends[execution.account_id][execution.region_name]
