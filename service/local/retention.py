@@ -36,7 +36,7 @@ from typing import Any
 
 DEFAULT_EXECUTIONS_KEPT = 500
 #: The characters of a state's input or output that a kept history holds (the image's pixels are ~12,000).
-HISTORY_DATA_LIMIT = 1024
+HISTORY_DATA_LIMIT = 2048
 
 _lock = threading.Lock()
 _ended: collections.deque[tuple[Any, Any]] = collections.deque()
