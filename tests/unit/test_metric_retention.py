@@ -8,6 +8,7 @@ from typing import Any
 
 from moto.cloudwatch.models import CloudWatchBackend, MetricAggregatedDatum, MetricDatum
 
+from service.local.cloudwatch import exact_dimensions, rounded_start
 from service.local.retention import METRIC_TIERS, roll_up_metrics
 
 NOW = datetime(2026, 3, 2, 12, 0, 0)  # naive UTC, as moto keeps timestamps
@@ -65,3 +66,14 @@ def test_datapoints_older_than_the_longest_retention_are_dropped() -> None:
     backend = _backend([(timedelta(seconds=longest + 60), 1.0), (timedelta(days=1), 1.0)])
     roll_up_metrics(backend, NOW)
     assert [d.timestamp for d in backend.metric_data] == [NOW - timedelta(days=1)]
+
+
+def test_a_query_starting_within_a_rolled_up_minute_still_reads_it() -> None:
+    # CloudWatch rounds a query's start down to the minute: the rollup, stamped with its minute's start, is read.
+    backend = _backend([(timedelta(hours=1, seconds=-30), 4.0)])  # 10:59:30, rolled up into 10:59:00
+    roll_up_metrics(backend, NOW)
+    since = NOW - timedelta(hours=1, seconds=40)  # 10:59:20
+    assert rounded_start(since, NOW) == NOW - timedelta(hours=1, minutes=1)
+    read = exact_dimensions(CloudWatchBackend.get_metric_statistics)
+    found = read(backend, "Scones", "ImagesReceived", since, NOW, 3600, ["Sum"], SERVICE)
+    assert [s.get_statistics_for_type("Sum") for s in found] == [4.0]
