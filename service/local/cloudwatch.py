@@ -17,6 +17,8 @@ from typing import Any
 
 from moto.core.utils import utcnow
 
+from service.local.retention import metrics_raw_seconds
+
 
 def _dimension_set(dimensions: Any) -> frozenset[tuple[str, Any]]:
     return frozenset(
@@ -37,8 +39,12 @@ class _ExactSeries:
 
 def rounded_start(start: datetime, now: datetime) -> datetime:
     """CloudWatch rounds a query's start down to the minute (start less than 15 days ago), to 5 minutes (up to 63
-    days) or to the hour: the datapoints rolled up into a period (service/local/retention.py) carry its start."""
+    days) or to the hour: the datapoints rolled up into a period (service/local/retention.py) carry its start. A
+    start within the time datapoints are kept as sent is left as it is: no rollup is that recent, and `scones
+    status` asks for the last minute at 1-second periods every time it is called."""
     age = (now.replace(tzinfo=None) - start.replace(tzinfo=None)).total_seconds()
+    if age < metrics_raw_seconds():
+        return start
     width = 60 if age < 15 * 86400 else 300 if age < 63 * 86400 else 3600
     epoch = calendar.timegm(start.utctimetuple())
     return start - timedelta(seconds=epoch % width, microseconds=start.microsecond)
