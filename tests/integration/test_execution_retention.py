@@ -33,7 +33,8 @@ KEPT = 3
 def stepfunctions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("SCONES_LOCAL_EXECUTIONS_KEPT", str(KEPT))
     for patch in patches._patches(with_faults=False):
-        if patch.module == "moto.stepfunctions.parser.backend.execution":
+        # The retention patches, and the program copied from its parsed form (service/local/speedups.py).
+        if patch.module == "moto.stepfunctions.parser.backend.execution" or patch.attribute.endswith("entrypoint"):
             owner, name = patches._owner_and_name(patch)
             monkeypatch.setattr(owner, name, patch.replacement(getattr(owner, name)))
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
