@@ -97,6 +97,8 @@ def _patches(with_faults: bool) -> list[Patch]:
               elastic.state_timeout, "a state's timeout counts time spent queueing for a local worker"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
               lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
+        Patch("moto.stepfunctions.parser.asl.utils.json_path", "parse", speedups.cached_json_path,
+              "parse each JSONPath once, not at every evaluation"),
         Patch("moto.cloudwatch.models", "CloudWatchBackend.get_metric_statistics", cloudwatch.exact_dimensions,
               "CloudWatch reads the series of exactly the query's dimensions; moto adds every series that has more"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker.start", backlog.start_worker,
