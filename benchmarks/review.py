@@ -52,11 +52,14 @@ def main(argv: list[str] | None = None) -> int:
         desk = ReviewDesk(dynamodb, sqs, info.results_table, info.reviews_table, info.review_queue_url, classes)
         desk.pending(limit=50)  # warm the clients' connections
         to_resolve = iter(keys[len(keys) // 2 :])
+        # One reviewer holds one item at a time: each `next` is a different reviewer's, as on a busy desk.
+        reviewers = (f"bench-{n}@example.com" for n in range(10**9))
         figures = {
             "list (first page of 50)": timed(lambda: desk.pending(limit=50), args.runs),
             "list --sort uncertainty": timed(lambda: desk.pending(limit=50, sort="uncertainty"), args.runs),
             "resolve": timed(lambda: desk.resolve(next(to_resolve), "bicycle", "bench"), args.runs),
-            "next": timed(lambda: desk.next("bench"), args.runs),
+            "next": timed(lambda: desk.next(next(reviewers)), args.runs),
+            "pending count (waiting)": timed(desk.reviews.count_pending, args.runs),
         }
         pending = desk.reviews.count_pending()
     print(f"{args.items} pending items seeded in {seeded_s:.1f} s; {args.runs} runs each; {pending} pending at the end")

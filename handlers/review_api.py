@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from service.domain.errors import SconesError
 from service.review.api import (
     MAX_VERSION_LENGTH,
+    PENDING_PAGE_SIZE,
     KeyBody,
     Me,
     NotWaitingError,
@@ -23,6 +24,7 @@ from service.review.api import (
     ResolveBody,
     Reviewer,
     ReviewService,
+    current_reviewer,
     page_config,
     page_file,
     refusal,
@@ -38,7 +40,8 @@ review_api_settings()  # a misconfigured function fails at start-up, naming the 
 app = APIGatewayHttpResolver(enable_validation=True)
 _service: ReviewService | None = None
 #: ReviewError's exit codes as HTTP statuses: unknown label, already decided, not pending, ambiguous key.
-_STATUS = {2: 400, 3: 409, 4: 404, 7: 409}
+#: Held by another reviewer, and a renewal past the longest lease: 409 too.
+_STATUS = {2: 400, 3: 409, 4: 404, 7: 409, 8: 409, 9: 409}
 
 
 def service() -> ReviewService:
@@ -49,8 +52,9 @@ def service() -> ReviewService:
 
 
 def caller() -> Reviewer:
-    reviewer = Reviewer.from_claims(app.current_event.request_context.authorizer.jwt_claim)
-    assert reviewer is not None, "refusal() lets no request without a user reach a route"
+    """The signed-in reviewer with their groups now (the pool's answer, cached at most a minute)."""
+    reviewer = current_reviewer(app.current_event.raw_event, service().access)
+    assert reviewer is not None, "refusal() lets no request without a current user reach a route"
     return reviewer
 
 
@@ -75,8 +79,12 @@ def me() -> Me:
 
 
 @app.get("/api/pending")
-def pending() -> PendingList:
-    return service().pending(caller())
+def pending(
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    reason: Annotated[Literal["low_confidence", "unrecognised", "audit"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = PENDING_PAGE_SIZE,
+) -> PendingList:
+    return service().pending(caller(), cursor=cursor, reason=reason, limit=limit)
 
 
 @app.get("/api/image")
@@ -101,7 +109,9 @@ def renew(body: KeyBody) -> dict[str, Lease]:
 
 @app.post("/api/release")
 def release(body: KeyBody) -> dict[str, int]:
-    return {"released": service().desk.release(body.key, caller().email, version_id=body.version_id)}
+    reviewer = caller()  # an admin may release anyone's lease; a reviewer only their own
+    released = service().desk.release(body.key, reviewer.email, version_id=body.version_id, admin=reviewer.is_admin)
+    return {"released": released}
 
 
 @app.post("/api/resolve")
@@ -144,6 +154,6 @@ def unreadable(error: SconesError) -> Response[dict[str, str]]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    answer = refusal(event) or app.resolve(event, context)
+    answer = refusal(event, service().access) or app.resolve(event, context)
     answer.setdefault("headers", {}).update(security_headers(review_api_settings()))
     return answer

@@ -20,6 +20,7 @@ from typing import Any
 from service.domain.outcome_events import (
     DETAILS,
     IMAGE_FAILED,
+    IMAGE_REVIEWED,
     IMAGE_SENT_TO_REVIEW,
     json_schemas,
 )
@@ -83,13 +84,15 @@ def capture(info: Any, samples: Path) -> dict[str, dict[str, Any]]:
             s3.put_object(Bucket=info.intake_bucket, Key=key, Body=(samples / sample).read_bytes())
         s3.put_object(Bucket=info.intake_bucket, Key=NEITHER_KEY, Body=encode(noise((800, 600), seed=9), "PNG"))
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and len(found) < 4:
+        while time.monotonic() < deadline and len(found) < len(DETAILS):
             for event in tap.receive(wait_seconds=1):
                 if event.detail.get("key") not in (*UPLOADS, NEITHER_KEY):
                     continue  # an earlier upload's, late
                 found.setdefault(event.detail_type, event.model_dump(mode="json", by_alias=True))
                 if event.detail_type == IMAGE_SENT_TO_REVIEW:
                     open_desk(info).resolve(NEITHER_KEY, "other", "ana@example.com")
+                if event.detail_type == IMAGE_REVIEWED:
+                    open_desk(info).undo(NEITHER_KEY, "ana@example.com", window_s=300)
     missing = set(DETAILS) - set(found)
     if missing:
         raise RuntimeError(f"no {', '.join(sorted(missing))} event within 2 minutes")
@@ -109,7 +112,7 @@ def _write_examples() -> None:
 
 #: Fields that differ on every run (ids, times, the account's names); the rest must match the committed examples.
 VOLATILE = {"id", "time", "account", "region", "resources", "bucket", "version_id", "upload_id", "outcome_id"}
-VOLATILE_DETAIL = {"version_id", "upload_id", "outcome_id", "bucket", "cause", "reviewed_at", "confidence"}
+VOLATILE_DETAIL = {"version_id", "upload_id", "outcome_id", "bucket", "cause", "reviewed_at", "undone_at", "confidence"}
 VOLATILE_DETAIL |= {"probabilities", "recognition", "model_confidence", "threshold", "model_version"}
 
 

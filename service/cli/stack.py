@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from service.cli import app
+from service.cli.signals import stopped_like_ctrl_c
 from service.cli.target import PortOption
 from service.local import stack
 
@@ -55,9 +57,11 @@ def up(
         return
     console.print("Press Ctrl-C to stop.")
     try:
-        while True:
-            time.sleep(1)
-            stack.status(port)
+        # A service manager or `kill` stops it with SIGTERM: the stack stops with it, as on Ctrl-C.
+        with stopped_like_ctrl_c():
+            while True:
+                time.sleep(1)
+                stack.status(port)
     except KeyboardInterrupt:
         pass
     except stack.StackError as error:
@@ -118,3 +122,59 @@ def _print_status(found: stack.LocalStackStatus) -> None:
         if name != "pid":
             table.add_row(name, str(value))
     console.print(table)
+
+
+@app.command("export")
+def export_data(
+    directory: Annotated[Path, typer.Argument(help="An empty or new directory to write into.")],
+    port: PortOption = stack.DEFAULT_PORT,
+) -> None:
+    """Write the running stack's kept state into DIRECTORY through the AWS APIs: objects, table items, queue
+    messages, reviewers and groups (passwords cannot be read: `scones import` gives reviewers a temporary one)."""
+    from service.local import persistence
+    from service.local.persistence import transfer
+
+    if directory.exists() and any(directory.iterdir()):
+        console.print(f"[red]{directory} is not empty.[/red]")
+        raise typer.Exit(1)
+    found = _running(port)
+    here = persistence.Manifest(port=port)
+    counts = transfer.export(
+        found, directory, {"scones": here.scones_version, "moto": here.moto_version, "format": str(here.format)}
+    )
+    console.print(f"Exported {_counts(counts)} into {directory}.")
+
+
+@app.command("import")
+def import_data(
+    directory: Annotated[Path, typer.Argument(help="What `scones export` wrote.")],
+    port: PortOption = stack.DEFAULT_PORT,
+    password: Annotated[
+        str | None, typer.Option("--password", help="The reviewers' temporary password (default: a random one).")
+    ] = None,
+) -> None:
+    """Load what `scones export` wrote into the running stack (a new one: `scones up` on this version)."""
+    from service.local.persistence import transfer
+
+    if not (directory / transfer.INDEX).exists():
+        console.print(f"[red]{directory} holds no export ({transfer.INDEX} is missing).[/red]")
+        raise typer.Exit(1)
+    loaded = transfer.load(_running(port), directory, password)
+    console.print(f"Imported {_counts(loaded)}.")
+    if loaded["temporary_password"]:
+        console.print(
+            "Cognito never gives out passwords: every reviewer must choose a new one at the next sign-in, with the "
+            f"temporary password [bold]{loaded['temporary_password']}[/bold]."
+        )
+
+
+def _running(port: int) -> stack.LocalStackStatus:
+    try:
+        return stack.status(port)
+    except stack.StackError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+
+
+def _counts(counts: dict[str, object]) -> str:
+    return ", ".join(f"{value} {name}" for name, value in counts.items() if isinstance(value, int))

@@ -70,7 +70,10 @@ def upload(
         names = ", ".join(str(file) for file in skipped[:5]) + (
             f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         )
-        console.print(f"Skipped {len(skipped)} file(s) that are not images: {escape(names)} (--all uploads them).")
+        # soft_wrap: a long path stays whole (the terminal folds it), so it can be copied and searched for.
+        console.print(
+            f"Skipped {len(skipped)} file(s) that are not images: {escape(names)} (--all uploads them).", soft_wrap=True
+        )
     info = resolve(port, aws_stack)
     s3 = client(info, "s3")
 

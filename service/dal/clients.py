@@ -35,3 +35,13 @@ def client(service: str, region: str | None = None, endpoint_url: str | None = N
     # thread-safe, so clients are created under a lock; the clients themselves are.
     with _LOCK:
         return _session().client(service, region_name=region, endpoint_url=endpoint_url, config=_CONFIG)
+
+
+@cache
+def unsigned_client(service: str, region: str | None = None) -> Any:
+    """A client whose requests carry no AWS signature: for the calls whose credential is in the request itself
+    (Cognito's GetUser takes the user's access token; AWS evaluates no IAM policy for it)."""
+    from botocore import UNSIGNED
+
+    with _LOCK:
+        return _session().client(service, region_name=region, config=_CONFIG.merge(Config(signature_version=UNSIGNED)))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from service.dal.pages import pages
 from service.domain.models import ResultRecord, format_utc
@@ -32,7 +34,29 @@ _KEYS_FOR: dict[str, tuple[str, ...]] = {
 
 
 class ConditionFailed(Exception):  # noqa: N818 - a condition, not an error of ours
-    """The item was not in the state the write required (someone else got there first)."""
+    """The item was not in the state the write required (someone else got there first).
+
+    `failed` names, for a transaction, the positions of the writes whose condition failed (empty if unknown)."""
+
+    def __init__(self, message: str, failed: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.failed = failed
+
+
+#: Lease slots live in the reviews table under a partition key longer than any S3 key (at most 1024 bytes), so
+#: they can never share a partition with an item; they have no `pending` or `status`, so no index or listing
+#: sees them.
+_SLOT_PREFIX = "lease-slots/" + "~" * 1024 + "/"
+
+
+class LeaseSlot(BaseModel):
+    """One of a reviewer's numbered lease slots: which item it last held, and a version for optimistic writes.
+    The slot is taken while that item is pending and leased to the reviewer with a live lease."""
+
+    number: int
+    item_key: str
+    item_upload_id: str
+    version: str
 
 
 def encode_cursor(start_key: dict[str, Any]) -> str:
@@ -182,8 +206,39 @@ class ReviewsTable:
             raise
         return True
 
-    def lease(self, item: ReviewItem, owner: str, now: datetime, until: datetime, receipt: str | None) -> ReviewItem:
-        """Takes the lease on a pending item whose lease is free, expired or already `owner`'s."""
+    def lease_slots(self, owner: str) -> list[LeaseSlot]:
+        """`owner`'s lease slots (one strongly consistent query of their own partition)."""
+        answer = self._client.query(
+            TableName=self.name,
+            KeyConditionExpression="#key = :key",
+            ExpressionAttributeNames={"#key": "key"},
+            ExpressionAttributeValues={":key": {"S": _SLOT_PREFIX + owner}},
+            ConsistentRead=True,
+        )
+        return [
+            LeaseSlot(
+                number=int(i["upload_id"]["S"]),
+                item_key=i["item_key"]["S"],
+                item_upload_id=i["item_upload_id"]["S"],
+                version=i["version"]["S"],
+            )
+            for i in answer["Items"]
+        ]
+
+    def lease(
+        self,
+        item: ReviewItem,
+        owner: str,
+        now: datetime,
+        until: datetime,
+        receipt: str | None,
+        slot: int,
+        seen_version: str | None,
+    ) -> ReviewItem:
+        """Takes the lease on a pending item whose lease is free or expired, into `owner`'s slot `slot`, as one
+        transaction: the slot must still be as `owner` last read it (`seen_version`, None for a slot never used),
+        so two requests of one reviewer cannot both fill it. ConditionFailed.failed says which write lost:
+        0 the slot (re-read the slots), 1 the item (someone else took it)."""
         names = {"#pending": "pending", "#owner": "lease_owner", "#expires": "lease_expires_at"}
         values: dict[str, Any] = {
             ":pending": {"S": PENDING},
@@ -191,52 +246,93 @@ class ReviewsTable:
             ":now": {"S": format_utc(now)},
             ":until": {"S": format_utc(until)},
         }
-        update = "SET #owner = :owner, #expires = :until"
+        update = "SET #owner = :owner, #expires = :until, lease_started_at = :now"
         if receipt is not None:
             update += ", lease_receipt = :receipt"
             values[":receipt"] = {"S": receipt}
         else:
             update += " REMOVE lease_receipt"
-        return self._update(
-            item,
-            update,
-            "#pending = :pending AND (attribute_not_exists(#expires) OR #expires < :now OR #owner = :owner)",
-            names,
-            values,
+        slot_item = {
+            "key": {"S": _SLOT_PREFIX + owner},
+            "upload_id": {"S": str(slot)},
+            "item_key": {"S": item.key},
+            "item_upload_id": {"S": item.upload_id},
+            "version": {"S": uuid.uuid4().hex},
+        }
+        put: dict[str, Any] = {"TableName": self.name, "Item": slot_item}
+        if seen_version is None:
+            put["ConditionExpression"] = "attribute_not_exists(#key)"
+            put["ExpressionAttributeNames"] = {"#key": "key"}
+        else:
+            put["ConditionExpression"] = "version = :seen"
+            put["ExpressionAttributeValues"] = {":seen": {"S": seen_version}}
+        take = {
+            "TableName": self.name,
+            "Key": _item_key(item.key, item.upload_id),
+            "UpdateExpression": update,
+            "ConditionExpression": "#pending = :pending AND (attribute_not_exists(#expires) OR #expires <= :now)",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        self._transact([{"Put": put}, {"Update": take}])
+        return item.model_copy(
+            update={
+                "lease_owner": owner,
+                "lease_expires_at": until,
+                "lease_started_at": now,
+                "lease_receipt": receipt,
+            }
         )
 
-    def renew(self, item: ReviewItem, owner: str, until: datetime) -> ReviewItem:
+    def renew(self, item: ReviewItem, owner: str, now: datetime, until: datetime) -> ReviewItem:
+        """Extends `owner`'s live lease (an ended one is taken again with a new lease, through a slot)."""
         return self._update(
             item,
             "SET lease_expires_at = :until",
-            "#pending = :pending AND lease_owner = :owner",
+            "#pending = :pending AND lease_owner = :owner AND lease_expires_at > :now",
             {"#pending": "pending"},
-            {":pending": {"S": PENDING}, ":owner": {"S": owner}, ":until": {"S": format_utc(until)}},
+            {
+                ":pending": {"S": PENDING},
+                ":owner": {"S": owner},
+                ":now": {"S": format_utc(now)},
+                ":until": {"S": format_utc(until)},
+            },
         )
 
-    def release(self, item: ReviewItem, owner: str) -> ReviewItem:
+    def release(self, item: ReviewItem, owner: str | None) -> ReviewItem:
+        """Ends the lease `owner` holds (None: whoever holds it, for an admin)."""
+        condition = "#pending = :pending AND lease_owner = :owner"
+        values: dict[str, Any] = {":pending": {"S": PENDING}}
+        if owner is None:
+            condition = "#pending = :pending AND attribute_exists(lease_owner)"
+        else:
+            values[":owner"] = {"S": owner}
         return self._update(
             item,
-            "REMOVE lease_owner, lease_expires_at, lease_receipt",
-            "#pending = :pending AND lease_owner = :owner",
+            "REMOVE lease_owner, lease_expires_at, lease_receipt, lease_started_at",
+            condition,
             {"#pending": "pending"},
-            {":pending": {"S": PENDING}, ":owner": {"S": owner}},
+            values,
         )
 
     def decide(
         self, item: ReviewItem, label: str, reviewer: str, at: datetime, results_table: str, record: ResultRecord | None
     ) -> None:
         """One transaction: the item leaves the pending indexes with the decision on it, and (unless the decision
-        leaves the results table as it is) the results record is written. Both happen or neither."""
+        leaves the results table as it is) the results record is written. Both happen or neither. Only the holder
+        of a live lease may decide a leased item."""
         decide = {
             "Update": {
                 "TableName": self.name,
                 "Key": _item_key(item.key, item.upload_id),
                 "UpdateExpression": (
                     "SET #status = :decided, decided_label = :label, decided_by = :by, decided_at = :at "
-                    "REMOVE #pending, lease_owner, lease_expires_at, lease_receipt"
+                    "REMOVE #pending, lease_owner, lease_expires_at, lease_receipt, lease_started_at"
                 ),
-                "ConditionExpression": "#pending = :pending AND upload_id = :upload",
+                "ConditionExpression": (
+                    "#pending = :pending AND upload_id = :upload AND "
+                    "(attribute_not_exists(lease_expires_at) OR lease_expires_at <= :at OR lease_owner = :by)"
+                ),
                 "ExpressionAttributeNames": {"#status": "status", "#pending": "pending"},
                 "ExpressionAttributeValues": {
                     ":decided": {"S": "decided"},
@@ -296,7 +392,9 @@ class ReviewsTable:
             self._client.transact_write_items(TransactItems=writes)
         except ClientError as error:
             if _code(error) in ("TransactionCanceledException", "ConditionalCheckFailedException"):
-                raise ConditionFailed(str(error)) from error
+                reasons = error.response.get("CancellationReasons") or []
+                failed = tuple(n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed")
+                raise ConditionFailed(str(error), failed) from error
             raise
 
     def _update(

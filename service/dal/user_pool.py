@@ -25,6 +25,16 @@ class UserPoolError(Exception):
     """A request about a reviewer that the pool refused, with its reason."""
 
 
+class TokenRefusedError(Exception):
+    """The pool no longer honours an access token: signed out everywhere, revoked, disabled or deleted."""
+
+
+#: What Cognito's GetUser answers for a token it no longer honours.
+_REFUSED = frozenset(
+    {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException", "PasswordResetRequiredException"}
+)
+
+
 class PoolUser(BaseModel):
     email: str
     status: str = Field(description="Cognito's user status: FORCE_CHANGE_PASSWORD until the first sign-in.")
@@ -56,9 +66,11 @@ def temporary_password(length: int = TEMPORARY_PASSWORD_LENGTH) -> str:
 
 
 class UserPool:
-    def __init__(self, cognito: Any, pool_id: str) -> None:
+    def __init__(self, cognito: Any, pool_id: str, public: Any = None) -> None:
         self._cognito = cognito
         self._pool = pool_id
+        #: For the calls a user's token authorises (GetUser): unsigned, as AWS evaluates no IAM policy for them.
+        self._public = public or cognito
 
     def add(self, email: str, admin: bool = False, password: str | None = None) -> str | None:
         """Adds a reviewer (to `admins` as well with `admin`). Without `password`, returns a temporary one that
@@ -112,6 +124,22 @@ class UserPool:
             self._cognito.admin_delete_user(UserPoolId=self._pool, Username=email)
         except self._cognito.exceptions.UserNotFoundException as error:
             raise UserPoolError(f"{email} is not a reviewer.") from error
+
+    def token_user(self, access_token: str) -> str:
+        """The user name an access token belongs to, if the pool still honours it (GetUser: no IAM permission,
+        the token is the credential). Raises TokenRefusedError otherwise."""
+        try:
+            answer = self._public.get_user(AccessToken=access_token)
+        except self._public.exceptions.ClientError as error:
+            if str(error.response.get("Error", {}).get("Code")) in _REFUSED:
+                raise TokenRefusedError(_message(error)) from error
+            raise
+        return str(answer["Username"])
+
+    def groups_of(self, username: str) -> frozenset[str]:
+        """The user's groups now (not as their token said when it was issued)."""
+        answer = self._cognito.admin_list_groups_for_user(UserPoolId=self._pool, Username=username, Limit=60)
+        return frozenset(str(g["GroupName"]) for g in answer["Groups"])
 
     def _delete_quietly(self, email: str) -> None:
         with contextlib.suppress(self._cognito.exceptions.UserNotFoundException):

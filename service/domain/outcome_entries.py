@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from service.domain.models import ResultRecord, format_utc
 from service.domain.outcome_events import (
     IMAGE_ACCEPTED,
+    IMAGE_REVIEW_UNDONE,
     IMAGE_REVIEWED,
     IMAGE_SENT_TO_REVIEW,
     PROBE_SOURCE,
     SOURCE,
     ImageAccepted,
     ImageReviewed,
+    ImageReviewUndone,
     ImageSentToReview,
     OutcomeEntry,
     outcome_id,
@@ -74,6 +78,28 @@ def reviewed_entry(prediction: ResultRecord, label: str, reviewer: str, audit: b
                 prediction.model_confidence if prediction.model_confidence is not None else prediction.confidence
             ),
             overridden=label != model_label,
+            audit=audit,
+        ),
+    )
+
+
+def undone_entry(decision: ResultRecord, reviewer: str, audit: bool, undone_at: datetime) -> OutcomeEntry:
+    """The taking back of `decision` (the person's record, `reviewed_at` its time): it names the decision by the
+    outcome_id its `Image Reviewed` carried."""
+    reviewed = reviewed_entry(decision, decision.label, reviewer, audit).detail
+    return OutcomeEntry(
+        detail_type=IMAGE_REVIEW_UNDONE,
+        detail=ImageReviewUndone(
+            bucket=decision.bucket,
+            key=decision.key,
+            version_id=decision.version_id,
+            upload_id=decision.upload_id,
+            outcome_id=reviewed.outcome_id,
+            model_version=decision.model_version,
+            label=decision.label,
+            reviewer=reviewer,
+            reviewed_at=format_utc(decision.reviewed_at) if decision.reviewed_at else "",
+            undone_at=format_utc(undone_at),
             audit=audit,
         ),
     )

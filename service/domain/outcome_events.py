@@ -26,12 +26,13 @@ IMAGE_ACCEPTED = "Image Accepted"
 IMAGE_SENT_TO_REVIEW = "Image Sent To Review"
 IMAGE_REVIEWED = "Image Reviewed"
 IMAGE_FAILED = "Image Failed"
+IMAGE_REVIEW_UNDONE = "Image Review Undone"
 
 #: Counted (namespace Scones, dimension service=scones) by the state machine's CountUnpublished and by the review
 #: desk when an outcome's event could not be published after its retries; an alarm watches it.
 NOT_PUBLISHED_METRIC = metric_names.OUTCOME_EVENTS_NOT_PUBLISHED
 
-DetailType = Literal["Image Accepted", "Image Sent To Review", "Image Reviewed", "Image Failed"]
+DetailType = Literal["Image Accepted", "Image Sent To Review", "Image Reviewed", "Image Failed", "Image Review Undone"]
 
 
 def outcome_id(bucket: str, key: str, upload_id: str, kind: str, decided_at: str | None = None) -> str:
@@ -98,11 +99,26 @@ class ImageFailed(OutcomeDetail):
     step: str = Field(description="The state that failed: Serialize, Classify, Filter, StoreResult, RecordReview.")
 
 
+class ImageReviewUndone(OutcomeDetail):
+    """A person took their decision back: the `Image Reviewed` whose `outcome_id` this event carries no longer
+    holds, and the write waits for review again (a new decision is a new `Image Reviewed`, with a new outcome_id).
+    Deduplicate on the detail-type and `outcome_id` together: this event shares its outcome_id with the decision
+    it cancels."""
+
+    outcome_id: str = Field(description="The outcome_id of the `Image Reviewed` this takes back.")
+    label: str = Field(description="The label that was taken back.")
+    reviewer: str
+    reviewed_at: str = Field(description="When the decision taken back was made.")
+    undone_at: str
+    audit: bool = Field(description="The image had been accepted and sampled; its accepted record stands again.")
+
+
 DETAILS: dict[str, type[OutcomeDetail]] = {
     IMAGE_ACCEPTED: ImageAccepted,
     IMAGE_SENT_TO_REVIEW: ImageSentToReview,
     IMAGE_REVIEWED: ImageReviewed,
     IMAGE_FAILED: ImageFailed,
+    IMAGE_REVIEW_UNDONE: ImageReviewUndone,
 }
 
 
@@ -113,7 +129,7 @@ class OutcomeEntry(BaseModel):
 
     source: str = SOURCE
     detail_type: DetailType
-    detail: ImageAccepted | ImageSentToReview | ImageReviewed | ImageFailed
+    detail: ImageAccepted | ImageSentToReview | ImageReviewed | ImageFailed | ImageReviewUndone
 
 
 class OutcomeEvent(BaseModel):

@@ -57,6 +57,7 @@ class ReviewItem(Frozen):
     lease_owner: str | None = None
     lease_expires_at: UtcDatetime | None = None
     lease_receipt: str | None = Field(default=None, description="The SQS receipt of the leased message, if any.")
+    lease_started_at: UtcDatetime | None = Field(default=None, description="When the current lease was taken.")
     decided_label: str | None = None
     decided_by: str | None = None
     decided_at: UtcDatetime | None = None

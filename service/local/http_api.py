@@ -120,9 +120,18 @@ class JwtAuthorizer:
             raise UnauthorizedError(str(error)) from error
         claims = dict(decoded.claims)
         # An access token names its app client in client_id, an ID token in aud: either must be an audience.
-        audience = claims.get("client_id") if claims.get("token_use") == "access" else claims.get("aud")
-        if audience not in self.audience:
+        # Any claim of the wrong shape (a list where a string belongs, say) is a forged token: 401, never 500.
+        token_use = claims.get("token_use")
+        audience = claims.get("client_id") if token_use == "access" else claims.get("aud")
+        if token_use not in ("access", "id") or not isinstance(audience, str) or audience not in self.audience:
             raise UnauthorizedError("the token is for another app client")
+        for name in ("sub", "username", "cognito:username"):
+            if name in claims and not isinstance(claims[name], str):
+                raise UnauthorizedError(f"the token's {name} is not a string")
+        if "cognito:groups" in claims and not (
+            isinstance(claims["cognito:groups"], list) and all(isinstance(g, str) for g in claims["cognito:groups"])
+        ):
+            raise UnauthorizedError("the token's groups are not a list of names")
         return claims
 
 
@@ -221,7 +230,7 @@ class HttpApi:
         if route.authorized:
             try:
                 claims = as_api_gateway_claims(self.authorizer.claims(headers.get("authorization")))
-            except UnauthorizedError:
+            except (UnauthorizedError, TypeError, ValueError, KeyError):
                 return _message(HTTPStatus.UNAUTHORIZED, "Unauthorized")
         event = api_event(method, route, url.path, url.query, headers, body, claims, source_ip)
         answer = self._invoke(FunctionName=self.functions[route.function], Payload=json.dumps(event))
@@ -247,8 +256,21 @@ class HttpApi:
         return answer.status_code, {"Content-Type": "application/x-amz-json-1.1"}, answer.content
 
 
+#: What the gateway's own answers (401, 404, 413, 500) carry, as the function's answers do: a JSON error embeds
+#: nothing, so its policy allows nothing.
+GATEWAY_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+}
+
+
 def _message(status: HTTPStatus, message: str) -> tuple[int, dict[str, str], bytes]:
-    return int(status), {"Content-Type": "application/json"}, json.dumps({"message": message}).encode()
+    headers = {"Content-Type": "application/json", **GATEWAY_SECURITY_HEADERS}
+    return int(status), headers, json.dumps({"message": message}).encode()
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import signal
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import requests
 
 from service.local import persistence
-from service.local.persistence import identifiers_of, journal, tape
+from service.local.persistence import identifiers_of, journal, snapshot, tape
 from service.local.persistence.capture import replay
 
 REGION = "us-east-1"
@@ -153,7 +154,15 @@ def start(
             persistence.compare_identifiers(data_dir, manifest.identifiers, now)
         persistence.write_manifest(
             data_dir,
-            manifest.model_copy(update={"review_port": review_server.server_address[1], "identifiers": now}),
+            manifest.model_copy(
+                update={
+                    "review_port": review_server.server_address[1],
+                    "identifiers": now,
+                    # From here on the journal may hold this version's records (a snapshot).
+                    "format": persistence.FORMAT,
+                    "scones_version": persistence.scones_version(),
+                }
+            ),
         )
         if replayed:
             from service.local.persistence.redrive import redrive
@@ -176,10 +185,14 @@ def start(
 
 
 def _restore(durable: Any, data_dir: Path) -> int:
-    """Replays the journal into the fresh moto, then journals from here on; returns how many records."""
+    """Replays the journal into the fresh moto, then journals from here on; returns how many records. A journal
+    past the size is compacted now, so that the next start (after a crash, say) replays the snapshot."""
     path = data_dir / persistence.JOURNAL
     count = replay(durable.app, journal.read(path))
     durable.journal = journal.Journal(path)
+    durable.compact_bytes = persistence.COMPACT_BYTES
+    if durable.journal.size() > persistence.COMPACT_BYTES:
+        durable.compact(snapshot.records)
     return count
 
 
@@ -211,15 +224,35 @@ def main() -> None:
     try:
         stop.wait()
     finally:
-        args.state_file.unlink(missing_ok=True)
-        from service.local import backlog, lambdas
+        _stop(server, args.state_file)
 
-        backlog.shutdown()
-        lambdas.shutdown()
-        server.stop()  # type: ignore[attr-defined]
-        kept = server.durable.journal  # type: ignore[attr-defined]
-        if kept is not None:
-            kept.close()
+
+def _stop(server: Any, state_file: Path) -> None:
+    """Stops in about a second: changes are refused from the first moment (each one acknowledged is journaled
+    already), the journal is compacted and closed, then the process ends without tearing down moto's objects one
+    by one (the interpreter's own exit took seconds with a day's state, more with executions still running)."""
+    from service.local import backlog, lambdas
+
+    log = logging.getLogger("scones.persistence")
+    kept = server.durable.stop()
+    state_file.unlink(missing_ok=True)
+    backlog.shutdown()
+    lambdas.shutdown()
+    server.stop()
+    code = 0
+    if kept is not None:
+        try:
+            count = kept.replace(snapshot.records())
+            log.warning("compacted the journal into %d records", count)
+        except Exception:
+            # The journal as it was is whole: the next start replays it.
+            log.exception("could not compact the journal")
+            code = 1
+        kept.close()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

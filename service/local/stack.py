@@ -86,6 +86,10 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    # A zombie whose parent is not this process has ended; its reaper may take a second more.
+    with contextlib.suppress(OSError, IndexError):
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return False
     return True
 
 

@@ -10,28 +10,35 @@ user name is the one claim that is both the email and in every access token.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.dal.clients import client
+from service.dal.clients import client, unsigned_client
 from service.dal.event_bus import EventBus
 from service.dal.objects import read_object_capped
-from service.dal.user_pool import ADMINS_GROUP, REVIEWERS_GROUP
+from service.dal.user_pool import ADMINS_GROUP, REVIEWERS_GROUP, UserPool
 from service.domain.model_card import load_model_card
 from service.domain.paths import REVIEW_PAGE_DIR
+from service.review.access import AccessCheck
 from service.review.desk import MAX_KEY_LENGTH, PendingItem, ReviewDesk
 from service.runtime.outcome_publisher import OutcomePublisher
 from service.runtime.settings import ReviewApiSettings
 
 #: Request bodies are a key, a version and a label: anything larger is refused before it is parsed.
 MAX_BODY_BYTES = 4096
+#: A body is a flat object: deeper nesting is refused before any parser recurses into it.
+MAX_BODY_DEPTH = 8
 #: An S3 version id is at most 1024 bytes; an upload_id adds an ETag and a time.
 MAX_VERSION_LENGTH = 1200
 PENDING_PAGE_SIZE = 24
+#: How old the list's `waiting` count may be.
+WAITING_TTL_S = 15.0
 #: Images are shown enlarged on the page; larger uploads are scaled down to this side before serving.
 MAX_DISPLAY_SIDE = 512
 #: The largest side served at "full" resolution (the pipeline's pixel cap bounds what is decoded).
@@ -101,6 +108,13 @@ class PendingList(BaseModel):
     shortcuts: dict[str, str] = Field(description="One key per label (b = bicycle, m = motorcycle, o = other).")
     reviewer: str
     items: list[PendingItem]
+    cursor: str | None = Field(
+        default=None, description="Pass back as `cursor` for the next page (same `reason`); null on the last page."
+    )
+    waiting: int = Field(
+        default=0, description="How many items wait for review in all (every reason, held or not; up to 15 s old)."
+    )
+    max_leases: int = Field(default=1, description="How many items one reviewer may hold at once.")
 
 
 class Me(BaseModel):
@@ -110,6 +124,17 @@ class Me(BaseModel):
     decisions_today: int = Field(description="This reviewer's decisions since midnight UTC.")
 
 
+class PasswordPolicy(BaseModel):
+    """The reviewer pool's password rules, as infra/template.yaml declares them (ReviewerPool, Policies): the page
+    names each unmet rule before the pool is asked. A test keeps these equal to the template's."""
+
+    minimum_length: int = 14
+    require_lowercase: bool = True
+    require_uppercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+
+
 class PageConfig(BaseModel):
     """What the page needs to sign in: served from its own origin, read before anything else."""
 
@@ -117,6 +142,7 @@ class PageConfig(BaseModel):
     user_pool_client_id: str
     cognito_endpoint: str
     api_base: str = ""
+    password_policy: PasswordPolicy = Field(default_factory=PasswordPolicy)
 
 
 class NotWaitingError(Exception):
@@ -136,8 +162,21 @@ class ReviewService:
             settings.review_queue_url,
             load_model_card(settings.model_card_path).classes,
             outcomes=_publisher(settings),
+            max_leases=settings.max_leases,
+            max_lease_age_s=settings.max_lease_age_s,
         )
         self._s3 = s3 or client("s3")
+        self._waiting: tuple[float, int] | None = None
+        pool = UserPool(client("cognito-idp"), settings.user_pool_id, public=unsigned_client("cognito-idp"))
+        self.access = AccessCheck(pool, settings.token_check_ttl_s)
+
+    def waiting(self) -> int:
+        """How many items wait, counted at most once every WAITING_TTL_S per container: a count reads the whole
+        pending index (at 10,000 items, many pages), where a page of the list reads one."""
+        now = time.monotonic()
+        if self._waiting is None or now - self._waiting[0] >= WAITING_TTL_S:
+            self._waiting = (now, self.desk.reviews.count_pending())
+        return self._waiting[1]
 
     def shortcuts(self) -> dict[str, str]:
         taken: dict[str, str] = {}
@@ -147,11 +186,23 @@ class ReviewService:
                 taken[letter] = label
         return taken
 
-    def pending(self, reviewer: Reviewer) -> PendingList:
-        page = self.desk.pending(limit=PENDING_PAGE_SIZE)
+    def pending(
+        self,
+        reviewer: Reviewer,
+        cursor: str | None = None,
+        reason: str | None = None,
+        limit: int = PENDING_PAGE_SIZE,
+    ) -> PendingList:
+        page = self.desk.pending(limit=limit, cursor=cursor, reason=reason, viewer=reviewer.email)
         items = [i for i in page.items if i.bucket == self.settings.intake_bucket]
         return PendingList(
-            labels=list(self.desk.labels), shortcuts=self.shortcuts(), reviewer=reviewer.email, items=items
+            labels=list(self.desk.labels),
+            shortcuts=self.shortcuts(),
+            reviewer=reviewer.email,
+            items=items,
+            cursor=page.cursor,
+            waiting=self.waiting(),
+            max_leases=self.desk.max_leases,
         )
 
     def me(self, reviewer: Reviewer, now: datetime | None = None) -> Me:
@@ -223,25 +274,98 @@ def _answer(status: int, message: str) -> dict[str, Any]:
     }
 
 
-def refusal(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The answer to a request that must not reach a route (before its body is even parsed), else None: 401
-    without a user in the claims (the authorizer lets none through on AWS), 403 for a user in neither group on
-    every /api/ route and for a non-admin on /api/stats, 413 for a body above the cap."""
+def refusal(event: dict[str, Any], access: AccessCheck | None = None) -> dict[str, Any] | None:
+    """The answer to a request that must not reach a route (before its body is even parsed), else None: 413 for
+    a body above the cap (in bytes); on every /api/ route 401 without a user in the claims (the authorizer lets
+    none through on AWS) or, with `access`, when the pool no longer honours the token, 403 for a user in neither
+    group (their groups now, with `access`) and for a non-admin on /api/stats; then 400 for a body that is not
+    UTF-8 JSON of a sane depth."""
     path = str(event.get("rawPath") or "")
-    body = event.get("body") or ""
-    if len(body) > (MAX_BODY_BYTES * 4 // 3 + 4 if event.get("isBase64Encoded") else MAX_BODY_BYTES):
-        return _answer(413, f"A request body is at most {MAX_BODY_BYTES} bytes.")
-    if not path.startswith("/api/"):
-        return None
+    raw = _raw_body(event)
+    if isinstance(raw, dict):
+        return raw
+    if path.startswith("/api/"):
+        reviewer = current_reviewer(event, access)
+        if reviewer is None:
+            return _answer(401, "Unauthorized")
+        if not reviewer.may_review:
+            return _answer(403, f"{reviewer.email} is in neither the {REVIEWERS_GROUP} nor the {ADMINS_GROUP} group.")
+        if path == "/api/stats" and not reviewer.is_admin:
+            return _answer(403, f"The review figures are for the {ADMINS_GROUP} group.")
+    return _body_problem(raw)
+
+
+def current_reviewer(event: dict[str, Any], access: AccessCheck | None) -> Reviewer | None:
+    """The caller as the token's claims name them; with `access`, only if the pool still honours the token, and
+    with the groups the pool gives them now. None: not a user, or no longer one."""
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims") or {}
-    reviewer = Reviewer.from_claims(claims)
-    if reviewer is None:
-        return _answer(401, "Unauthorized")
-    if not reviewer.may_review:
-        return _answer(403, f"{reviewer.email} is in neither the {REVIEWERS_GROUP} nor the {ADMINS_GROUP} group.")
-    if path == "/api/stats" and not reviewer.is_admin:
-        return _answer(403, f"The review figures are for the {ADMINS_GROUP} group.")
+    reviewer = Reviewer.from_claims(claims) if isinstance(claims, dict) else None
+    if reviewer is None or access is None:
+        return reviewer
+    headers = event.get("headers") or {}
+    authorization = next((str(v) for k, v in headers.items() if str(k).lower() == "authorization"), "")
+    token = authorization.removeprefix("Bearer ").strip()
+    if not token:
+        return None
+    answer = access.of(token)
+    if answer.username is None or answer.username.strip().lower() != reviewer.email:
+        return None
+    return reviewer.model_copy(update={"groups": answer.groups})
+
+
+def _raw_body(event: dict[str, Any]) -> bytes | dict[str, Any]:
+    """The body's bytes, or the answer to a body above MAX_BODY_BYTES (counted in bytes, not characters)."""
+    text = str(event.get("body") or "")
+    too_large = _answer(413, f"A request body is at most {MAX_BODY_BYTES} bytes.")
+    if event.get("isBase64Encoded"):
+        if len(text) > MAX_BODY_BYTES * 4 // 3 + 4:
+            return too_large
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except ValueError:
+            return _answer(400, "The request body is not valid base64.")
+    else:
+        raw = text.encode("utf-8", errors="surrogatepass")
+    return too_large if len(raw) > MAX_BODY_BYTES else raw
+
+
+def _body_problem(raw: bytes) -> dict[str, Any] | None:
+    """400 for a body that is not UTF-8 JSON nested at most MAX_BODY_DEPTH deep; None for none or a sound one."""
+    if not raw:
+        return None
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _answer(400, "The request body is not UTF-8 text.")
+    if _depth(decoded) > MAX_BODY_DEPTH:
+        return _answer(400, "The request body is nested too deeply (it is one object: a key, a version, a label).")
+    try:
+        json.loads(decoded)
+    except ValueError:
+        return _answer(400, "The request body is not JSON.")
     return None
+
+
+def _depth(text: str) -> int:
+    """The deepest bracket nesting in `text`, strings skipped (no recursion, so no RecursionError)."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _publisher(settings: ReviewApiSettings) -> OutcomePublisher | None:

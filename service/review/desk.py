@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
@@ -26,7 +27,7 @@ from pydantic import BaseModel, Field
 from service.dal.results import ResultsTable
 from service.dal.reviews import ConditionFailed, ReviewsTable, SortOrder
 from service.domain.models import OTHER_LABEL, Reason, ResultRecord, format_utc, utc_now
-from service.domain.outcome_entries import reviewed_entry
+from service.domain.outcome_entries import reviewed_entry, undone_entry
 from service.domain.probe import is_probe
 from service.domain.review_items import ReviewItem
 from service.review.stats import (
@@ -42,6 +43,10 @@ MAX_REVIEWER_LENGTH = 128
 MAX_KEY_LENGTH = 1024  # S3's own limit on key length, in bytes
 #: How long an item handed out by `next` stays with its reviewer unless renewed.
 DEFAULT_LEASE_S = 600
+#: How many items one reviewer may hold at once, so that nobody empties the queue for the others.
+DEFAULT_MAX_LEASES = 1
+#: The longest one lease may last, renewals included: an item is not kept from the others for ever.
+DEFAULT_MAX_LEASE_AGE_S = 3600
 #: A decision can be taken back this long after it was made (the page's undo).
 UNDO_WINDOW_S = 10.0
 #: Messages `next` looks at before it falls back to the index (stale ones are deleted on the way).
@@ -78,6 +83,27 @@ class AmbiguousKeyError(ReviewError):
         )
 
 
+class LeaseHeldError(ReviewError):
+    """Another reviewer holds a live lease on the item."""
+
+    exit_code = 8
+
+    def __init__(self, key: str, owner: str, until: datetime) -> None:
+        self.owner = owner
+        self.until = until
+        super().__init__(f"{key!r} is held by {owner} until {format_utc(until)}.")
+
+
+class LeaseTooOldError(ReviewError):
+    """A renewal past the longest a lease may last."""
+
+    exit_code = 9
+
+
+class _SlotLostError(Exception):
+    """Another request of the same reviewer filled the slot this one was about to fill."""
+
+
 class AlreadyResolvedError(ReviewError):
     """Someone else (or the same person, differently) decided this item first."""
 
@@ -112,11 +138,17 @@ class PendingItem(BaseModel):
     age_seconds: float = Field(description="How long it has waited for review.")
     lease_owner: str | None = None
     lease_expires_at: datetime | None = None
+    held_by: str | None = Field(default=None, description="Who holds a live lease on the item (None: nobody).")
+    held_until: datetime | None = Field(default=None, description="When that lease ends unless renewed.")
+    held_by_me: bool | None = Field(
+        default=None, description="The lease is the asking reviewer's own (None where nobody is asking)."
+    )
 
     @classmethod
-    def of(cls, item: ReviewItem, now: datetime) -> PendingItem:
+    def of(cls, item: ReviewItem, now: datetime, viewer: str | None = None) -> PendingItem:
         p = item.prediction
         leased = item.leased_at(now)
+        owner = item.lease_owner if leased else None
         return cls(
             bucket=item.bucket,
             key=item.key,
@@ -132,8 +164,11 @@ class PendingItem(BaseModel):
             uploaded_at=p.uploaded_at,
             queued_at=item.queued_at,
             age_seconds=max(0.0, (now - item.queued_at).total_seconds()),
-            lease_owner=item.lease_owner if leased else None,
+            lease_owner=owner,
             lease_expires_at=item.lease_expires_at if leased else None,
+            held_by=owner,
+            held_until=item.lease_expires_at if leased else None,
+            held_by_me=None if viewer is None else owner == viewer,
         )
 
 
@@ -148,7 +183,10 @@ class Lease(BaseModel):
     item: PendingItem
     reviewer: str
     expires_at: datetime
-    via: Literal["queue", "index"] = Field(description="From the review queue, or the index when it was empty.")
+    via: Literal["queue", "index", "held"] = Field(
+        description="From the review queue, the index when it was empty, or `held`: the reviewer already holds "
+        "as many items as they may, and this is the one they have held longest."
+    )
 
 
 class Resolution(BaseModel):
@@ -171,7 +209,14 @@ class ReviewDesk:
         review_queue_url: str,
         classes: tuple[str, ...],
         outcomes: OutcomePublisher | None = None,
+        now: Callable[[], datetime] = utc_now,
+        max_leases: int = DEFAULT_MAX_LEASES,
+        max_lease_age_s: int = DEFAULT_MAX_LEASE_AGE_S,
     ) -> None:
+        #: The clock every lease and decision is read against (tests pass their own).
+        self._now = now
+        self.max_leases = max(1, max_leases)
+        self.max_lease_age_s = max_lease_age_s
         #: Where each committed decision is announced (`Image Reviewed`); None publishes nothing.
         self._outcomes = outcomes
         self._sqs = sqs
@@ -191,6 +236,7 @@ class ReviewDesk:
         sort: SortOrder = "age",
         label: str | None = None,
         reason: str | None = None,
+        viewer: str | None = None,
     ) -> PendingPage:
         """A page of pending items from the index (oldest first, or closest to 0.5 first); nothing is consumed."""
         if reason is not None and reason not in REVIEW_REASONS:
@@ -199,8 +245,8 @@ class ReviewDesk:
             items, after = self.reviews.page(limit, sort=sort, cursor=cursor, label=label, reason=reason)
         except ValueError as error:
             raise ReviewError(str(error)) from error
-        now = datetime.now(UTC)
-        return PendingPage(items=[PendingItem.of(i, now) for i in items], cursor=after)
+        now = self._now()
+        return PendingPage(items=[PendingItem.of(i, now, viewer) for i in items], cursor=after)
 
     # -------------------------------------------------------------------------------------------- measuring
 
@@ -223,20 +269,61 @@ class ReviewDesk:
     # ------------------------------------------------------------------------------------------------- leases
 
     def next(self, reviewer: str, lease_seconds: int = DEFAULT_LEASE_S) -> Lease | None:
-        """The next item for `reviewer`, leased to them: from the queue, else the oldest free pending item."""
+        """The next item for `reviewer`, leased to them: from the queue, else the oldest free pending item. A
+        reviewer who already holds `max_leases` items gets the one they have held longest back (`via` "held")."""
         reviewer = self._check_reviewer(reviewer)
+        for _ in range(5):  # a concurrent request of the same reviewer filled the slot: read the slots again
+            now = self._now()
+            held, slot, seen = self._slots(reviewer, now)
+            if len(held) >= self.max_leases:
+                oldest = min(held, key=lambda i: i.lease_started_at or now)
+                assert oldest.lease_expires_at is not None
+                return Lease(
+                    item=PendingItem.of(oldest, now, reviewer),
+                    reviewer=reviewer,
+                    expires_at=oldest.lease_expires_at,
+                    via="held",
+                )
+            try:
+                return self._take(reviewer, lease_seconds, slot, seen)
+            except _SlotLostError:
+                continue
+        raise ReviewError("Too many requests for the next item at once; try again.")
+
+    def held(self, reviewer: str) -> list[ReviewItem]:
+        """The items `reviewer` holds a live lease on."""
+        return self._slots(reviewer, self._now())[0]
+
+    def _slots(self, reviewer: str, now: datetime) -> tuple[list[ReviewItem], int, str | None]:
+        """The items `reviewer` holds now, and a free slot to take another in: its number and the version read
+        (None for a slot never used). A slot is taken while its item is pending with `reviewer`'s live lease."""
+        held: dict[tuple[str, str], ReviewItem] = {}
+        live: set[int] = set()
+        versions: dict[int, str] = {}
+        for slot in self.reviews.lease_slots(reviewer):
+            versions[slot.number] = slot.version
+            item = self.reviews.get(slot.item_key, slot.item_upload_id)
+            if item is not None and item.status == "pending" and item.lease_owner == reviewer and item.leased_at(now):
+                held[(item.key, item.upload_id)] = item
+                live.add(slot.number)
+        free = next((n for n in range(self.max_leases) if n not in live), 0)
+        return list(held.values()), free, versions.get(free)
+
+    def _take(self, reviewer: str, lease_seconds: int, slot: int, seen: str | None) -> Lease | None:
         for _ in range(MAX_MESSAGES_PER_NEXT):
             messages = self._sqs.receive_message(
                 QueueUrl=self._queue_url, MaxNumberOfMessages=1, VisibilityTimeout=lease_seconds, WaitTimeSeconds=0
             ).get("Messages", [])
             if not messages:
                 break
-            leased = self._lease_from_message(messages[0], reviewer, lease_seconds)
+            leased = self._lease_from_message(messages[0], reviewer, lease_seconds, slot, seen)
             if leased is not None:
                 return leased
-        return self._lease_from_index(reviewer, lease_seconds)
+        return self._lease_from_index(reviewer, lease_seconds, slot, seen)
 
-    def _lease_from_message(self, message: dict[str, Any], reviewer: str, lease_seconds: int) -> Lease | None:
+    def _lease_from_message(
+        self, message: dict[str, Any], reviewer: str, lease_seconds: int, slot: int, seen: str | None
+    ) -> Lease | None:
         body = _json_object(message["Body"])
         receipt = message["ReceiptHandle"]
         key, upload = body.get("key"), body.get("upload_id")
@@ -245,11 +332,14 @@ class ReviewDesk:
         if item is None or item.status != "pending" or is_probe(item.key):
             self._delete_message(receipt)  # stale (decided, or never recorded), or `scones doctor`'s probe
             return None
-        now = utc_now()
+        now = self._now()
         until = now + timedelta(seconds=lease_seconds)
         try:
-            leased = self.reviews.lease(item, reviewer, now, until, receipt)
-        except ConditionFailed:
+            leased = self.reviews.lease(item, reviewer, now, until, receipt, slot, seen)
+        except ConditionFailed as error:
+            if 0 in error.failed:
+                self._change_visibility(receipt, 0)  # not ours to keep: back to the queue at once
+                raise _SlotLostError from error
             # Someone holds it (handed out from the index while this message was invisible): keep the message
             # out of sight until their lease ends, then it comes back if they abandon the item.
             current = self.reviews.get(item.key, item.upload_id)
@@ -259,53 +349,66 @@ class ReviewDesk:
             elif current is None or current.status != "pending":
                 self._delete_message(receipt)
             return None
-        return Lease(item=PendingItem.of(leased, now), reviewer=reviewer, expires_at=until, via="queue")
+        return Lease(item=PendingItem.of(leased, now, reviewer), reviewer=reviewer, expires_at=until, via="queue")
 
-    def _lease_from_index(self, reviewer: str, lease_seconds: int) -> Lease | None:
-        now = utc_now()
-        seen = 0
+    def _lease_from_index(self, reviewer: str, lease_seconds: int, slot: int, seen: str | None) -> Lease | None:
+        now = self._now()
+        seen_items = 0
         for item in self.reviews.pending():
-            seen += 1
-            if seen > FALLBACK_SCAN:
+            seen_items += 1
+            if seen_items > FALLBACK_SCAN:
                 return None
             if item.leased_at(now):
                 continue
             until = now + timedelta(seconds=lease_seconds)
             try:
-                leased = self.reviews.lease(item, reviewer, now, until, None)
-            except ConditionFailed:
+                leased = self.reviews.lease(item, reviewer, now, until, None, slot, seen)
+            except ConditionFailed as error:
+                if 0 in error.failed:
+                    raise _SlotLostError from error
                 continue  # another reviewer took it a moment ago
-            return Lease(item=PendingItem.of(leased, now), reviewer=reviewer, expires_at=until, via="index")
+            return Lease(item=PendingItem.of(leased, now, reviewer), reviewer=reviewer, expires_at=until, via="index")
         return None
 
     def renew(
         self, key: str, reviewer: str, lease_seconds: int = DEFAULT_LEASE_S, version_id: str | None = None
     ) -> Lease:
-        """Extends `reviewer`'s lease on `key` (the page renews while it shows the item)."""
-        now = utc_now()
-        until = now + timedelta(seconds=lease_seconds)
+        """Extends `reviewer`'s live lease on `key` (the page renews while it shows the item), at most to
+        `max_lease_age_s` after the lease was taken."""
+        now = self._now()
         held = [i for i in self._writes(key, version_id) if i.status == "pending" and i.lease_owner == reviewer]
         if len(held) > 1:
             raise AmbiguousKeyError(key, held)
+        if held and held[0].leased_at(now):
+            limit = (held[0].lease_started_at or now) + timedelta(seconds=self.max_lease_age_s)
+            current = held[0].lease_expires_at
+            if limit <= now or (current is not None and current >= limit):
+                raise LeaseTooOldError(
+                    f"The lease on {key!r} has lasted the longest a lease may ({self.max_lease_age_s} s); "
+                    "decide the item or release it."
+                )
+            until = min(now + timedelta(seconds=lease_seconds), limit)
         try:
-            if not held:
+            if not held or not held[0].leased_at(now):
                 raise ConditionFailed(key)
-            item = self.reviews.renew(held[0], reviewer, until)
+            item = self.reviews.renew(held[0], reviewer, now, until)
         except ConditionFailed as error:
             raise NotPendingError(f"{key!r} is not leased to {reviewer} (decided, or the lease ended).") from error
         if item.lease_receipt:
-            self._change_visibility(item.lease_receipt, lease_seconds)
-        return Lease(item=PendingItem.of(item, now), reviewer=reviewer, expires_at=until, via="queue")
+            self._change_visibility(item.lease_receipt, max(0, int((until - now).total_seconds())))
+        return Lease(item=PendingItem.of(item, now, reviewer), reviewer=reviewer, expires_at=until, via="queue")
 
-    def release(self, key: str, reviewer: str, version_id: str | None = None) -> int:
-        """Gives back at once every item of `key` (or of its write `version_id`) leased to `reviewer`; their
-        messages become visible again. Returns how many were released."""
+    def release(self, key: str, reviewer: str, version_id: str | None = None, admin: bool = False) -> int:
+        """Gives back at once every item of `key` (or of its write `version_id`) leased to `reviewer` (with
+        `admin`, leased to anyone); their messages become visible again. Returns how many were released."""
         released = 0
         for held in self._writes(key, version_id):
-            if held.status != "pending" or held.lease_owner != reviewer:
+            if held.status != "pending" or held.lease_owner is None:
+                continue
+            if held.lease_owner != reviewer and not admin:
                 continue
             try:
-                self.reviews.release(held, reviewer)
+                self.reviews.release(held, reviewer if held.lease_owner == reviewer else None)
             except ConditionFailed:
                 continue
             released += 1
@@ -346,7 +449,10 @@ class ReviewDesk:
                 return self._already_decided(max(done, key=_decided_order), label, reviewer)
             raise NotPendingError(f"{_named(key, version_id)} is not waiting for review.")
         item = waiting[0]
-        now = utc_now()
+        now = self._now()
+        if item.leased_at(now) and item.lease_owner != reviewer:
+            assert item.lease_owner is not None and item.lease_expires_at is not None
+            raise LeaseHeldError(key, item.lease_owner, item.lease_expires_at)
         decided = human_record(item.prediction, label, reviewer, now, reviewer_sub)
         # An audit the person agrees with leaves the model's accepted record as it is.
         keeps_model_record = item.reason == "audit" and label == item.label
@@ -356,6 +462,15 @@ class ReviewDesk:
             )
         except ConditionFailed:
             current = self.reviews.get(item.key, item.upload_id)
+            live = current is not None and current.status == "pending" and current.leased_at(now)
+            if (
+                live
+                and current
+                and current.lease_owner != reviewer
+                and current.lease_owner
+                and current.lease_expires_at
+            ):
+                raise LeaseHeldError(key, current.lease_owner, current.lease_expires_at) from None
             if current is None or current.status != "decided":
                 raise NotPendingError(f"{key!r} changed while it was being resolved; try again.") from None
             return self._already_decided(current, label, reviewer)
@@ -382,7 +497,7 @@ class ReviewDesk:
             raise NotPendingError(f"{_named(key, version_id)} has no decision of {reviewer}'s to undo.")
         item = max(mine, key=_decided_order)
         assert item.decided_at is not None
-        if (utc_now() - item.decided_at).total_seconds() > window_s:
+        if (self._now() - item.decided_at).total_seconds() > window_s:
             raise ReviewError(f"The decision on {key!r} is older than {window_s:.0f} s and stays.")
         kept_model_record = item.reason == "audit" and item.decided_label == item.label
         restore = item.prediction if item.reason == "audit" and not kept_model_record else None
@@ -390,9 +505,13 @@ class ReviewDesk:
             self.reviews.undo(item, reviewer, self._results_table, restore, delete_result=item.reason != "audit")
         except ConditionFailed as error:
             raise ReviewError(f"The decision on {key!r} changed meanwhile; nothing was undone.") from error
+        if self._outcomes is not None:
+            # Downstream kept the decision: tell them it no longer holds (named by its Image Reviewed's outcome_id).
+            taken_back = decision_record(item)
+            self._outcomes.publish(undone_entry(taken_back, reviewer, item.reason == "audit", self._now()))
         reopened = self.reviews.get(item.key, item.upload_id)
         assert reopened is not None
-        return PendingItem.of(reopened, utc_now())
+        return PendingItem.of(reopened, self._now(), reviewer)
 
     def _already_decided(self, item: ReviewItem, label: str, reviewer: str) -> Resolution:
         winner = decision_record(item)

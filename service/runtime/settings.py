@@ -176,12 +176,20 @@ class ReviewApiSettings(ImageLimits, ModelFiles):
     review_queue_url: str = Field(min_length=1, alias="REVIEW_QUEUE_URL")
     intake_bucket: str = Field(min_length=1, alias="INTAKE_BUCKET")
     user_pool_client_id: str = Field(min_length=1, alias="USER_POOL_CLIENT_ID")
+    #: The pool asked whether a token still counts (revocation) and for its user's current groups.
+    user_pool_id: str = Field(min_length=1, alias="USER_POOL_ID")
+    #: How long the pool's answer about one token is trusted: revocation takes effect within this time.
+    token_check_ttl_s: float = Field(default=60.0, gt=0, le=60, alias="TOKEN_CHECK_TTL_S")
     region: str = Field(min_length=1, alias="AWS_REGION")
     #: Where the page signs in: Cognito's regional endpoint unless set (the local stack's sets its own).
     cognito_endpoint: str = Field(default="", alias="COGNITO_ENDPOINT")
     #: Where decisions are announced (Image Reviewed); empty for a stack without an outcome bus.
     event_bus_name: str = Field(default="", alias="EVENT_BUS_NAME")
     metrics_namespace: str = Field(default="Scones", alias="POWERTOOLS_METRICS_NAMESPACE")
+    #: How many items one reviewer may hold at once (template parameter MaxLeasesPerReviewer).
+    max_leases: int = Field(default=1, ge=1, le=100, alias="MAX_LEASES_PER_REVIEWER")
+    #: The longest one lease may last, renewals included.
+    max_lease_age_s: int = Field(default=3600, ge=60, le=43_200, alias="MAX_LEASE_AGE_S")
 
     def sign_in_endpoint(self) -> str:
         return self.cognito_endpoint or f"https://cognito-idp.{self.region}.amazonaws.com/"

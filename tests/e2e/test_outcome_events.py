@@ -19,6 +19,7 @@ import pytest
 from service.domain.outcome_events import (
     IMAGE_ACCEPTED,
     IMAGE_FAILED,
+    IMAGE_REVIEW_UNDONE,
     IMAGE_REVIEWED,
     IMAGE_SENT_TO_REVIEW,
     OutcomeEvent,
@@ -326,6 +327,65 @@ def test_the_documented_subscription_works_with_the_aws_cli(
     found = json.loads(shell(queue_url, receive.replace("--wait-time-seconds 20", "--wait-time-seconds 5")) or "{}")
     bodies = [OutcomeEvent.model_validate_json(m["Body"]) for m in found.get("Messages", [])]
     assert [(e.detail_type, e.detail["key"]) for e in bodies] == [(IMAGE_ACCEPTED, key)]
+
+
+def test_an_undo_reaches_an_aws_cli_subscriber_and_the_results_forget_the_label(
+    local_stack: StackClients, tmp_path: Path
+) -> None:
+    from service.cli.review import open_desk
+
+    # The documented subscription, for the review's outcomes and in a queue and rule of this consumer's own.
+    kinds = '["Image Sent To Review", "Image Reviewed", "Image Review Undone"]'
+    *subscribe, receive = [
+        line.replace('["Image Accepted", "Image Reviewed"]', kinds).replace("routing", "review-watch")
+        for line in documented_subscription()
+    ]
+    env = {
+        **local_stack.cli_env(),
+        "ENDPOINT": str(local_stack.info.endpoint_url),
+        "PYTHON": sys.executable,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": local_stack.info.region,
+    }
+    prelude = ["set -euo pipefail", 'aws() { command aws --endpoint-url "$ENDPOINT" "$@"; }']
+
+    def shell(*lines: str) -> str:
+        done = subprocess.run(
+            ["bash", "-c", "\n".join([*prelude, *lines])], env=env, cwd=tmp_path, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    shell(*subscribe)
+    (queue_url,) = [line for line in subscribe if line.startswith("queue_url=")]
+    key = "events/taken back.png"
+    local_stack.s3.put_object(
+        Bucket=local_stack.info.intake_bucket, Key=key, Body=encode(noise((800, 600), seed=11), "PNG")
+    )
+    wait(local_stack, {key})
+    desk = open_desk(local_stack.info)
+    desk.resolve(key, "bicycle", "ana@example.com")
+    desk.undo(key, "ana@example.com", window_s=300)  # the page's 10 s window is the desk's default
+
+    mine: dict[str, OutcomeEvent] = {}  # by event id: a message not deleted comes back
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(mine) < 3:
+        found = json.loads(shell(queue_url, receive.replace("--wait-time-seconds 20", "--wait-time-seconds 2")) or "{}")
+        for message in found.get("Messages", []):
+            event = OutcomeEvent.model_validate_json(message["Body"])
+            if event.detail["key"] == key:
+                mine.setdefault(event.id, event)
+    order = sorted(
+        mine.values(), key=lambda e: [IMAGE_SENT_TO_REVIEW, IMAGE_REVIEWED, IMAGE_REVIEW_UNDONE].index(e.detail_type)
+    )
+    assert [e.detail_type for e in order] == [IMAGE_SENT_TO_REVIEW, IMAGE_REVIEWED, IMAGE_REVIEW_UNDONE]
+    assert order[1].time <= order[2].time  # the undo comes after the decision it takes back
+    mine_in_order = order
+    assert mine_in_order[2].detail["outcome_id"] == mine_in_order[1].detail["outcome_id"]
+    human = scones(local_stack, "results", "--source", "human", "--json").stdout
+    assert key not in [json.loads(line)["key"] for line in human.splitlines() if line]
 
 
 def test_a_decision_whose_event_cannot_be_published_stays_and_is_counted(

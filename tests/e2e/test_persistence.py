@@ -4,6 +4,7 @@ names and URLs, and a SIGKILL at any moment loses nothing S3 acknowledged (each 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -16,7 +17,8 @@ import pytest
 import requests
 
 from service.dal.user_pool import UserPool
-from service.local import stack
+from service.local import persistence, stack
+from service.local.persistence import journal, snapshot
 from service.ops.accounting import Ledger, wait_until_accounted
 
 # Every valid image goes to review (so there are decisions to make); broken.jpg fails.
@@ -142,6 +144,9 @@ def test_down_then_up_keeps_everything_under_the_same_names(kept_port: int, samp
     assert {item["key"]["S"] for item in before["results"]} == decided
 
     assert stack.down(kept_port)
+    # A clean stop compacted the journal: the next start restores a snapshot, not the history of requests.
+    kinds = {record["kind"] for record in journal.read(Path(info.data_dir) / persistence.JOURNAL)}
+    assert kinds and kinds <= set(snapshot.KINDS)
     again = stack.up(kept_port, parameters=PARAMETERS)
 
     assert again.pid != info.pid
@@ -246,3 +251,74 @@ def test_a_killed_stack_loses_no_acknowledged_upload(kept_port: int, samples_dir
     assert set(decided) <= humans
     # The reviewer added before the first crash still signs in.
     assert _api(info, "api/me", _sign_in(info))["email"] == ANN
+
+
+def test_sigterm_stops_a_foreground_stack_as_ctrl_c_does(kept_port: int, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "service.cli", "up", "--port", str(kept_port), "--ephemeral"]
+    out = tmp_path / "up.out"
+    with out.open("w") as sink:
+        foreground = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        _wait_for(lambda: "Ctrl-C" in out.read_text() or foreground.poll() is not None)
+        server = _alive_stack(kept_port)
+        assert server is not None, out.read_text()
+        foreground.send_signal(signal.SIGTERM)
+        assert foreground.wait(timeout=60) == 0, out.read_text()
+    assert "Stopped." in out.read_text()
+    _wait_for(lambda: not stack._alive(server))
+    assert not stack.state_file(kept_port).exists()
+
+
+def _alive_stack(port: int) -> int | None:
+    try:
+        return stack.status(port).pid
+    except (stack.StackError, ValueError):
+        return None
+
+
+def test_export_then_import_moves_the_kept_state_to_a_new_stack(samples_dir: Path, tmp_path: Path) -> None:
+    from service.local.persistence import transfer
+
+    with stack.running(parameters=PARAMETERS) as old:
+        s3 = old.client("s3")
+        keys = set()
+        for n, data in enumerate(_images(samples_dir)):
+            s3.put_object(Bucket=old.intake_bucket, Key=f"moved/{n}.img", Body=data, Metadata={"n": str(n)})
+            keys.add(f"moved/{n}.img")
+        s3.put_object(Bucket=old.intake_bucket, Key="moved/0.img", Body=_images(samples_dir)[0])  # a 2nd version
+        keys.add("moved/0.img")
+        ledger = _ledger(old, keys)
+        assert ledger.by_place("review") and ledger.by_place("failed")
+        UserPool(old.client("cognito-idp"), str(old.user_pool_id)).add("bob@example.com", admin=True)
+        before = _kept_state(old)
+        counts = transfer.export(old, tmp_path / "export", {"scones": "test"})
+        assert counts["objects"] == len(before["objects"]) and counts["users"] == 1
+        # Reading the queues left their messages as they were.
+        assert _kept_state(old)["review queue"] == before["review queue"]
+
+    with stack.running(parameters=PARAMETERS) as new:
+        loaded = transfer.load(new, tmp_path / "export", password="Temporary-Pass-1")
+        after = _kept_state(new)
+        # Each version is back, oldest first; S3 draws new version ids, and items and messages name the new ones.
+        assert [(k, e) for k, _, e, _ in after["objects"]] == [(k, e) for k, _, e, _ in before["objects"]]
+        new_versions = {v for _, v, _, _ in after["objects"]}
+        assert len(after["reviews"]) == len(before["reviews"]) and len(after["results"]) == len(before["results"])
+        queued = [json.loads(body) for _, body in after["review queue"]]
+        assert len(queued) == len(before["review queue"]) > 0
+        assert all(message["version_id"] in new_versions for message in queued if "version_id" in message), queued
+        assert len(after["failed queue"]) == len(before["failed queue"]) > 0
+        # Imported uploads do not run the pipeline again: nothing new lands in the results or queues.
+        assert _ledger(new, keys).duplicated() == {}
+        # Passwords cannot be read through Cognito's API: the reviewer is back, in the same groups, and must
+        # choose a new password.
+        assert [(u[0], u[3]) for u in after["users"]] == [(u[0], u[3]) for u in before["users"]]
+        assert [u[1] for u in after["users"]] == ["FORCE_CHANGE_PASSWORD"]
+        assert loaded["temporary_password"] == "Temporary-Pass-1"
+        challenge = new.client("cognito-idp").initiate_auth(
+            ClientId=new.user_pool_client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "bob@example.com", "PASSWORD": "Temporary-Pass-1"},
+        )
+        assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"

@@ -18,8 +18,9 @@ from joserfc.jwk import KeySet, RSAKey
 from tests.e2e.conftest import StackClients
 from tests.e2e.test_pipeline import wait
 
-# Every prediction goes to review here, whatever the model says.
-STACK_PARAMETERS = {"ConfidenceThreshold": "1.0"}
+# Every prediction goes to review here, whatever the model says; the pool's answer about a token is trusted 2 s (the
+# default is 60 s, which a unit test with a clock covers), so revocation shows within the test's patience.
+STACK_PARAMETERS = {"ConfidenceThreshold": "1.0", "TokenCheckSeconds": "2"}
 PASSWORD = "Correct-Horse-Battery-9"
 ANN, BOB, CARL, EVE = "ann@example.com", "Bob@Example.com", "carl@example.com", "eve@example.com"
 
@@ -128,8 +129,16 @@ def test_bad_tokens_get_401_before_any_function_runs(local_stack: StackClients, 
         call(local_stack, "api/me", jwt.encode({"alg": "RS256", "kid": "dummy"}, expired, _moto_key())).status_code
         == 401
     )
+    # The same claims under the pool's key pass the gateway, but the pool never issued that token: the function,
+    # which confirms every token with the pool, refuses it.
     resigned = jwt.encode({"alg": "RS256", "kid": "dummy"}, claims, _moto_key())
-    assert call(local_stack, "api/me", resigned).status_code == 200  # the same claims, the pool's key: let through
+    assert call(local_stack, "api/me", resigned).status_code == 401
+    # A claim of the wrong shape is a 401 from the gateway, never a 500; its answers carry the security headers.
+    listed = jwt.encode({"alg": "RS256", "kid": "dummy"}, dict(claims, client_id=[claims["client_id"]]), _moto_key())
+    refused = call(local_stack, "api/me", listed)
+    assert refused.status_code == 401 and refused.json() == {"message": "Unauthorized"}
+    assert refused.headers["X-Content-Type-Options"] == "nosniff" and refused.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
 
 
 def _jwks(stack: StackClients) -> dict[str, Any]:
@@ -236,3 +245,75 @@ def test_a_new_reviewer_sets_a_password_and_a_removed_one_is_signed_out(
         )
     listed = scones(local_stack, "reviewers", "list", "--json").stdout
     assert CARL not in listed
+
+
+def test_a_lease_holds_against_other_reviewers_and_each_reviewer_holds_one_item(
+    local_stack: StackClients, samples_dir: Path, team: dict[str, str]
+) -> None:
+    bucket = local_stack.info.intake_bucket
+    keys = {"lease/bicycle-1.png", "lease/motorcycle-1.png"}
+    for key in keys:
+        local_stack.s3.upload_file(str(samples_dir / key.split("/")[1]), bucket, key)
+    wait(local_stack, keys)
+    ann, bob = team[ANN], team[BOB.lower()]
+    for token in (ann, bob):  # nothing held from earlier tests
+        for item in call(local_stack, "api/pending?limit=100", token).json()["items"]:
+            if item["held_by_me"]:
+                call(local_stack, "api/release", token, {"key": item["key"], "version_id": item["upload_id"]})
+
+    first = call(local_stack, "api/next", ann, {}).json()["lease"]
+    again = call(local_stack, "api/next", ann, {}).json()["lease"]
+    assert again["via"] == "held" and again["item"]["upload_id"] == first["item"]["upload_id"]
+    body = {"key": first["item"]["key"], "version_id": first["item"]["upload_id"], "label": "motorcycle"}
+    refused = call(local_stack, "api/resolve", bob, body)
+    assert refused.status_code == 409 and f"held by {ANN} until" in refused.json()["message"]
+
+    listed = call(local_stack, "api/pending?limit=100", bob).json()
+    held = {i["upload_id"]: i for i in listed["items"]}[first["item"]["upload_id"]]
+    assert (held["held_by"], held["held_by_me"]) == (ANN, False) and held["held_until"]
+    assert listed["waiting"] >= len(keys) and listed["max_leases"] == 1
+    assert call(local_stack, "api/pending?reason=audit", bob).json()["items"] == []
+    assert call(local_stack, "api/pending?reason=nonsense", bob).status_code == 422
+
+    resolved = call(local_stack, "api/resolve", ann, {**body, "label": "bicycle"})
+    assert resolved.status_code == 200 and resolved.json()["record"]["reviewer"] == ANN
+
+
+ROUTES = [
+    ("api/me", None),
+    ("api/pending", None),
+    ("api/image?key=k&version=v", None),
+    ("api/stats", None),
+    ("api/next", {}),
+    ("api/renew", {"key": "k"}),
+    ("api/release", {"key": "k"}),
+    ("api/resolve", {"key": "k", "label": "bicycle"}),
+    ("api/undo", {"key": "k"}),
+]
+
+
+def refused_everywhere(stack: StackClients, token: str) -> bool:
+    return all(call(stack, path, token, body).status_code in (401, 403) for path, body in ROUTES)
+
+
+@pytest.mark.parametrize("revoke", ["remove", "disable", "global sign-out", "groups"])
+def test_a_revoked_reviewer_loses_every_route_within_a_minute(local_stack: StackClients, revoke: str) -> None:
+    email = f"gone-{revoke.replace(' ', '-')}@example.com"
+    scones(local_stack, "reviewers", "add", email, "--admin", "--password", PASSWORD)
+    token = sign_in(local_stack, email)
+    assert call(local_stack, "api/me", token).status_code == 200
+    assert call(local_stack, "api/stats", token).status_code == 200
+    idp, pool = cognito(local_stack), local_stack.info.user_pool_id
+    if revoke == "remove":
+        scones(local_stack, "reviewers", "remove", email)
+    elif revoke == "disable":
+        idp.admin_disable_user(UserPoolId=pool, Username=email)
+    elif revoke == "global sign-out":
+        idp.admin_user_global_sign_out(UserPoolId=pool, Username=email)
+    else:
+        for group in ("admins", "reviewers"):
+            idp.admin_remove_user_from_group(UserPoolId=pool, Username=email, GroupName=group)
+    started = time.monotonic()
+    while not refused_everywhere(local_stack, token):
+        assert time.monotonic() - started < 60, f"{revoke}: the old token still works after 60 s"
+        time.sleep(0.5)

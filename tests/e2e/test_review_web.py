@@ -4,6 +4,8 @@ page), and the page calls the review API with their token, at the stack's `revie
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 import time
@@ -14,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from service.dal.results import ResultsTable
@@ -101,7 +104,7 @@ def browser(chromium: Path) -> Iterator[Browser]:
         launched.close()
 
 
-def human_record(stack: StackClients, key: str, timeout: float = 15) -> ResultRecord:
+def human_record(stack: StackClients, key: str, timeout: float = 30) -> ResultRecord:
     """The key's results record once a person's decision is in (the page posts it in the background)."""
     table = ResultsTable(stack.dynamodb, stack.info.results_table)
     deadline = time.monotonic() + timeout
@@ -109,7 +112,7 @@ def human_record(stack: StackClients, key: str, timeout: float = 15) -> ResultRe
         record = table.get(key)
         if record is not None and record.source == "human":
             return record
-        assert time.monotonic() < deadline, f"no human record for {key!r}"
+        assert time.monotonic() < deadline, f"no human record for {key!r} after {timeout} s"
         time.sleep(0.1)
 
 
@@ -120,6 +123,51 @@ def wait_for_images(page: Page, count: int) -> None:
         arg=count,
         timeout=15_000,
     )
+
+
+def shoot(page: Page, name: str) -> None:
+    """With SCONES_REVIEW_SCREENSHOTS=DIR, saves the page as DIR/NAME.png (the review desk's manual shows them)."""
+    target = os.environ.get("SCONES_REVIEW_SCREENSHOTS")
+    if target:
+        page.screenshot(path=str(Path(target) / f"{name}.png"))
+
+
+def upload_and_wait(stack: StackClients, files: dict[str, Path]) -> None:
+    """Uploads each key's file and waits until every one waits for review."""
+    for key, path in files.items():
+        stack.s3.upload_file(str(path), stack.info.intake_bucket, key)
+    assert {o.key for o in wait(stack, set(files)).by_place("review")} == set(files)
+
+
+def pending_keys(stack: StackClients) -> set[str]:
+    return {item.key for item in ReviewsTable(stack.dynamodb, str(stack.info.reviews_table)).pending()}
+
+
+def focused_key(page: Page) -> str | None:
+    return page.eval_on_selector("#grid figure.card.focused", "card => card.dataset.key")
+
+
+def grid_keys(page: Page) -> list[str]:
+    return page.eval_on_selector_all("#grid figure.card", "cards => cards.map(c => c.dataset.key)")
+
+
+def grid_ready(page: Page) -> None:
+    """Every card on the page shows its image."""
+    page.wait_for_function(
+        "() => { const imgs = [...document.querySelectorAll('#grid figure.card img')];"
+        " return imgs.length > 0 && imgs.every(img => img.complete && img.naturalWidth > 0); }",
+        timeout=20_000,
+    )
+
+
+def colour(page: Page, selector: str, prop: str) -> tuple[int, ...]:
+    text = page.eval_on_selector(selector, f"e => getComputedStyle(e).{prop}")
+    return tuple(int(float(v)) for v in re.findall(r"[\d.]+", text)[:3])
+
+
+def brightness(rgb: tuple[int, ...]) -> float:
+    r, g, b = rgb
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
 def test_decide_with_a_key_then_a_click(
@@ -209,12 +257,22 @@ def test_a_signed_out_page_shows_only_the_sign_in_form_and_signing_out_ends_the_
     page.goto(review_page_url)
     page.wait_for_selector("#signin-form:not([hidden])")
     assert page.locator("#desk").is_hidden() and page.locator("#grid figure").count() == 0
-    # Keys typed into the form are not decisions.
-    page.fill("#password", "wrong-password-1A!")
-    page.fill("#email", ANN)
-    page.click("#signin-form button[type=submit]")
-    page.wait_for_function("() => document.getElementById('signin-message').textContent.includes('Could not sign in')")
+    # One form at a time: the new-password form waits for the pool to ask for it.
+    assert page.locator("input[type=password]:visible").count() == 1
+    assert page.locator("#new-password-form").is_hidden() and page.locator("#password").is_visible()
+    # Keys typed into the form are not decisions. A wrong password and an unknown email get the same answer (the
+    # pool prevents user-existence errors; the page does not undo that).
+    answers = []
+    for email in (ANN, "nobody@example.com"):
+        page.fill("#password", "wrong-password-1A!")
+        page.fill("#email", email)
+        page.click("#signin-form button[type=submit]")
+        page.wait_for_function("() => document.getElementById('signin-message').textContent")
+        answers.append(page.inner_text("#signin-message"))
+        page.evaluate("() => signInMessage('')")
+    assert answers == ["Wrong email or password.", "Wrong email or password."]
     assert page.locator("#desk").is_hidden()
+    error_colour = page.eval_on_selector("#signin-message", "m => getComputedStyle(m).color")
 
     sign_in(page, review_page_url, ANN)
     # Tokens are in memory only: nothing in the page's storage.
@@ -229,24 +287,64 @@ def test_a_signed_out_page_shows_only_the_sign_in_form_and_signing_out_ends_the_
     page.click("#sign-out")
     page.wait_for_selector("#signin:not([hidden])")
     assert page.locator("#desk").is_hidden() and page.locator("#grid figure").count() == 0
+    # Signing out is news, not an error: told in another colour than a failed sign-in, as a status.
+    message = page.locator("#signin-message")
+    assert message.inner_text() == "Signed out."
+    assert message.get_attribute("role") == "status" and "info" in (message.get_attribute("class") or "")
+    assert message.evaluate("m => getComputedStyle(m).color") != error_colour
+    assert page.locator("input[type=password]:visible").count() == 1
     page.close()
 
 
-def test_a_new_reviewer_must_set_a_password(local_stack: StackClients, review_page_url: str, browser: Browser) -> None:
+def test_a_new_reviewer_must_set_a_password_and_the_page_names_each_unmet_rule(
+    local_stack: StackClients, review_page_url: str, browser: Browser
+) -> None:
     added = scones(local_stack, "reviewers", "add", "new@example.com")
     temporary = added.stdout.strip().splitlines()[-1]
     page = browser.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.headers.get("x-amz-target", "")))
     page.goto(review_page_url)
     page.wait_for_selector("#signin-form:not([hidden])")
     page.fill("#email", "new@example.com")
     page.fill("#password", temporary)
     page.click("#signin-form button[type=submit]")
     page.wait_for_selector("#new-password-form:not([hidden])", timeout=10_000)
-    assert page.locator("#desk").is_hidden()
+    assert page.locator("#desk").is_hidden() and page.locator("#signin-form").is_hidden()
+    assert page.locator("input[type=password]:visible").count() == 1
+    # The pool's own rules (infra/template.yaml, through /config.json), each named before the pool is asked.
+    rules = page.locator("#password-rules li")
+    assert rules.all_inner_texts() == [
+        "at least 14 characters",
+        "a lower-case letter",
+        "an upper-case letter",
+        "a digit",
+        "a symbol, such as ! - # or _",
+        "no space at the start or the end",
+    ]
+    page.fill("#new-password", "shortpass")
+    page.click("#new-password-form button[type=submit]")
+    page.wait_for_function("() => document.getElementById('signin-message').textContent")
+    message = page.inner_text("#signin-message")
+    assert message.startswith("The new password still needs ")
+    for unmet in ("at least 14 characters", "an upper-case letter", "a digit", "a symbol"):
+        assert unmet in message
+    assert "lower-case" not in message and "space" not in message
+    assert page.locator("#password-rules li.unmet").count() == 4
+    assert page.locator("#new-password").get_attribute("aria-invalid") == "true"
+    assert not any("RespondToAuthChallenge" in target for target in asked)  # checked here, not by the pool
+    page.fill("#new-password", "Shortpass")
+    page.wait_for_function("() => !document.getElementById('signin-message').textContent.includes('upper-case')")
+    assert "at least 14 characters" in page.inner_text("#signin-message")
+    shoot(page, "review-new-password")
+    # Met rules are marked as the reviewer types.
     page.fill("#new-password", PASSWORD + "-new")
+    page.wait_for_function("() => document.querySelectorAll('#password-rules li.met').length === 6")
+    assert page.inner_text("#signin-message") == ""
     page.click("#new-password-form button[type=submit]")
     page.wait_for_selector("#desk:not([hidden])", timeout=10_000)
     page.wait_for_function("() => document.getElementById('signed-in-as').textContent.includes('new@example.com')")
+    assert any("RespondToAuthChallenge" in target for target in asked)
     page.close()
 
 
@@ -274,7 +372,8 @@ def test_two_reviewers_one_at_a_time_with_undo_and_a_grid_selection(
             timeout=10_000,
         )
         assert page.locator("#one .probabilities span").count() == 2
-        assert "low_confidence" in page.locator("#one .prediction").inner_text()
+        assert "the model is unsure" in page.locator("#one .prediction").inner_text()
+        assert "low_confidence" not in page.locator("#one").inner_text()
         shown.append(page.locator("#one").get_attribute("data-key"))
     assert shown[0] != shown[1] and set(shown) <= set(keys)
     reviews = ReviewsTable(local_stack.dynamodb, str(local_stack.info.reviews_table))
@@ -306,6 +405,8 @@ def test_two_reviewers_one_at_a_time_with_undo_and_a_grid_selection(
     assert first.locator("#grid figure.card.selected").count() == 2
     chosen = first.eval_on_selector_all("#grid figure.card.selected", "cards => cards.map(c => c.dataset.key)")
     first.keyboard.press("b")
+    # Both decisions go out at once; the status line says why, should one not be recorded.
+    first.wait_for_function("() => state.inFlight.size === 0", timeout=30_000)
     for key in chosen:
         record = human_record(local_stack, key)
         assert (record.label, record.reviewer) == ("bicycle", ANN)
@@ -357,3 +458,200 @@ def test_two_writes_of_a_key_are_two_cards_each_with_its_own_image(
         assert status == 200, body
     table = ResultsTable(local_stack.dynamodb, local_stack.info.results_table)
     assert sorted(r.label for r in table.for_key(key) if r.source == "human") == ["bicycle", "motorcycle"]
+
+
+def test_an_undo_brings_the_image_back_highlighted_so_the_next_key_decides_it(
+    local_stack: StackClients, samples_dir: Path, review_page_url: str, browser: Browser
+) -> None:
+    upload_and_wait(local_stack, {f"undo/{n}.png": samples_dir / "bicycle-3.png" for n in range(3)})
+    page = browser.new_page()
+    sign_in(page, review_page_url, ANN)
+    grid_ready(page)
+    first, second = grid_keys(page)[:2]
+    assert focused_key(page) == first
+    count = len(grid_keys(page))
+    # b, u, m as fast as they are typed: the undo comes before the server has answered the b.
+    page.keyboard.press("b")
+    page.wait_for_function("n => document.querySelectorAll('#grid figure.card').length === n - 1", arg=count)
+    assert focused_key(page) == second
+    page.keyboard.press("u")
+    page.wait_for_function("k => document.querySelector('#grid figure.card.focused').dataset.key === k", arg=first)
+    page.keyboard.press("m")
+    table = ResultsTable(local_stack.dynamodb, local_stack.info.results_table)
+    deadline = time.monotonic() + 20
+    while (record := table.get(first)) is None or (record.source, record.label) != ("human", "motorcycle"):
+        assert time.monotonic() < deadline, f"{first!r} was not decided motorcycle: {record}"
+        time.sleep(0.2)
+    page.wait_for_function("() => state.inFlight.size === 0 && state.undoing.size === 0")
+    # Only the undone image was decided: its neighbour still waits, with no person's answer.
+    assert second in pending_keys(local_stack) and first not in pending_keys(local_stack)
+    kept = table.get(second)
+    assert kept is None or kept.source != "human"
+    assert focused_key(page) == second
+    page.wait_for_function("() => document.getElementById('progress').textContent.includes('this session: 1 ')")
+    assert re.search(r"Your rate: \d+\.\d per minute", page.inner_text("#progress"))
+    page.close()
+
+
+def test_shortcuts_zoom_favicon_and_dark_mode(
+    local_stack: StackClients, samples_dir: Path, review_page_url: str, browser: Browser, tmp_path: Path
+) -> None:
+    # A photo larger than a grid thumbnail (512 px): the zoom shows it at its own 1600 px.
+    large = tmp_path / "large.png"
+    Image.open(samples_dir / "motorcycle-2.png").resize((1600, 1200)).save(large)
+    upload_and_wait(local_stack, {"zoom/large motorcycle.png": large})
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(page, review_page_url, ANN)
+    grid_ready(page)
+
+    page.keyboard.press("?")
+    page.wait_for_selector("#shortcuts[open]")
+    listed = page.inner_text("#shortcuts")
+    for entry in ("Undo the last decision", "Zoom into the highlighted image", "Next page", "bicycle"):
+        assert entry in listed
+    shoot(page, "review-shortcuts")
+    page.keyboard.press("m")  # no decision while the list is open
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.getElementById('shortcuts').open")
+    assert page.evaluate("() => state.inFlight.size + state.history.length") == 0
+
+    card = page.locator("#grid figure.card", has=page.get_by_text("zoom/large motorcycle.png", exact=True))
+    assert card.locator("img").evaluate("i => i.naturalWidth") == 512
+    card.locator("img").click()
+    page.wait_for_selector("#zoom[open]")
+    page.wait_for_function("() => { const i = document.getElementById('zoom-image'); return i.naturalWidth > 0; }")
+    assert page.eval_on_selector("#zoom-image", "i => [i.naturalWidth, i.naturalHeight]") == [1600, 1200]
+    assert page.inner_text("#zoom-title") == "zoom/large motorcycle.png"
+
+    def placed() -> list[float]:
+        transform = page.eval_on_selector("#zoom-image", "i => i.style.transform")
+        return [float(v) for v in re.findall(r"-?[\d.]+", transform)]
+
+    fitted = placed()[2]
+    page.keyboard.press("+")
+    zoomed = placed()
+    assert zoomed[2] > fitted * 1.4
+    page.keyboard.press("ArrowLeft")
+    assert placed()[:2] == pytest.approx([zoomed[0] + 60, zoomed[1]])
+    box = page.locator("#zoom-viewport").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 200, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 150, box["y"] + 230)
+    page.mouse.up()
+    dragged = placed()
+    assert dragged[:2] == pytest.approx([zoomed[0] + 60 - 50, zoomed[1] + 30])
+    shoot(page, "review-zoom")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.getElementById('zoom').open")
+    # z zooms into the highlighted image.
+    page.keyboard.press("z")
+    page.wait_for_selector("#zoom[open]")
+    assert page.inner_text("#zoom-title") == focused_key(page)
+    page.keyboard.press("z")
+    page.wait_for_function("() => !document.getElementById('zoom').open")
+
+    # A favicon the page's policy allows (a blob: URL the page makes).
+    icon = page.eval_on_selector("link[rel=icon]", "l => l.href")
+    assert icon.startswith("blob:")
+    size = "u => { const i = new Image(); i.src = u; return i.decode().then(() => [i.naturalWidth, i.naturalHeight]); }"
+    assert page.evaluate(size, icon) == [32, 32]
+
+    # Dark mode follows the system's setting.
+    light = colour(page, "html", "backgroundColor"), colour(page, "#grid figure.card", "backgroundColor")
+    page.emulate_media(color_scheme="dark")
+    dark = colour(page, "html", "backgroundColor"), colour(page, "#grid figure.card", "backgroundColor")
+    assert all(brightness(c) > 0.9 for c in light) and all(brightness(c) < 0.2 for c in dark)
+    assert brightness(colour(page, "html", "color")) > 0.8 and brightness(colour(page, "#progress", "color")) > 0.8
+    shoot(page, "review-dark")
+    page.emulate_media(color_scheme="light")
+    assert brightness(colour(page, "html", "color")) < 0.2
+    assert refused == []
+    page.close()
+
+
+def test_pages_past_the_first_a_filter_by_reason_and_reasons_in_words(
+    local_stack: StackClients, samples_dir: Path, review_page_url: str, browser: Browser
+) -> None:
+    many = {f"many/{n:02d}.png": samples_dir / "bicycle-1.png" for n in range(26)}
+    static = {f"many/static-{n}.png": samples_dir / "static.png" for n in range(2)}
+    upload_and_wait(local_stack, many | static)
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    sign_in(page, review_page_url, ANN)
+    grid_ready(page)
+    waiting = len(pending_keys(local_stack))
+    assert waiting > 24
+    first_page = grid_keys(page)
+    assert len(first_page) == 24 and page.inner_text("#page-number") == "Page 1"
+    assert f"Waiting: {waiting} " in page.inner_text("#progress") and page.inner_text("#count") == f"({waiting})"
+    shoot(page, "review-grid")
+
+    seen = list(first_page)
+    while page.locator("#next-page").is_enabled():
+        before = grid_keys(page)
+        page.keyboard.press("PageDown")
+        page.wait_for_function("k => document.querySelector('#grid figure.card').dataset.key !== k", arg=before[0])
+        grid_ready(page)
+        seen += grid_keys(page)
+    assert len(seen) == len(set(seen)) == waiting  # every item once, none twice
+    assert set(many | static) <= set(seen)
+    page.keyboard.press("PageUp")
+    page.wait_for_function("n => document.getElementById('page-number').textContent === `Page ${n}`", arg=1)
+    if page.inner_text("#page-number") == "Page 1":
+        assert grid_keys(page) == first_page
+
+    # One reason only: the two unrecognised images, told in words, with no two-wheeler label in their headline.
+    page.select_option("#reason-filter", "unrecognised")
+    page.keyboard.press("Escape")  # back from the filter to the images
+    page.wait_for_function(
+        "() => { const cards = [...document.querySelectorAll('#grid figure.card')];"
+        " return cards.length > 0 && cards.every(c => c.dataset.reason === 'unrecognised'); }"
+    )
+    assert set(static) <= set(grid_keys(page)) and page.inner_text("#page-number") == "Page 1"
+    for headline in page.locator("#grid .headline").all_inner_texts():
+        assert headline.startswith("Not recognised as a two-wheeler")
+        assert "bicycle" not in headline and "motorcycle" not in headline
+    assert "unrecognised" not in page.inner_text("#grid")
+    grid_ready(page)
+    shoot(page, "review-filter")
+    page.select_option("#reason-filter", "low_confidence")
+    page.wait_for_function(
+        "() => { const cards = [...document.querySelectorAll('#grid figure.card')];"
+        " return cards.length > 0 && cards.every(c => c.dataset.reason === 'low_confidence'); }"
+    )
+    assert all("the model is unsure" in h for h in page.locator("#grid .headline").all_inner_texts())
+    page.close()
+
+
+def test_an_image_another_reviewer_holds_is_shown_held_and_skipped(
+    local_stack: StackClients, samples_dir: Path, review_page_url: str, browser: Browser
+) -> None:
+    upload_and_wait(local_stack, {f"held/{n}.png": samples_dir / "motorcycle-3.png" for n in range(2)})
+    bob = browser.new_page()
+    sign_in(bob, review_page_url, BOB)
+    bob.keyboard.press("n")
+    bob.wait_for_selector("#one[data-key]", timeout=10_000)
+    held = str(bob.locator("#one").get_attribute("data-key"))
+
+    ann = browser.new_page(viewport={"width": 1100, "height": 800})
+    sign_in(ann, review_page_url, ANN)
+    grid_ready(ann)
+    card = ann.locator("#grid figure.card.held")
+    assert card.count() == 1 and card.get_attribute("data-key") == held
+    assert re.fullmatch(r"Held by bob@example\.com until \d\d:\d\d.*", card.locator(".holder").inner_text())
+    assert all(button.is_disabled() for button in card.locator("button").all())
+    shoot(ann, "review-held")
+    # The highlight never lands on it, from the first card to the last.
+    visited = [focused_key(ann)]
+    for _ in grid_keys(ann):
+        ann.keyboard.press("ArrowRight")
+        visited.append(focused_key(ann))
+    assert held not in visited and len(set(visited)) == len(grid_keys(ann)) - 1
+    ann.keyboard.press("b")  # decides the highlighted image, never the held one
+    ann.wait_for_function("() => state.inFlight.size === 0")
+    assert held in pending_keys(local_stack)
+    bob.keyboard.press("Escape")
+    ann.close()
+    bob.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -19,6 +19,8 @@ from service.review.desk import (
     AlreadyResolvedError,
     AmbiguousKeyError,
     Lease,
+    LeaseHeldError,
+    LeaseTooOldError,
     NotPendingError,
     ReviewDesk,
     ReviewError,
@@ -40,8 +42,10 @@ class ReviewWorld:
     reviews: str
     queue_url: str
 
-    def desk(self, dynamodb: Any = None, sqs: Any = None) -> ReviewDesk:
-        return ReviewDesk(dynamodb or self.dynamodb, sqs or self.sqs, self.table, self.reviews, self.queue_url, CLASSES)
+    def desk(self, dynamodb: Any = None, sqs: Any = None, **options: Any) -> ReviewDesk:
+        return ReviewDesk(
+            dynamodb or self.dynamodb, sqs or self.sqs, self.table, self.reviews, self.queue_url, CLASSES, **options
+        )
 
     def send_for_review(
         self,
@@ -422,15 +426,27 @@ def test_an_item_without_its_message_is_listed_handed_out_and_resolvable(world: 
     assert world.queued_keys() == []
 
 
+class Clock:
+    """The desk's clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.at = utc_now()
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
 def test_an_abandoned_lease_returns_the_item(world: ReviewWorld) -> None:
     world.send_for_review("a.png")
-    desk = world.desk()
+    clock = Clock()
+    desk = world.desk(now=clock)
     first = desk.next("alice", lease_seconds=1)
     assert first is not None and first.via == "queue"
     assert desk.next("bob") is None
-    import time
-
-    time.sleep(2.1)
+    clock.advance(2)
     again = desk.next("bob")
     assert again is not None and (again.item.key, again.reviewer) == ("a.png", "bob")
     desk.release("a.png", "bob")
@@ -439,16 +455,135 @@ def test_an_abandoned_lease_returns_the_item(world: ReviewWorld) -> None:
 
 def test_renewing_keeps_the_item(world: ReviewWorld) -> None:
     world.send_for_review("a.png")
-    desk = world.desk()
+    clock = Clock()
+    desk = world.desk(now=clock)
     assert desk.next("alice", lease_seconds=1) is not None
     renewed = desk.renew("a.png", "alice", lease_seconds=60)
-    import time
-
-    time.sleep(1.5)
+    clock.advance(1.5)
     assert desk.next("bob") is None
-    assert renewed.expires_at > utc_now()
+    assert renewed.expires_at > clock()
     with pytest.raises(NotPendingError):
         desk.renew("a.png", "bob")
+
+
+def test_renewals_end_at_the_longest_a_lease_may_last(world: ReviewWorld) -> None:
+    world.send_for_review("a.png")
+    clock = Clock()
+    desk = world.desk(now=clock, max_lease_age_s=100)
+    taken = desk.next("alice", lease_seconds=60)
+    assert taken is not None
+    clock.advance(50)
+    renewed = desk.renew("a.png", "alice", lease_seconds=60)
+    assert renewed.expires_at == taken.item.held_until + timedelta(seconds=40)  # capped at 100 s after taking
+    clock.advance(10)
+    with pytest.raises(LeaseTooOldError, match="100 s"):
+        desk.renew("a.png", "alice", lease_seconds=60)
+    assert desk.next("bob") is None  # still alice's, until the cap
+    clock.advance(41)  # the lease ended: another reviewer may take the item
+    assert (bobs := desk.next("bob")) is not None and bobs.item.key == "a.png"
+
+
+def test_an_ended_lease_cannot_be_renewed(world: ReviewWorld) -> None:
+    world.send_for_review("a.png")
+    clock = Clock()
+    desk = world.desk(now=clock)
+    assert desk.next("alice", lease_seconds=10) is not None
+    clock.advance(11)
+    with pytest.raises(NotPendingError):
+        desk.renew("a.png", "alice")
+
+
+def test_a_leased_item_is_decided_by_its_holder_only(world: ReviewWorld) -> None:
+    world.send_for_review("k.png")
+    clock = Clock()
+    desk = world.desk(now=clock)
+    lease = desk.next("alice")
+    assert lease is not None and lease.item.key == "k.png"
+    with pytest.raises(LeaseHeldError, match="held by alice until") as refused:
+        desk.resolve("k.png", "motorcycle", "bob")
+    assert refused.value.owner == "alice" and refused.value.until == lease.expires_at
+    assert desk.resolve("k.png", "bicycle", "alice").outcome == "resolved"
+    stored = desk.results.get("k.png")
+    assert stored is not None and (stored.reviewer, stored.label) == ("alice", "bicycle")
+
+
+def test_a_lease_that_ended_no_longer_protects_the_item(world: ReviewWorld) -> None:
+    world.send_for_review("k.png")
+    clock = Clock()
+    desk = world.desk(now=clock)
+    assert desk.next("alice", lease_seconds=30) is not None
+    clock.advance(31)
+    assert desk.resolve("k.png", "motorcycle", "bob").outcome == "resolved"
+
+
+def test_a_reviewer_holds_at_most_the_configured_number_of_items(world: ReviewWorld) -> None:
+    for n in range(7):
+        world.send_for_review(f"k{n}.png", age_s=100 - n)
+    desk = world.desk()
+    first = desk.next("alice")
+    assert first is not None and first.via in ("queue", "index")
+    again = desk.next("alice")  # at the bound: the item already held, nothing more
+    assert again is not None and again.via == "held" and again.item.key == first.item.key
+    assert [i.key for i in desk.held("alice")] == [first.item.key]
+    assert (bobs := desk.next("bob")) is not None and bobs.item.key != first.item.key
+    desk.resolve(first.item.key, "bicycle", "alice")
+    fresh = desk.next("alice")
+    assert fresh is not None and fresh.via != "held" and fresh.item.key not in (first.item.key, bobs.item.key)
+    wider = world.desk(max_leases=3)
+    taken = {lease.item.key for _ in range(5) if (lease := wider.next("carol")) is not None}
+    assert len(taken) == 3 and len(wider.held("carol")) == 3
+
+
+@pytest.mark.parametrize("messages", [True, False])
+def test_concurrent_nexts_of_one_reviewer_hold_one_item(world: ReviewWorld, messages: bool) -> None:
+    for n in range(8):
+        world.send_for_review(f"k{n}.png", age_s=100 - n)
+    if not messages:
+        world.purge()
+    dynamodb = AtomicWrites(world.dynamodb)
+    start = threading.Barrier(4)
+    got: list[Lease] = []
+
+    def take() -> None:
+        desk = world.desk(dynamodb=dynamodb)
+        start.wait()
+        for _ in range(3):
+            if (lease := desk.next("alice")) is not None:
+                got.append(lease)
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(got) == 12 and len({lease.item.key for lease in got}) == 1
+    leased = [i for i in world.desk().pending(limit=100).items if i.held_by is not None]
+    assert [i.held_by for i in leased] == ["alice"]
+
+
+def test_an_admin_releases_anyones_lease(world: ReviewWorld) -> None:
+    world.send_for_review("k.png")
+    desk = world.desk()
+    assert desk.next("alice") is not None
+    assert desk.release("k.png", "bob") == 0  # not bob's
+    assert desk.release("k.png", "root", admin=True) == 1
+    assert (bobs := desk.next("bob")) is not None and bobs.item.key == "k.png"
+
+
+def test_the_list_says_who_holds_each_item(world: ReviewWorld) -> None:
+    world.send_for_review("a.png", age_s=10)
+    world.send_for_review("b.png", age_s=5)
+    desk = world.desk()
+    assert (lease := desk.next("alice")) is not None and lease.item.key == "a.png"
+    mine = {i.key: i for i in desk.pending(viewer="alice").items}
+    theirs = {i.key: i for i in desk.pending(viewer="bob").items}
+    assert (mine["a.png"].held_by, mine["a.png"].held_by_me, mine["a.png"].held_until) == (
+        "alice",
+        True,
+        lease.expires_at,
+    )
+    assert (theirs["a.png"].held_by, theirs["a.png"].held_by_me) == ("alice", False)
+    assert (mine["b.png"].held_by, mine["b.png"].held_by_me, mine["b.png"].held_until) == (None, False, None)
 
 
 @pytest.mark.parametrize("messages", [True, False])
@@ -462,7 +597,7 @@ def test_two_concurrent_nexts_never_share_an_item(world: ReviewWorld, messages: 
     got: dict[str, list[Lease]] = {"alice": [], "bob": []}
 
     def take(reviewer: str) -> None:
-        desk = world.desk(dynamodb=dynamodb)
+        desk = world.desk(dynamodb=dynamodb, max_leases=3)
         start.wait()
         for _ in range(3):
             lease = desk.next(reviewer)

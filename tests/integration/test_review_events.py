@@ -12,7 +12,13 @@ import pytest
 from moto import mock_aws
 
 from service.dal.event_bus import EventBus
-from service.domain.outcome_events import IMAGE_REVIEWED, ImageReviewed, outcome_id
+from service.domain.outcome_events import (
+    IMAGE_REVIEW_UNDONE,
+    IMAGE_REVIEWED,
+    ImageReviewed,
+    ImageReviewUndone,
+    outcome_id,
+)
 from service.domain.review_items import ReviewItem
 from service.review.desk import ReviewDesk
 from service.runtime.outcome_publisher import OutcomePublisher
@@ -103,3 +109,31 @@ def test_a_publication_that_keeps_failing_keeps_the_decision_and_is_counted(worl
     assert world.unpublished() == 1
     decided = world.desk().reviews.get(item.key, item.upload_id)
     assert decided is not None and decided.status == "decided" and decided.decided_label == "bicycle"
+
+
+def test_an_undo_cancels_the_decision_it_names_and_a_new_decision_is_a_new_outcome(world: World) -> None:
+    item = world.pending(0)
+    world.desk().resolve(item.key, "motorcycle", "ana")
+    world.desk().undo(item.key, "ana")
+    world.desk().resolve(item.key, "bicycle", "ana")
+    events = world.delivered()
+    assert [e["detail-type"] for e in events] == [IMAGE_REVIEWED, IMAGE_REVIEW_UNDONE, IMAGE_REVIEWED]
+    first, undone, again = (e["detail"] for e in events)
+    parsed = ImageReviewUndone.model_validate(undone)
+    assert (parsed.key, parsed.upload_id, parsed.label, parsed.reviewer) == (
+        item.key,
+        item.upload_id,
+        "motorcycle",
+        "ana",
+    )
+    assert parsed.outcome_id == first["outcome_id"] and parsed.reviewed_at == first["reviewed_at"]
+    assert again["outcome_id"] != first["outcome_id"] and again["label"] == "bicycle"
+    # What a consumer keeps: the latest decision per upload, minus the ones an undo cancelled.
+    kept: dict[str, dict[str, Any]] = {}
+    for event in events:
+        detail = event["detail"]
+        if event["detail-type"] == IMAGE_REVIEWED:
+            kept[detail["upload_id"]] = detail
+        elif kept.get(detail["upload_id"], {}).get("outcome_id") == detail["outcome_id"]:
+            del kept[detail["upload_id"]]
+    assert kept[item.upload_id]["label"] == "bicycle"

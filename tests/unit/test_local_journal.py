@@ -107,7 +107,7 @@ def test_data_from_another_moto_stops_with_the_versions_and_what_to_run(tmp_path
         persistence.check_versions(tmp_path, found, 4566)
     message = str(raised.value)
     assert "moto 4.0.0" in message and "scones 0.0.9" in message and str(tmp_path) in message
-    assert "pip install" in message
+    assert "scones export" in message and "scones import" in message
     persistence.check_versions(tmp_path, persistence.Manifest(port=4566), 4566)  # this version's own: no error
 
 

@@ -7,7 +7,7 @@
 Why a journal of requests rather than snapshots of moto's objects: a request is moto's public, stable input, the
 record is written before the client hears 200 (a snapshot taken every few seconds would lose what came between),
 and replay rebuilds exactly the state moto built, with the same identifiers (`tape`). A clean `down` compacts the
-journal (`compact`), so the next start replays what is kept rather than every request ever made.
+journal (`snapshot`), so the next start restores what is kept rather than replaying every request ever made.
 """
 
 from __future__ import annotations
@@ -21,9 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-#: The journal's format: a change to what a record holds or how it replays bumps it.
-FORMAT = 1
+#: The journal's format: a change to what a record holds or how it replays bumps it. 2: snapshot records.
+FORMAT = 2
+#: Formats this version replays (a format-1 journal is a format-2 journal without a snapshot).
+READABLE = (1, 2)
 MANIFEST, JOURNAL = "stack.json", "journal.wal"
+#: A journal larger than this is compacted when the stack starts (after replaying it) and while it runs.
+COMPACT_BYTES = int(os.environ.get("SCONES_COMPACT_BYTES", str(256 * 1024 * 1024)))
 
 
 class DataDirError(RuntimeError):
@@ -67,15 +71,16 @@ def check_versions(data_dir: Path, manifest: Manifest, port: int) -> None:
     """Stops with what to do when this scones or moto cannot replay the data (a moto release may draw its ids
     or parse its requests differently: replay needs the one that recorded)."""
     here = Manifest(port=port)
-    if manifest.format == FORMAT and manifest.moto_version == here.moto_version:
+    if manifest.format in READABLE and manifest.moto_version == here.moto_version:
         return
     raise DataDirError(
         f"The data in {data_dir} was written by scones {manifest.scones_version} with moto "
         f"{manifest.moto_version} (journal format {manifest.format}); this is scones {here.scones_version} with "
         f"moto {here.moto_version} (format {here.format}), which cannot replay it.\n"
-        f"Read it with the moto that wrote it: `pip install 'moto=={manifest.moto_version}'`, then "
-        f"`scones up --port {port}`. To start afresh on this version, keep a copy and clear it: "
-        f"`mv {data_dir} {data_dir}.old`."
+        f"To move the data across: with the moto that wrote it (`pip install 'moto=={manifest.moto_version}'`), "
+        f"`scones up --port {port} --detach && scones export --port {port} EXPORT_DIR && scones down --port {port}`; "
+        f"then with this version, `mv {data_dir} {data_dir}.old && scones up --port {port} --detach && "
+        f"scones import --port {port} EXPORT_DIR`."
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from service.local.persistence import tape
+from service.local.persistence import snapshot, tape
 from service.local.persistence.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -161,13 +161,57 @@ def _delete_record(environ: dict[str, Any], body: bytes, action: str) -> dict[st
     return {"kind": "sqs-delete", "account": account, "region": region, "queue": queue.name, "ids": ids}
 
 
+def _unavailable(start_response: StartResponse, why: str) -> Iterable[bytes]:
+    # 503 is what AWS answers when a service is briefly unavailable: every SDK retries it.
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Retry-After", "1")])
+    return [why.encode()]
+
+
 class DurableApp:
     """Wraps moto's WSGI application. Without a journal it only passes requests through."""
 
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
         self.journal: Journal | None = None
+        #: Once stopped, a change would be applied and never journaled: it is refused.
+        self.stopped = False
         self._apply = threading.Lock()
+        self._compacting = threading.Lock()
+        self.compact_bytes = 0
+
+    def compact(self, records: Callable[[], Iterable[Any]]) -> int:
+        """Replaces the journal with `records()` (a snapshot of the state) while no journaled change is applied;
+        returns how many records the new journal holds."""
+        journal = self.journal
+        if journal is None:
+            return 0
+        with self._apply:
+            return journal.replace(iter(records()))
+
+    def stop(self) -> Journal | None:
+        """No change is applied from here on; returns the journal (to compact and close)."""
+        with self._apply:
+            self.stopped = True
+            return self.journal
+
+    def _maybe_compact(self, journal: Journal) -> None:
+        """Once the journal passes `compact_bytes`, compacts it on a thread of its own (this request's answer does
+        not wait for it; journaled changes do, while the snapshot is written)."""
+        if not self.compact_bytes or journal.size() < self.compact_bytes or not self._compacting.acquire(False):
+            return
+        threading.Thread(target=self._compact_past_size, name="compaction", daemon=True).start()
+
+    def _compact_past_size(self) -> None:
+        try:
+            from service.local.persistence import snapshot as taken
+
+            count = self.compact(taken.records)
+            log.warning("compacted the journal past %d bytes into %d records", self.compact_bytes, count)
+        except Exception:
+            # The old journal is whole until the new one is renamed over it: nothing is lost, try again later.
+            log.exception("could not compact the journal")
+        finally:
+            self._compacting.release()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         journal = self.journal
@@ -179,6 +223,8 @@ class DurableApp:
         environ["CONTENT_LENGTH"] = str(len(body))
         if kept is None:
             return self.app(environ, start_response)
+        if self.stopped:
+            return _unavailable(start_response, "The local stack is stopping.")
         service, action = kept
         captured: dict[str, Any] = {}
 
@@ -187,6 +233,8 @@ class DurableApp:
             return lambda data: captured.setdefault("early", []).append(data)
 
         with self._apply:
+            if self.stopped:
+                return _unavailable(start_response, "The local stack is stopping.")
             before = None
             if service == "sqs" and action in ("DeleteMessage", "DeleteMessageBatch"):
                 before = _delete_record(environ, body, action)
@@ -220,6 +268,7 @@ class DurableApp:
                 sequence = journal.append(record)
         if sequence:
             journal.wait_durable(sequence)
+            self._maybe_compact(journal)
         for send in deferred:
             try:
                 send()
@@ -241,6 +290,8 @@ def replay(app: WsgiApp, records: Iterable[Any]) -> int:
                 _replay_http(app, record)
             elif record["kind"] == "sqs-delete":
                 _replay_delete(record)
+            elif record["kind"] in snapshot.KINDS:
+                snapshot.apply(record)
             count += 1
     finally:
         _replaying.on = False

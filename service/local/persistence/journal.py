@@ -54,16 +54,23 @@ def intact_length(path: Path) -> int:
 
 
 def write_all(path: Path, records: Iterator[Any]) -> int:
-    """Writes a whole journal to `path` (fsynced, then renamed into place); returns how many records."""
+    """Writes a whole journal to `path` (fsynced, then renamed into place); returns how many records. Until the
+    rename, whatever was at `path` stays whole: a crash or an error on the way leaves it authoritative (and a
+    `.partial` file that the next write or `Journal` removes)."""
     partial = path.with_suffix(".partial")
     count = 0
-    with partial.open("wb") as out:
-        for record in records:
-            payload = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-            out.write(_FRAME.pack(len(payload), zlib.crc32(payload)) + payload)
-            count += 1
-        out.flush()
-        os.fsync(out.fileno())
+    try:
+        # Owner-only, as the journal it replaces: it holds what the local Cognito keeps (passwords).
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            for record in records:
+                payload = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(_FRAME.pack(len(payload), zlib.crc32(payload)) + payload)
+                count += 1
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(path)
     _sync_directory(path.parent)
     return count
@@ -83,6 +90,8 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # What a compaction cut short left: never authoritative (the rename makes a compaction count).
+        path.with_suffix(".partial").unlink(missing_ok=True)
         existed = path.exists()
         # Cut a torn tail first: appending after it would hide every later record from `read`.
         if existed:
@@ -129,6 +138,24 @@ class Journal:
                 self._durable = max(self._durable, target)
                 self.syncs += 1
                 self._cond.notify_all()
+
+    def replace(self, records: Iterator[Any]) -> int:
+        """Compaction: the file becomes `records` (a snapshot of everything appended so far), written beside it and
+        renamed over it; appending goes on in the new file. The caller keeps appends from happening meanwhile.
+        Returns how many records the new file holds."""
+        with self._cond:
+            while self._syncing:
+                self._cond.wait()
+            count = write_all(self.path, records)
+            old, self._fd = self._fd, os.open(self.path, os.O_WRONLY | os.O_APPEND, 0o600)
+            os.close(old)
+            # The snapshot holds every change written so far, and it is on disk.
+            self._durable = self._written
+            self._cond.notify_all()
+            return count
+
+    def size(self) -> int:
+        return os.fstat(self._fd).st_size
 
     def close(self) -> None:
         with self._cond:
