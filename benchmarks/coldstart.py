@@ -8,10 +8,17 @@ artifact, the AWS SDK (as the Lambda runtime provides it) and the standard libra
 and its first call. Serialize reads a real object and writes its claim, against an in-process moto server (what a
 cold function does on its first image); Classify gets Serialize's answer and Filter Classify's; the review API
 answers a signed-in reviewer's first `GET /api/pending` (a query of the reviews table's pending index), with the
-claims API Gateway's JWT authorizer hands over. The environment is
-the Lambda runtime's (LAMBDA_TASK_ROOT, a sampled trace header), so tracing is on as deployed: the X-Ray SDK takes
-its Lambda path and sends its segments to a local UDP socket in place of the daemon. Prints the median and p95 of
-each, and the sizes of both artifacts.
+claims API Gateway's JWT authorizer hands over and the access token the function confirms with the user pool. The
+environment is the Lambda runtime's (LAMBDA_TASK_ROOT, a sampled trace header), so tracing is on as deployed: the
+X-Ray SDK takes its Lambda path and sends its segments to a local UDP socket in place of the daemon. Prints the
+median and p95 of each, and the sizes of both artifacts.
+
+    python benchmarks/coldstart.py --runs 7 --against /tmp/before
+
+compares with another source tree (`git archive <commit> | tar -x -C /tmp/before`): both artifacts are built,
+and each handler's fresh interpreters alternate between them against the same moto server, so that a busy
+machine weighs on both sides alike. Prints both sides' medians; each side's functions get their own side's
+answers as input.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import platform
 import shutil
 import socket
@@ -36,7 +44,8 @@ HANDLERS = ("serialize", "classify", "filter", "review_api")
 SAMPLE = ROOT / "samples" / "bicycle-1.png"
 BUCKET, KEY, TABLE = "coldstart-intake", "photos/bicycle-1.png", "coldstart-claims"
 REVIEWS, RESULTS = "coldstart-reviews", "coldstart-results"
-PENDING_REQUEST = {
+REVIEWER = "ann@example.com"
+PENDING_REQUEST: dict[str, Any] = {
     "version": "2.0",
     "routeKey": "GET /api/pending",
     "rawPath": "/api/pending",
@@ -47,7 +56,7 @@ PENDING_REQUEST = {
         "routeKey": "GET /api/pending",
         "stage": "$default",
         "requestId": "coldstart",
-        "authorizer": {"jwt": {"claims": {"username": "ann@example.com", "sub": "s", "cognito:groups": "[reviewers]"}}},
+        "authorizer": {"jwt": {"claims": {"username": REVIEWER, "sub": "s", "cognito:groups": "[reviewers]"}}},
     },
     "isBase64Encoded": False,
 }
@@ -76,9 +85,9 @@ print(json.dumps({{"import_s": imported - started, "call_s": called - imported, 
 """
 
 
-def build(out: Path, target_platform: str, python_version: str, keep_sources: bool = False) -> int:
+def build(out: Path, target_platform: str, python_version: str, keep_sources: bool = False, root: Path = ROOT) -> int:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "package_lambda.py"), "--platform", target_platform,
+        [sys.executable, str(root / "scripts" / "package_lambda.py"), "--platform", target_platform,
          "--python-version", python_version, "--out", str(out), "--no-zip",
          *(["--keep-sources"] if keep_sources else [])],
         capture_output=True, text=True, check=True,
@@ -111,6 +120,39 @@ def _event(etag: str, version_id: str, size: int) -> dict[str, Any]:
     }
 
 
+def _signed_in_reviewer(cognito: Any) -> tuple[str, str, str]:
+    """A user pool with the request's reviewer in the reviewers group, signed in: (pool id, client id, token)."""
+    pool = cognito.create_user_pool(PoolName="coldstart")["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="page", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    name, password = REVIEWER, "Correct-Horse-Battery-9"
+    cognito.create_group(UserPoolId=pool, GroupName="reviewers")
+    cognito.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool, Username=name, Password=password, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName="reviewers")
+    token = cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": name, "PASSWORD": password}
+    )["AuthenticationResult"]["AccessToken"]
+    return str(pool), str(client_id), str(token)
+
+
+def _payload(
+    name: str, outputs: dict[str, Any], dynamodb: Any, put: dict[str, Any], size: int, token: str
+) -> dict[str, Any]:
+    """The handler's input: Serialize's event (with its claim cleared), else the answers before it."""
+    if name == "serialize":
+        # A new claim each run: the first call of a cold function meets a new upload.
+        for item in dynamodb.scan(TableName=TABLE)["Items"]:
+            dynamodb.delete_item(TableName=TABLE, Key={"upload_id": item["upload_id"]})
+        return _event(put["ETag"].strip('"'), put["VersionId"], size)
+    if name == "classify":
+        return {"image": outputs["serialize"]}
+    if name == "review_api":
+        return {**PENDING_REQUEST, "headers": {**PENDING_REQUEST["headers"], "authorization": f"Bearer {token}"}}
+    return {"image": outputs["serialize"], "prediction": outputs["classify"]}
+
+
 def _run(name: str, artifact: Path, runtime: Path, env: dict[str, str], payload: dict[str, Any]) -> dict[str, Any]:
     code = CHILD.format(artifact=str(artifact), runtime=str(runtime), name=name)
     result = subprocess.run(
@@ -141,6 +183,7 @@ def main() -> None:
     parser.add_argument(
         "--sources-only", action="store_true", help="drop the artifact's byte-code (what a build without it costs)"
     )
+    parser.add_argument("--against", type=Path, help="another source tree to compare with, run by run")
     args = parser.parse_args()
 
     import boto3
@@ -155,10 +198,16 @@ def main() -> None:
             keep_sources=args.sources_only,
         )
         deployed = build(work / "lambda-arm64", "manylinux_2_34_aarch64", "3.12")
+        sides = {"this": work / "lambda"}
+        if args.against:
+            build(work / "against", _packager().this_platform(), f"{sys.version_info.major}.{sys.version_info.minor}",
+                  keep_sources=args.sources_only, root=args.against.resolve())  # fmt: skip
+            sides = {"against": work / "against", **sides}
         runtime = _packager().lambda_runtime(work / "runtime")
         if args.sources_only:
-            for cache in list((work / "lambda").rglob("__pycache__")):
-                shutil.rmtree(cache)
+            for artifact in sides.values():
+                for cache in list(artifact.rglob("__pycache__")):
+                    shutil.rmtree(cache)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = ThreadedMotoServer(port=0, verbose=False)
         server.start()
@@ -199,6 +248,8 @@ def main() -> None:
                 ],
                 BillingMode="PAY_PER_REQUEST",
             )  # fmt: skip
+            pool, pool_client, token = _signed_in_reviewer(boto3.client("cognito-idp", endpoint_url=endpoint,
+                                                                        **credentials))  # fmt: skip
             env = {
                 "PATH": "/usr/bin:/bin",
                 "AWS_ENDPOINT_URL": endpoint,
@@ -220,55 +271,55 @@ def main() -> None:
                 "RESULTS_TABLE": RESULTS,
                 "REVIEW_QUEUE_URL": f"{endpoint}/123456789012/coldstart-review",
                 "INTAKE_BUCKET": BUCKET,
-                "USER_POOL_CLIENT_ID": "coldstart",
+                "USER_POOL_CLIENT_ID": pool_client,
+                "USER_POOL_ID": pool,
                 # /var/task is read-only: nothing compiled on import may be kept for the next cold start.
                 "PYTHONDONTWRITEBYTECODE": "1",
             }
-            figures: dict[str, dict[str, float]] = {}
-            outputs: dict[str, Any] = {}  # each handler's first answer, the next one's input
+            figures: dict[str, dict[str, dict[str, float]]] = {side: {} for side in sides}
+            outputs: dict[str, dict[str, Any]] = {side: {} for side in sides}  # each side's first answers
             for name in HANDLERS:
-                totals, imports = [], []
+                totals: dict[str, list[float]] = {side: [] for side in sides}
+                imports: dict[str, list[float]] = {side: [] for side in sides}
                 for _ in range(args.runs):
-                    if name == "serialize":
-                        # A new claim each run: the first call of a cold function meets a new upload.
-                        for item in dynamodb.scan(TableName=TABLE)["Items"]:
-                            dynamodb.delete_item(TableName=TABLE, Key={"upload_id": item["upload_id"]})
-                        payload = _event(put["ETag"].strip('"'), put["VersionId"], len(body))
-                    elif name == "classify":
-                        payload = {"image": outputs["serialize"]}
-                    elif name == "review_api":
-                        payload = PENDING_REQUEST
-                    else:
-                        payload = {"image": outputs["serialize"], "prediction": outputs["classify"]}
-                    found = _run(name, work / "lambda", runtime, env, payload)
-                    if name == "review_api" and found["output"]["statusCode"] != 200:
-                        raise RuntimeError(f"review_api answered {found['output']}")
-                    outputs.setdefault(name, found["output"])
-                    imports.append(found["import_s"])
-                    totals.append(found["import_s"] + found["call_s"])
-                figures[name] = {
-                    "import_p50_s": statistics.median(imports),
-                    "total_p50_s": statistics.median(totals),
-                    "total_p95_s": sorted(totals)[max(0, round(0.95 * len(totals)) - 1)],
-                }
+                    for side, artifact in sides.items():
+                        found = _run(name, artifact, runtime, {**env, "LAMBDA_TASK_ROOT": str(artifact)},
+                                     _payload(name, outputs[side], dynamodb, put, len(body), token))  # fmt: skip
+                        if name == "review_api" and found["output"]["statusCode"] != 200:
+                            raise RuntimeError(f"review_api answered {found['output']}")
+                        outputs[side].setdefault(name, found["output"])
+                        imports[side].append(found["import_s"])
+                        totals[side].append(found["import_s"] + found["call_s"])
+                for side in sides:
+                    figures[side][name] = {
+                        "import_p50_s": statistics.median(imports[side]),
+                        "total_p50_s": statistics.median(totals[side]),
+                        "total_p95_s": sorted(totals[side])[max(0, round(0.95 * args.runs) - 1)],
+                    }
         finally:
             daemon.close()
             server.stop()
     report = {
         "runs": args.runs,
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "load_average": os.getloadavg(),
         "artifact_here_mib": here / 2**20,
         "artifact_arm64_mib": deployed / 2**20,
         "bytecode": not args.sources_only,
-        "handlers": figures,
+        "handlers": figures["this"],
+        **({"against": str(args.against), "handlers_against": figures["against"]} if args.against else {}),
     }
     if args.as_json:
         print(json.dumps(report, indent=2))
         return
     print(f"artifact unzipped: arm64 (deployed) {deployed / 2**20:.1f} MiB, here {here / 2**20:.1f} MiB")
-    print(f"{'handler':10} {'import p50':>11} {'import+1st call p50':>20} {'p95':>8}   ({args.runs} runs)")
-    for name, row in figures.items():
-        print(f"{name:10} {row['import_p50_s']:>10.3f}s {row['total_p50_s']:>19.3f}s {row['total_p95_s']:>7.3f}s")
+    print(f"load average at the end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    for side, rows in figures.items():
+        if args.against:
+            print(f"{side}: {args.against if side == 'against' else ROOT}")
+        print(f"{'handler':10} {'import p50':>11} {'import+1st call p50':>20} {'p95':>8}   ({args.runs} runs)")
+        for name, row in rows.items():
+            print(f"{name:10} {row['import_p50_s']:>10.3f}s {row['total_p50_s']:>19.3f}s {row['total_p95_s']:>7.3f}s")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@
 
 One stack: the warm-up goes through first (its memory is the baseline), then the measured uploads, all sent at
 once (boto3 threads, or `--cli K`: K `aws s3 cp --recursive` of a folder each, started together). Reports the
-measured uploads' images/s (first upload to last outcome), the resident memory of the server and its handler
-workers before and after with the growth per image, `scones status` latency sampled every half second throughout
-(it asks the stack for its backlog: two API calls), the server's peak thread count, the largest backlog seen,
-and whether every upload ended exactly once with none in the failed queue.
+measured uploads' images/s (first upload to last outcome), the CPU time the server and its workers spent per
+image (which, unlike images/s, the machine's other load changes little), the resident memory of the server and its
+handler workers before and after with the growth per image, `scones status` latency sampled every half second
+throughout (it asks the stack for its backlog: two API calls), the server's peak thread count, the largest backlog
+seen, and whether every upload ended exactly once with none in the failed queue.
 """
 
 from __future__ import annotations
@@ -39,6 +40,18 @@ def photos() -> list[Path]:
 def rss(pid: int) -> int:
     process = psutil.Process(pid)
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user + system) of the server and of its workers so far: unlike images/s, what an image costs
+    does not depend on what else the machine runs."""
+    process = psutil.Process(pid)
+
+    def used(p: psutil.Process) -> float:
+        times = p.cpu_times()
+        return times.user + times.system
+
+    return used(process), sum(used(p) for p in process.children(recursive=True))
 
 
 class Probe:
@@ -133,6 +146,7 @@ def main() -> None:
             drained(info, upload(info, "warmup", args.warmup, args.concurrency, 0), args.timeout)
         time.sleep(2)  # let the metrics forwarders settle
         before = rss(info.pid)
+        cpu_before = cpu_seconds(info.pid)
         probe = Probe(info)
         started = time.monotonic()
         keys = upload(info, "measured", args.uploads, args.concurrency, args.cli)
@@ -140,6 +154,7 @@ def main() -> None:
         drained(info, keys, args.timeout)
         seconds = time.monotonic() - started
         probe.stop()
+        cpu_after = cpu_seconds(info.pid)
         time.sleep(2)
         after = rss(info.pid)
         ledger = take_ledger(info.client("dynamodb"), info.client("sqs"), info.results_table, info.review_queue_url,
@@ -154,6 +169,8 @@ def main() -> None:
             f"RSS before {before / 2**20:.0f} MiB, after {after / 2**20:.0f} MiB: "
             f"{(after - before) / 1024 / args.uploads:.1f} KiB per image"
         )
+        server_ms, workers_ms = ((b - a) * 1000 / args.uploads for a, b in zip(cpu_before, cpu_after, strict=True))
+        print(f"CPU per image {server_ms + workers_ms:.0f} ms (server {server_ms:.0f} ms, workers {workers_ms:.0f} ms)")
         print(
             f"status: {len(probe.latencies)} answers, {probe.failures} failures, p50 "
             f"{statistics.median(latencies):.2f} s, p99 {percentile(latencies, 0.99):.2f} s, max {max(latencies):.2f} s"

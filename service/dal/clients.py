@@ -1,6 +1,10 @@
-"""boto3 clients, created once per process with explicit timeouts and retries.
+"""AWS clients of the functions, created once per process with explicit timeouts and retries.
 
-boto3 reads AWS_ENDPOINT_URL from the environment, which is how the same code reaches the local stack.
+botocore reads AWS_ENDPOINT_URL from the environment, which is how the same code reaches the local stack.
+
+The clients come from botocore's own session, not boto3's: boto3 adds resources, s3transfer's upload and download
+helpers and nothing that a plain client call uses, and importing it is a tenth of a second of a cold Serialize or
+review API (benchmarks/coldstart.py). The operator tools, which upload files, keep boto3 (`service.dal.stack`).
 """
 
 from __future__ import annotations
@@ -9,8 +13,8 @@ import threading
 from functools import cache
 from typing import Any
 
-import boto3
 from botocore.config import Config
+from botocore.session import Session, get_session
 
 _CONFIG = Config(
     connect_timeout=5,
@@ -24,8 +28,8 @@ _LOCK = threading.Lock()
 
 
 @cache
-def _session() -> boto3.session.Session:
-    return boto3.session.Session()
+def _session() -> Session:
+    return get_session()
 
 
 @cache
@@ -34,7 +38,7 @@ def client(service: str, region: str | None = None, endpoint_url: str | None = N
     # once, where a session per client reads them again each time (a cold start cost). A session is not
     # thread-safe, so clients are created under a lock; the clients themselves are.
     with _LOCK:
-        return _session().client(service, region_name=region, endpoint_url=endpoint_url, config=_CONFIG)
+        return _session().create_client(service, region_name=region, endpoint_url=endpoint_url, config=_CONFIG)
 
 
 @cache
@@ -44,4 +48,5 @@ def unsigned_client(service: str, region: str | None = None) -> Any:
     from botocore import UNSIGNED
 
     with _LOCK:
-        return _session().client(service, region_name=region, config=_CONFIG.merge(Config(signature_version=UNSIGNED)))
+        unsigned = _CONFIG.merge(Config(signature_version=UNSIGNED))
+        return _session().create_client(service, region_name=region, config=unsigned)

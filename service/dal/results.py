@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
-
-from boto3.dynamodb.conditions import Attr, ConditionBase, ConditionExpressionBuilder, Key
-from boto3.dynamodb.types import TypeSerializer
+from typing import TYPE_CHECKING, Any
 
 from service.dal.pages import pages
+from service.domain.dynamodb_json import to_attribute
 from service.domain.models import ResultRecord, format_utc
 from service.domain.probe import is_probe
+
+# boto3's condition builder is imported by the queries that use it: importing any part of boto3 loads all of it,
+# and the review API's function imports this module but its first request (the pending list) never queries.
+if TYPE_CHECKING:
+    from boto3.dynamodb.conditions import ConditionBase
 
 LABEL_INDEX = "by-label"
 
@@ -63,6 +66,8 @@ class ResultsTable:
         A label, or a time range together with `labels` (every label the table can hold), reads the label/time
         index: one query per label partition, no scan. Anything else scans the table with a filter.
         """
+        from boto3.dynamodb.conditions import Attr
+
         filters: list[ConditionBase] = []
         if min_confidence is not None:
             filters.append(Attr("confidence").gte(_decimal(min_confidence)))
@@ -88,6 +93,8 @@ class ResultsTable:
     def _read_index(
         self, label: str, since: datetime | None, until: datetime | None, filters: list[ConditionBase]
     ) -> list[ResultRecord]:
+        from boto3.dynamodb.conditions import Key
+
         condition = Key("label").eq(label)
         if since is not None and until is not None:
             condition &= Key("completed_at").between(_iso(since), _iso(until))
@@ -102,6 +109,8 @@ class ResultsTable:
     ) -> list[ResultRecord]:
         """Every page of a query (with a key condition, on the label index) or a scan, through the client
         itself, so that it uses the client's endpoint and credentials."""
+        from boto3.dynamodb.conditions import ConditionExpressionBuilder
+
         builder = ConditionExpressionBuilder()
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
@@ -121,8 +130,7 @@ class ResultsTable:
         if names:
             kwargs["ExpressionAttributeNames"] = names
         if values:
-            serializer = TypeSerializer()
-            kwargs["ExpressionAttributeValues"] = {name: serializer.serialize(v) for name, v in values.items()}
+            kwargs["ExpressionAttributeValues"] = {name: to_attribute(value) for name, value in values.items()}
         # `scones doctor`'s probes are nobody's results (a key read directly, with for_key, still finds them).
         return [
             ResultRecord.from_dynamodb(item)

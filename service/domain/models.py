@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
 
+from service.domain.dynamodb_json import from_item, to_item
 from service.domain.outcome_events import OutcomeEntry
 
 Route = Literal["accept", "review"]
@@ -36,7 +37,9 @@ UtcDatetime = Annotated[datetime, PlainSerializer(format_utc, return_type=str, w
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    # Validators are built on a model's first use, not at import: each function uses a few of these models, and
+    # building them all is a cold start cost (defer_build; the same in outcome_events).
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
 
 class ObjectRef(Frozen):
@@ -128,19 +131,13 @@ class ResultRecord(Frozen):
 
     def to_dynamodb(self) -> dict[str, dict[str, Any]]:
         """The item in DynamoDB's typed JSON, as the state machine's PutItem integration needs it."""
-        from boto3.dynamodb.types import TypeSerializer
-
-        serializer = TypeSerializer()
         plain = json.loads(self.model_dump_json(exclude_none=True), parse_float=Decimal)
         plain["upload_id"] = self.upload_id
-        return {name: serializer.serialize(value) for name, value in plain.items()}
+        return to_item(plain)
 
     @classmethod
     def from_dynamodb(cls, item: dict[str, Any]) -> ResultRecord:
-        from boto3.dynamodb.types import TypeDeserializer
-
-        deserializer = TypeDeserializer()
-        plain = {name: deserializer.deserialize(value) for name, value in item.items()}
+        plain = from_item(item)
         return cls.model_validate(json.loads(json.dumps(plain, default=float)))
 
 

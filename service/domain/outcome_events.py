@@ -46,7 +46,7 @@ def outcome_id(bucket: str, key: str, upload_id: str, kind: str, decided_at: str
 class OutcomeDetail(BaseModel):
     """What every outcome event's `detail` carries."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     bucket: str
     key: str = Field(description="The object key exactly as uploaded (decoded: spaces and non-ASCII intact).")
@@ -125,7 +125,7 @@ DETAILS: dict[str, type[OutcomeDetail]] = {
 class OutcomeEntry(BaseModel):
     """One PutEvents entry without its bus (the state machine and the publisher add it)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     source: str = SOURCE
     detail_type: DetailType
@@ -135,7 +135,7 @@ class OutcomeEntry(BaseModel):
 class OutcomeEvent(BaseModel):
     """An outcome event as EventBridge delivers it to a rule's target."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, defer_build=True)
 
     version: str = "0"
     id: str

@@ -18,10 +18,15 @@ Every function takes the size and statistics as arguments with these defaults, s
 earlier model (other size, other statistics) through this same module.
 """
 
-from collections.abc import Sequence
+from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from PIL import Image
+
+if TYPE_CHECKING:  # imported by to_array: Serialize only resizes, and NumPy is a fifth of its cold start
+    import numpy as np
 
 INPUT_SIZE: int = 128
 # EfficientNet-Lite's normalisation, (pixel - 127) / 128, with pixel values scaled to [0, 1]. Fixed constants, so
@@ -51,6 +56,8 @@ def fit_to_input(image: Image.Image, size: int = INPUT_SIZE) -> Image.Image:
 
 def to_array(images: Sequence[Image.Image], size: int = INPUT_SIZE, mean: Stats = MEAN, std: Stats = STD) -> np.ndarray:
     """Model-sized RGB images as one float32 NCHW batch, normalised with mean and std."""
+    import numpy as np
+
     if not images:
         return np.zeros((0, 3, size, size), dtype=np.float32)
     for image in images:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from service.domain.dynamodb_json import from_item, to_item
 from service.domain.models import Frozen, Reason, ResultRecord, UtcDatetime
 
 #: The one value of the indexes' partition attribute: present on pending items only (a sparse index).
@@ -90,21 +91,15 @@ class ReviewItem(Frozen):
         return self.lease_expires_at is not None and self.lease_expires_at > moment
 
     def to_dynamodb(self) -> dict[str, dict[str, Any]]:
-        from boto3.dynamodb.types import TypeSerializer
-
-        serializer = TypeSerializer()
         plain = json.loads(self.model_dump_json(exclude_none=True), parse_float=Decimal)
         # One string, not a map: a listing page returns 50 of these, and a map's every nested attribute costs
         # (de)serialisation time on each read; nothing queries inside the prediction.
         plain["prediction"] = self.prediction.model_dump_json(exclude_none=True)
-        return {name: serializer.serialize(value) for name, value in plain.items()}
+        return to_item(plain)
 
     @classmethod
     def from_dynamodb(cls, item: dict[str, Any]) -> ReviewItem:
-        from boto3.dynamodb.types import TypeDeserializer
-
-        deserializer = TypeDeserializer()
-        plain = {name: deserializer.deserialize(value) for name, value in item.items()}
+        plain = from_item(item)
         if isinstance(plain.get("prediction"), str):
             plain["prediction"] = json.loads(plain["prediction"])
         return cls.model_validate(json.loads(json.dumps(plain, default=float)))

@@ -1,7 +1,7 @@
 """In a worker process, the AWS credentials of the function being invoked: its role's, from the local STS.
 
 Lambda gives each function's code its execution role's credentials through the environment. A local worker runs
-any of the functions, one invocation at a time, and boto3 clients are created once per process (service/dal/
+any of the functions, one invocation at a time, and AWS clients are created once per process (service/dal/
 clients.py) and keep the credentials object they were created with. So the worker's sessions are given one
 credentials object whose values are the current invocation's role: each request is signed with them (botocore
 reads `get_frozen_credentials()` for every request).
@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 
 import boto3
+import botocore.session
 from botocore.credentials import CredentialProvider, Credentials, ReadOnlyCredentials
 
 from service.iam.access import Credentials as Issued
@@ -59,8 +60,7 @@ class _Provider(CredentialProvider):
         return self._credentials
 
 
-def _install_into(session: boto3.session.Session) -> None:
-    botocore_session = session._session
+def _install_into(botocore_session: botocore.session.Session) -> None:
     fallback = botocore_session.get_credentials()
     resolver = botocore_session.get_component("credential_provider")
     resolver.insert_before("env", _Provider(InvocationCredentials(fallback)))
@@ -74,8 +74,8 @@ def install() -> None:
 
     boto3.setup_default_session()
     assert boto3.DEFAULT_SESSION is not None
-    _install_into(boto3.DEFAULT_SESSION)
-    _install_into(clients._session())
+    _install_into(boto3.DEFAULT_SESSION._session)
+    _install_into(clients._session())  # the functions' own: botocore's session
 
 
 def assume(issued: Issued | None) -> None:

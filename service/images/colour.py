@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PIL import Image, ImageCms
+
+if TYPE_CHECKING:  # imported where 16-bit and float images are rescaled: Serialize's cold start never needs it
+    import numpy as np
 
 _HIGH_DEPTH_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N", "I", "F"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
@@ -44,6 +47,8 @@ def _to_srgb(img: Image.Image) -> Image.Image:
 
 
 def _high_depth_to_rgb(img: Image.Image, transparency: object) -> Image.Image:
+    import numpy as np
+
     # Pillow's own I;16 -> L conversion clips everything above 255 to white; scale the range instead.
     values = np.asarray(img)
     if img.mode.startswith("I;16"):
@@ -63,6 +68,8 @@ def _high_depth_to_rgb(img: Image.Image, transparency: object) -> Image.Image:
 
 def _scale_to_byte(values: np.ndarray, known_ranges: tuple[float, ...]) -> np.ndarray:
     """Map samples to 0-255, using the smallest usual full scale that contains them, else their own range."""
+    import numpy as np
+
     low, high = float(values.min()), float(values.max())
     if low >= 0:
         for full_scale in known_ranges:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import io
 
-from PIL import Image
+# With Image, the accepted formats' plugins, registered with Pillow by their import (the JPEG and WebP ones also
+# encode the state image): opening or saving in a format Pillow has not registered makes it import all of its ~45
+# plugins first (`Image.init`, 0.1 s of a cold Serialize or Classify, whose state image is WebP); these take ms.
+from PIL import (  # noqa: F401
+    BmpImagePlugin,
+    GifImagePlugin,
+    Image,
+    JpegImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
 
 from service.domain.errors import CorruptImage, NotAnImage, SconesError, UnsupportedImageFormat
 from service.domain.sizes import format_bytes

@@ -30,7 +30,9 @@ def encode_state_image(image: Image.Image) -> str:
         raise ValueError(
             f"A {image.width}x{image.height} image is too big for the state; resize it to the model input first."
         )
-    attempts: list[dict[str, Any]] = [{"format": "WEBP", "lossless": True, "method": 4}]
+    # Lossless WebP gives the same pixels at every effort: the fastest first (method 0, ~25 times faster than
+    # method 4 and ~25% larger; method 4 was Serialize's largest cost), tighter ones only when it does not fit.
+    attempts: list[dict[str, Any]] = [{"format": "WEBP", "lossless": True, "method": m} for m in (0, 2, 4)]
     attempts += [{"format": "JPEG", "quality": quality} for quality in _STATE_JPEG_QUALITIES]
     for options in attempts:
         buffer = io.BytesIO()

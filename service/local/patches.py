@@ -97,6 +97,8 @@ def _patches(with_faults: bool) -> list[Patch]:
               elastic.state_timeout, "a state's timeout counts time spent queueing for a local worker"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker._get_evaluation_entrypoint",
               lambda _: speedups.entrypoint, "parse each definition once, not per execution"),
+        Patch("moto.stepfunctions.parser.asl.utils.json_path", "parse", speedups.cached_json_path,
+              "parse each JSONPath once, not at every evaluation"),
         Patch("moto.cloudwatch.models", "CloudWatchBackend.get_metric_statistics", cloudwatch.exact_dimensions,
               "CloudWatch reads the series of exactly the query's dimensions; moto adds every series that has more"),
         Patch("moto.stepfunctions.parser.backend.execution_worker", "ExecutionWorker.start", backlog.start_worker,
@@ -106,6 +108,8 @@ def _patches(with_faults: bool) -> list[Patch]:
         Patch("moto.stepfunctions.parser.backend.execution", "Execution.to_history_output", retention.history_output,
               "the history of an ended EXPRESS execution from its compressed copy"),
         Patch("moto.s3.models", "tempfile", retention.tempfile_module, "object bodies on disk, not in memory"),
+        Patch("moto.cloudwatch.models", "CloudWatchBackend.put_metric_data", retention.bounded_metrics,
+              "datapoints rolled up and dropped with age as CloudWatch does, not kept one by one forever"),
         Patch("moto.core.authorization", "ActionAuthenticatorMixin._authenticate_and_authorize_action",
               lambda _: iam_access.authorize,
               "each principal holds its own role, with resource matching (moto's check matches actions only and "

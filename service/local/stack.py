@@ -236,6 +236,10 @@ def purge(port: int = DEFAULT_PORT) -> bool:
     return True
 
 
+#: How long a killed stack's processes may take to end before `up` gives up on the port they held.
+ORPHAN_TEARDOWN_S = 30.0
+
+
 def _clean_up_after_dead_stack(port: int) -> None:
     """What a stack that was killed leaves: its state file (the pid and port), and its workers, which share its
     process group (it started its own session); they still hold the data directory's journal open."""
@@ -251,6 +255,11 @@ def _clean_up_after_dead_stack(port: int) -> None:
             for orphan in _group_members(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(orphan, signal.SIGKILL)
+            # A killed process holds its sockets (the port, inherited by the workers) until the kernel has torn it
+            # down, which a loaded machine may take a while to do: wait for that, not for a fixed time.
+            deadline = time.monotonic() + ORPHAN_TEARDOWN_S
+            while any(_alive(orphan) for orphan in _group_members(pid)) and time.monotonic() < deadline:
+                time.sleep(0.05)
         leftover.unlink(missing_ok=True)
 
 

@@ -4,6 +4,11 @@ One model per function, holding exactly what that function reads, with required 
 would silently change behaviour (no claims table means no de-duplication): each handler loads its model when its
 module is imported, so a misconfigured function fails at start-up with the variable's name, never mid-flight.
 `ToolSettings` is the union, for the operator tools (`scones predict`, the review desk, training's evaluation).
+
+Why not pydantic-settings: importing it costs 75-80 ms even once pydantic, Powertools and the X-Ray SDK are loaded
+(`import pydantic_settings` in fresh interpreters, median of 5, load average 13), a tenth of a cold Filter, for
+what `_FromEnvironment` does in a dozen lines with the options used here: no prefix, names in any case, no .env
+file (tests/unit/test_settings.py).
 """
 
 import os
@@ -20,10 +25,12 @@ from service.domain.sizes import MiB
 
 class _FromEnvironment(BaseModel):
     """Each field from the environment variable its alias names (in any case), unless given to the constructor
-    (by alias or name); defaults validated too. What pydantic-settings' BaseSettings did with these options (no
-    prefix, case-insensitive, no .env file), without its import: a fifth of a function's cold start."""
+    (by alias or name); defaults validated too.
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True)
+    Each model's validator is built when it is first loaded, not when this module is imported: a function loads one
+    of these, and building all of them is a cold start cost for nothing."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -348,6 +348,17 @@ def test_a_new_reviewer_must_set_a_password_and_the_page_names_each_unmet_rule(
     page.close()
 
 
+def told(page: Page, label: str) -> str:
+    """The status line once a decision of two images in the grid has its answers: resolved, or not saved."""
+    page.wait_for_function(
+        "label => { const text = document.getElementById('status').textContent;"
+        " return text.startsWith(`Resolved 2 images as ${label}.`) || text.includes('not saved'); }",
+        arg=label,
+        timeout=30_000,
+    )
+    return page.inner_text("#status")
+
+
 def test_two_reviewers_one_at_a_time_with_undo_and_a_grid_selection(
     local_stack: StackClients, samples_dir: Path, review_page_url: str, browser: Browser
 ) -> None:
@@ -393,8 +404,10 @@ def test_two_reviewers_one_at_a_time_with_undo_and_a_grid_selection(
         assert time.monotonic() < deadline, "the undo did not take the decision back"
         time.sleep(0.1)
     assert {item.key for item in reviews.pending()} >= {str(shown[0])}
+    first.wait_for_function("() => document.getElementById('status').textContent.startsWith('Undone: ')")
 
-    # Back to the grid: select two with the keyboard and label both in one action.
+    # Back to the grid, which shows once its listing is fresh (who holds what changed while both looked at one image
+    # at a time): select two with the keyboard and label both in one action.
     first.keyboard.press("Escape")
     second.keyboard.press("Escape")
     first.wait_for_selector("#grid:not([hidden])")
@@ -405,11 +418,45 @@ def test_two_reviewers_one_at_a_time_with_undo_and_a_grid_selection(
     assert first.locator("#grid figure.card.selected").count() == 2
     chosen = first.eval_on_selector_all("#grid figure.card.selected", "cards => cards.map(c => c.dataset.key)")
     first.keyboard.press("b")
-    # Both decisions go out at once; the status line says why, should one not be recorded.
-    first.wait_for_function("() => state.inFlight.size === 0", timeout=30_000)
+    # Both decisions go out at once; the status line tells the outcome of the whole action.
+    status = told(first, "bicycle")
+    assert status == "Resolved 2 images as bicycle. (u: undo the last one)"
     for key in chosen:
         record = human_record(local_stack, key)
         assert (record.label, record.reviewer) == ("bicycle", ANN)
+
+    # A selection of which the second reviewer takes an image meanwhile: that decision is not saved; the status line
+    # names it, why and until when, and its card stays, marked; the other image is decided.
+    rest = sorted(set(keys) - set(chosen))
+    first.wait_for_function(
+        "keys => { const cards = [...document.querySelectorAll('#grid figure.card:not(.held)')];"
+        " return JSON.stringify(cards.map(c => c.dataset.key).sort()) === JSON.stringify(keys); }",
+        arg=rest,
+        timeout=20_000,
+    )
+    first.keyboard.press("ArrowLeft")
+    first.keyboard.press(" ")
+    first.keyboard.press("ArrowRight")
+    first.keyboard.press(" ")
+    assert sorted(first.eval_on_selector_all("#grid figure.card.selected", "cs => cs.map(c => c.dataset.key)")) == rest
+    second.keyboard.press("n")
+    second.wait_for_function("() => state.lease !== null", timeout=10_000)
+    taken = str(second.evaluate("() => state.lease.item.key"))
+    assert taken in rest
+    first.keyboard.press("m")
+    status = told(first, "motorcycle")
+    assert re.fullmatch(
+        rf"1 of 2 not saved: '{re.escape(taken)}' is held by bob@example\.com until \d\d:\d\d.*", status
+    )
+    assert "error" in (first.get_attribute("#status", "class") or "")
+    unsaved = first.locator("#grid figure.card.unsaved")
+    assert unsaved.count() == 1 and unsaved.get_attribute("data-key") == taken
+    assert unsaved.locator(".problem").inner_text().startswith(f"Not saved: '{taken}' is held by bob@example.com")
+    (other,) = set(rest) - {taken}
+    record = human_record(local_stack, other)
+    assert (record.label, record.reviewer) == ("motorcycle", ANN)
+    assert taken in pending_keys(local_stack)
+    second.keyboard.press("Escape")
     first.close()
     second.close()
 

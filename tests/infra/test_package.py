@@ -178,6 +178,7 @@ print(json.dumps({{
         "REVIEW_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/review",
         "INTAKE_BUCKET": "intake",
         "USER_POOL_CLIENT_ID": "client",
+        "USER_POOL_ID": "us-east-1_pool",
     }
     result = subprocess.run(
         [sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, check=False, env=env, timeout=120

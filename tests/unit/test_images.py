@@ -270,6 +270,16 @@ def test_state_image_round_trip_is_exact_for_an_upscaled_thumbnail() -> None:
     assert np.array_equal(np.asarray(restored), np.asarray(image))  # lossless WebP
 
 
+def test_an_image_too_large_for_the_fastest_lossless_webp_still_travels_lossless() -> None:
+    image = fit_to_input(Image.open(SAMPLES_DIR / "bicycle-3.png").convert("RGB"))
+    fastest = io.BytesIO()
+    image.save(fastest, format="WEBP", lossless=True, method=0)
+    assert len(base64.b64encode(fastest.getvalue())) > MAX_STATE_IMAGE_B64  # the case under test
+    encoded = encode_state_image(image)
+    assert len(encoded) <= MAX_STATE_IMAGE_B64
+    assert np.array_equal(np.asarray(decode_state_image(encoded)), np.asarray(image))  # WebP at more effort
+
+
 def test_a_worst_case_noise_image_still_fits_the_state() -> None:
     noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (INPUT_SIZE, INPUT_SIZE, 3), dtype=np.uint8))
     encoded = encode_state_image(noise)

@@ -305,3 +305,18 @@ def test_every_speedup_is_installed_by_the_local_stack() -> None:
 
 def _without_metadata(answer: Any) -> Any:
     return {k: v for k, v in answer.items() if k != "ResponseMetadata"} if isinstance(answer, dict) else answer
+
+
+def test_every_execution_gets_its_own_copy_of_the_parsed_program() -> None:
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+
+    definition = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": {"n": 1}, "End": True}}})
+    worker: Any = SimpleNamespace(
+        _evaluation_details=SimpleNamespace(state_machine_details=SimpleNamespace(definition=definition))
+    )
+    first, second = speedups.entrypoint(worker), speedups.entrypoint(worker)
+    assert isinstance(first, Program) and isinstance(second, Program)
+    assert first is not second and first.states is not second.states
+    assert vars(first.states).keys() == vars(second.states).keys()

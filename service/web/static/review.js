@@ -23,6 +23,12 @@ const state = {
   // Paging: the cursor each page starts at (null: the first), the next page's, and the filter.
   pages: [null], nextCursor: null, reason: "", waiting: null, loadTicket: 0,
   progress: { decided: 0, since: 0 }, revealed: null,
+  // Back from the one-at-a-time view, the grid's listing is old (who holds what has changed meanwhile): the grid
+  // waits for a fresh one, so nothing is selected or decided from the old picture.
+  stale: false,
+  // Decisions the server did not take, by item id: why, in words. Shown on the card and kept on the status line
+  // until the image is decided or leaves the page.
+  failures: new Map(),
 };
 // The page's settings (/config.json) and the session: in memory only.
 let config = null;
@@ -49,10 +55,12 @@ function element(tag, className, text) {
   return node;
 }
 
+// A later message never hides a decision that was not saved: those stay named after it.
 function showStatus(text, isError) {
   const status = document.getElementById("status");
-  status.textContent = text;
-  status.classList.toggle("error", Boolean(isError));
+  const unsaved = [...state.failures.values()].filter((problem) => !text.includes(problem));
+  status.textContent = unsaved.length > 0 ? `${text} Still not saved: ${unsaved.join(" ")}` : text;
+  status.classList.toggle("error", Boolean(isError) || unsaved.length > 0);
 }
 
 function percent(p) {
@@ -62,6 +70,11 @@ function percent(p) {
 function clock(iso) {
   const when = new Date(iso);
   return Number.isNaN(when.getTime()) ? "" : when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+// The API's messages give times in UTC ("until 2025-01-02T11:03:00.000000Z"): the reviewer reads their own clock.
+function localTimes(message) {
+  return String(message).replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z\b/g, (iso) => clock(iso) || iso);
 }
 
 // A small scones mark as the tab's icon, made here (a blob: URL) so that the page's policy needs no exception.
@@ -281,7 +294,7 @@ function signedOut(message) {
   Object.assign(session, { access: null, refresh: null, email: null, challenge: null, refreshTimer: null });
   Object.assign(state, {
     items: [], selected: new Set(), inFlight: new Set(), view: "grid", lease: null, history: [],
-    undoing: new Map(), pages: [null], nextCursor: null, waiting: null,
+    undoing: new Map(), pages: [null], nextCursor: null, waiting: null, stale: false, failures: new Map(),
   });
   state.loadTicket += 1;
   for (const figure of cards.values()) forgetImage(figure.querySelector("img"));
@@ -339,7 +352,7 @@ async function api(path, body) {
     };
   const response = await authorised(path, options);
   const payload = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(payload.message || payload.error || response.statusText);
+  if (!response.ok) throw new Error(localTimes(payload.message || payload.error || response.statusText));
   return payload;
 }
 
@@ -410,6 +423,7 @@ async function loadPending() {
   }
   // A newer request (another page, another filter) has been sent meanwhile: its answer counts, not this one.
   if (ticket !== state.loadTicket || !session.access) return;
+  state.stale = false;
   const focusedKey = state.items[state.focus] && idOf(state.items[state.focus]);
   state.labels = payload.labels;
   state.shortcuts = payload.shortcuts;
@@ -418,6 +432,8 @@ async function loadPending() {
   // Items decided on this page but not yet confirmed by the server stay hidden; an undo on its way stays shown.
   const items = payload.items.filter((item) => !state.inFlight.has(idOf(item)));
   const ids = new Set(items.map(idOf));
+  // A decision that was not saved is forgotten once its image has left the page (decided by someone else).
+  for (const id of [...state.failures.keys()]) if (!ids.has(id)) state.failures.delete(id);
   for (const [id, entry] of state.undoing) {
     if (!ids.has(id) && !state.inFlight.has(id)) items.splice(Math.min(entry.index, items.length), 0, entry.item);
   }
@@ -517,23 +533,28 @@ function card(item) {
     openZoom(state.items[index]);
   });
   const caption = element("figcaption");
-  caption.append(describe(item), element("div", "holder"), element("div", "key", item.key));
+  caption.append(describe(item), element("div", "holder"), element("div", "problem"), element("div", "key", item.key));
   figure.append(image, caption, buttonsFor((label) => decide([id], label)));
   cards.set(id, figure);
   return figure;
 }
 
-// What changes on a card between loads: who holds it.
+// What changes on a card between loads: who holds it, and why a decision on it was not saved.
 function refreshCard(figure, item) {
   const held = holder(item);
   figure.classList.toggle("held", Boolean(held));
   const until = held && held.until ? ` until ${clock(held.until)}` : "";
   figure.querySelector(".holder").textContent = held ? `Held by ${held.who}${until}` : "";
+  const problem = state.failures.get(idOf(item));
+  figure.classList.toggle("unsaved", Boolean(problem));
+  figure.querySelector(".problem").textContent = problem ? `Not saved: ${problem}` : "";
   for (const button of figure.querySelectorAll(".buttons button")) button.disabled = Boolean(held);
 }
 
 function render() {
-  document.getElementById("grid").hidden = state.view !== "grid";
+  const grid = document.getElementById("grid");
+  grid.hidden = state.view !== "grid" || state.stale;
+  grid.setAttribute("aria-busy", state.stale ? "true" : "false");
   document.getElementById("one").hidden = state.view !== "one";
   const shown = state.items.map(card);
   shown.forEach((figure, index) => {
@@ -556,7 +577,7 @@ function render() {
     focused.scrollIntoView({ block: "nearest" });
   }
   document.getElementById("count").textContent = `(${state.waiting ?? state.items.length})`;
-  document.getElementById("empty").hidden = state.view !== "grid" || state.items.length > 0;
+  document.getElementById("empty").hidden = state.view !== "grid" || state.stale || state.items.length > 0;
   document.getElementById("paging").hidden = state.view !== "grid";
   document.getElementById("page-number").textContent = `Page ${state.pages.length}`;
   document.getElementById("previous-page").disabled = state.pages.length <= 1;
@@ -575,44 +596,82 @@ function renderProgress() {
 }
 
 async function decide(ids, label) {
+  const chosen = state.items.filter((item) => ids.includes(idOf(item)));
+  if (chosen.length === 0) return;
+  // An image another reviewer holds (a selection made before the page heard of it) is not sent: the server would
+  // refuse it. It stays, named as not saved, like a decision the server refused.
+  const refused = chosen.filter((item) => holder(item));
+  const taken = chosen.filter((item) => !holder(item));
+  for (const item of refused) {
+    state.failures.set(idOf(item), heldMessage(item));
+    state.selected.delete(idOf(item));
+  }
   // The next image comes up at once; the server's answers arrive in the background.
-  const taken = state.items.filter((item) => ids.includes(idOf(item)) && !holder(item));
-  if (taken.length === 0) return;
   const positions = new Map(taken.map((item) => [idOf(item), state.items.indexOf(item)]));
   state.items = state.items.filter((item) => !taken.includes(item));
   for (const item of taken) {
     state.inFlight.add(idOf(item));
     state.selected.delete(idOf(item));
+    state.failures.delete(idOf(item));
   }
   state.focus = freeFrom(Math.min(state.focus, Math.max(0, state.items.length - 1)), 1);
   render();
-  const done = taken.map((item) => {
-    const resolved = resolveOne(item, label);
-    state.history.push({ item, index: positions.get(idOf(item)), at: Date.now(), resolved });
-    return resolved;
+  const sent = taken.map((item) => {
+    const problem = send(item, label);
+    state.history.push({ item, index: positions.get(idOf(item)), at: Date.now(), resolved: problem.then((p) => !p) });
+    return problem;
   });
-  await Promise.all(done);
-  if (state.items.length < 3) loadPending();
+  const problems = await Promise.all(sent);
+  // A decision the server did not take: its image comes back where it was, marked, so it never looks decided.
+  taken.forEach((item, index) => {
+    const id = idOf(item);
+    if (!problems[index]) return;
+    state.failures.set(id, problems[index]);
+    if (!state.items.some((shown) => idOf(shown) === id)) {
+      state.items.splice(Math.min(positions.get(id), state.items.length), 0, item);
+    }
+  });
+  report(chosen.length, label, [...refused.map((item) => state.failures.get(idOf(item))), ...problems], taken);
+  render();
+  if (state.items.length < 3 || problems.some(Boolean)) loadPending();
 }
 
-// True once the server has the decision.
-async function resolveOne(item, label) {
-  const key = item.key;
-  const undoing = state.undoing.get(idOf(item));
+// Sends one decision. Null once the server has it; else why not, in words that name the image.
+async function send(item, label) {
+  const id = idOf(item);
+  const undoing = state.undoing.get(id);
   // A decision taken right after its undo waits for the undo to reach the server first.
   if (undoing) await undoing.request.catch(() => {});
   try {
-    await api("/api/resolve", { key, version_id: item.upload_id, label });
+    await api("/api/resolve", { key: item.key, version_id: item.upload_id, label });
     state.progress.decided += 1;
-    showStatus(`Resolved ${key} as ${label}. (u: undo)`, false);
-    loadMe();
-    return true;
+    state.failures.delete(id);
+    return null;
   } catch (error) {
-    showStatus(`${key}: ${error.message}`, true);
-    return false;
+    return error.message.includes(item.key) ? error.message : `'${item.key}': ${error.message}`;
   } finally {
-    state.inFlight.delete(idOf(item));
+    state.inFlight.delete(id);
     renderProgress();
+  }
+}
+
+function heldMessage(item) {
+  const held = holder(item);
+  const until = held.until ? ` until ${clock(held.until)}` : "";
+  return `'${item.key}' is held by ${held.who}${until}.`;
+}
+
+// One line for one action, however many images it decided: every decision that was not saved is named.
+function report(count, label, problems, taken) {
+  const failed = problems.filter(Boolean);
+  if (failed.length < count) loadMe();
+  if (failed.length === 0) {
+    const what = count === 1 ? taken[0].key : `${count} images`;
+    showStatus(`Resolved ${what} as ${label}. (u: undo${count === 1 ? "" : " the last one"})`, false);
+  } else if (count === 1) {
+    showStatus(failed[0], true);
+  } else {
+    showStatus(`${failed.length} of ${count} not saved: ${failed.join(" ")}`, true);
   }
 }
 
@@ -691,21 +750,29 @@ async function decideLeased(label) {
   if (!state.lease) return;
   const item = state.lease.item;
   state.lease = null;
-  const resolved = resolveOne(item, label);
+  const resolved = send(item, label).then((problem) => {
+    report(1, label, [problem], [item]);
+    return !problem;
+  });
   state.history.push({ item, index: 0, at: Date.now(), resolved });
   await resolved;
   showNext();
 }
 
+// Back to the grid, once this reviewer's lease is given back and the grid's listing is fresh: it was fetched before
+// the one-at-a-time view, and others have taken and given back items since.
 async function leaveOne() {
-  if (state.lease) {
-    const item = state.lease.item;
-    state.lease = null;
-    api("/api/release", { key: item.key, version_id: item.upload_id }).catch(() => {});
-  }
+  const lease = state.lease;
+  state.lease = null;
   state.view = "grid";
+  state.stale = true;
+  state.selected.clear();
   render();
-  loadPending();
+  if (lease) {
+    const item = lease.item;
+    await api("/api/release", { key: item.key, version_id: item.upload_id }).catch(() => {});
+  }
+  if (state.view === "grid") loadPending();
 }
 
 setInterval(() => {
@@ -912,6 +979,8 @@ document.addEventListener("keydown", (event) => {
   }
   // A focused button keeps its own space and Enter.
   if (event.target instanceof HTMLButtonElement && (key === " " || key === "enter")) return;
+  // The grid waits for a fresh listing: nothing is selected or decided from the old one.
+  if (state.view === "grid" && state.stale && !["?", "u", "n", "escape"].includes(key)) return;
   const label = state.shortcuts[key];
   if (label) {
     event.preventDefault();
