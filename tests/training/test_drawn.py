@@ -1,5 +1,6 @@
 """The renderer of two-wheelers: seeded, balanced, every kind drawn, sizes in bounds, never blank."""
 
+import hashlib
 from collections import Counter
 
 import numpy as np
@@ -75,3 +76,15 @@ def test_each_kind_renders_for_many_seeds(kind: str) -> None:
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         label_of("unicycle")
+
+
+def test_seeded_renders_are_the_pixels_they_always_were() -> None:
+    # The digest of every kind drawn twice with seed 3, taken before the renderer was split into modules by what
+    # they draw: a refactoring that changes one pixel, one size or one kind's order fails here.
+    digest = hashlib.sha256()
+    for image, label, kind in two_wheelers_with_kinds(2 * len(KINDS), seed=3):
+        digest.update(kind.encode())
+        digest.update(bytes([label]))
+        digest.update(str(image.size).encode())
+        digest.update(image.tobytes())
+    assert digest.hexdigest() == "a7952997d2ae0b289347884529482782ab854ad6c2fab3c780b4428679d6360b"
