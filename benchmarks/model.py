@@ -35,7 +35,7 @@ from service.domain.model_card import ModelCard, read_model_card
 from service.domain.models import Prediction
 from service.domain.paths import MODEL_CARD_PATH, MODEL_PATH
 from service.pipeline.backends.onnx import OnnxClassifier, softmax
-from training.evaluate import Decisions, decisions, photo_items, score, validation_items
+from training.scoring import Decisions, decisions, photo_items, score, validation_items
 
 ROOT = Path(__file__).resolve().parents[1]
 PREVIOUS = Path(__file__).resolve().parent / "previous"

@@ -65,7 +65,7 @@ class Comparison(BaseModel):
 
 def counts(items: list[LabelledImage], model: Loaded) -> dict[str, tuple[int, int]]:
     """(successes, trials) per figure for one model on `items` (class names; anything else is neither)."""
-    from training.evaluate import routed, score
+    from training.scoring import routed, score
 
     classes = model.classifier.classes
     decided = routed(
@@ -118,7 +118,7 @@ def compare_on(name: str, items: list[LabelledImage], current: Loaded, candidate
 
 def shared_holdout(data: Path, current: ModelCard, candidate: ModelCard) -> list[LabelledImage]:
     """The images of `data` that both cards held out (neither model trained on)."""
-    from training.evaluate import validation_items
+    from training.scoring import validation_items
 
     theirs = {item.path for item in validation_items(data, candidate)}
     shared = [item for item in validation_items(data, current) if item.path in theirs]
@@ -130,7 +130,7 @@ def shared_holdout(data: Path, current: ModelCard, candidate: ModelCard) -> list
 def compare(
     current_dir: Path, candidate_dir: Path, validation: Path | None = None, photos: Path | None = None
 ) -> Comparison:
-    from training.evaluate import photo_items
+    from training.scoring import photo_items
 
     current, candidate = load(current_dir), load(candidate_dir)
     if current.classifier.classes != candidate.classifier.classes:

@@ -34,6 +34,8 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from training.dataset import CLASS_NAMES
+
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz"
 # As published on https://www.cs.toronto.edu/~kriz/cifar.html for the python version.
 CIFAR_MD5 = "eb9058c3a382ffc7106e4002c42a8d85"
@@ -46,7 +48,6 @@ MAX_MEMBER_BYTES = 512 * 1024 * 1024
 
 # CIFAR-100 fine label -> (our label, class name). Label order is the model's class order.
 CIFAR_FINE_LABELS: dict[int, tuple[int, str]] = {8: (0, "bicycle"), 48: (1, "motorcycle")}
-CLASS_NAMES: tuple[str, ...] = ("bicycle", "motorcycle")
 IMAGE_SIDE = 32
 
 SourceSplit = Literal["train", "test"]

@@ -4,6 +4,9 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The two classes of the CIFAR-100 subset, in label order (fine labels 8 and 48).
+CLASS_NAMES: tuple[str, ...] = ("bicycle", "motorcycle")
+
 REQUIRED_COLUMNS = ("filename", "label", "class_name")
 
 

@@ -36,7 +36,7 @@ from service.domain.models import OTHER_LABEL, ResultRecord
 from service.domain.preprocessing import fit_to_input
 from service.images.decode import load_image
 from service.runtime.settings import get_settings
-from training.data import CLASS_NAMES
+from training.dataset import CLASS_NAMES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 

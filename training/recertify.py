@@ -16,7 +16,7 @@ import numpy as np
 from service.domain.model_card import read_model_card
 from service.domain.paths import MODEL_CARD_PATH
 from service.pipeline.backends.onnx import OnnxClassifier
-from training.evaluate import score, validation_items
+from training.scoring import score, validation_items
 from training.thresholds import analyse, plot_thresholds
 from training.train import EVIDENCE_FILE, write_evidence
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from service.pipeline.backends.onnx import OnnxClassifier
-from training import evaluate
+from training import evaluate, scoring
 from training.dataset import load_labelled_folder
 from training.train import TrainResult
 
@@ -13,7 +13,7 @@ from training.train import TrainResult
 def test_evaluate_reports_what_the_serving_path_predicts(tiny_data: Path, trained: TrainResult) -> None:
     items = load_labelled_folder(tiny_data)
     classifier = OnnxClassifier(trained.onnx_path, trained.card)
-    metrics, analysis, threshold, probabilities = evaluate.evaluate(items, classifier)
+    metrics, analysis, threshold, probabilities = scoring.evaluate(items, classifier)
 
     labels = np.array([item.label for item in items])
     predicted = probabilities.argmax(axis=1)
@@ -24,7 +24,7 @@ def test_evaluate_reports_what_the_serving_path_predicts(tiny_data: Path, traine
     assert [m.support for m in metrics.per_class.values()] == [20, 20]
     assert analysis.table[0].coverage == 1.0
     assert threshold in [row.threshold for row in analysis.table]
-    first = classifier.predict([evaluate.read_image_file(items[0].path, 10**7, 10**7)])[0]
+    first = classifier.predict([scoring.read_image_file(items[0].path, 10**7, 10**7)])[0]
     assert probabilities[0].tolist() == pytest.approx([first.probabilities[c] for c in classifier.classes])
 
 
