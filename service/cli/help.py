@@ -61,27 +61,26 @@ def readable(param: Any) -> None:
         param.__class__ = _Argument  # typer builds its own argument objects; only the display changes
 
 
-class Command(TyperCommand):
+class _Readable:
+    """Commands and groups alike: every parameter, the help option included, shown by `readable`."""
+
+    params: list[Any]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for param in self.params:
             readable(param)
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
+        option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             readable(option)
         return option
 
 
-class Group(TyperGroup):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            readable(param)
+class Command(_Readable, TyperCommand):
+    pass
 
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            readable(option)
-        return option
+
+class Group(_Readable, TyperGroup):
+    pass
