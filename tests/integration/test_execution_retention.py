@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -41,13 +41,23 @@ def stepfunctions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield boto3.client("stepfunctions", region_name="us-east-1")
 
 
-def ended(client: Any, arns: list[str]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if all(client.describe_execution(executionArn=arn)["status"] != "RUNNING" for arn in arns):
-            return
+def until(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {seconds:g} s")
         time.sleep(0.05)
-    raise AssertionError("the executions did not end within 30 s")
+
+
+def listed(client: Any, machine: str) -> list[str]:
+    return [e["executionArn"] for e in client.list_executions(stateMachineArn=machine)["executions"]]
+
+
+def ended(client: Any, arns: list[str]) -> None:
+    until(
+        lambda: all(client.describe_execution(executionArn=arn)["status"] != "RUNNING" for arn in arns),
+        "the executions did not end",
+    )
 
 
 def test_ended_express_executions_keep_a_small_history_and_only_the_last_few_are_kept(stepfunctions: Any) -> None:
@@ -61,13 +71,8 @@ def test_ended_express_executions_keep_a_small_history_and_only_the_last_few_are
         ended(stepfunctions, arns[-1:])  # one at a time, as the bound is checked when each ends
 
     # An execution is retired just after its status turns final, on the thread that ran it: wait for the last one.
-    deadline = time.monotonic() + 10
-    while True:
-        listed = [e["executionArn"] for e in stepfunctions.list_executions(stateMachineArn=machine)["executions"]]
-        if len(listed) <= KEPT or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert sorted(listed) == sorted(arns[-KEPT:])
+    until(lambda: len(listed(stepfunctions, machine)) <= KEPT, "the oldest executions were not dropped", seconds=10)
+    assert sorted(listed(stepfunctions, machine)) == sorted(arns[-KEPT:])
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, Environment)]  # no interpreter outlives its run
 
